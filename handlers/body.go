@@ -1,0 +1,170 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"sigs.k8s.io/yaml"
+
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// maxDepth is MongoDB's nesting limit for a stored document, less the
+// top level: deeper bodies could never be stored.
+const maxDepth = 99
+
+// readBody reads a JSON or YAML request body, by Content-Type, and decodes
+// it with numbers kept as json.Number for the schema validator. It returns
+// 415 for other media types, 413 past the configured size and 400 for a
+// body that does not parse.
+func readBody(c *gin.Context, maxBytes int64) (any, error) {
+	isYAML, err := bodyFormat(c.GetHeader("Content-Type"))
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, models.Errorf(models.CodeTooLarge, "request body is larger than %d bytes", maxBytes)
+		}
+		return nil, models.Errorf(models.CodeInvalid, "cannot read request body: %v", err)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, models.Errorf(models.CodeInvalid, "request body is empty")
+	}
+	if isYAML {
+		raw, err = yaml.YAMLToJSON(raw)
+		if err != nil {
+			return nil, models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
+		}
+	}
+	doc, err := decodeJSON(raw)
+	if err != nil {
+		if isYAML {
+			return nil, models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
+		}
+		return nil, models.Errorf(models.CodeInvalid, "request body is not valid JSON: %v", err)
+	}
+	return doc, nil
+}
+
+// bodyFormat tells JSON (false) from YAML (true) by media type; charset and
+// other parameters are allowed.
+func bodyFormat(contentType string) (bool, error) {
+	const accepted = "application/json, application/yaml, application/x-yaml or text/yaml"
+	if contentType == "" {
+		return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type is missing: send %s", accepted)
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %q does not parse: send %s", contentType, accepted)
+	}
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		return false, nil
+	case mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml" || mt == "text/x-yaml":
+		return true, nil
+	}
+	return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %q is not supported: send %s", mt, accepted)
+}
+
+// decodeJSON decodes exactly one JSON value; trailing data is an error.
+func decodeJSON(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, describeJSONError(err, d.InputOffset())
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("unexpected data after the top-level value at byte %d", d.InputOffset())
+	}
+	return v, nil
+}
+
+func describeJSONError(err error, offset int64) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Errorf("%v (at byte %d)", syn, syn.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("unexpected end of input at byte %d", offset)
+	}
+	return err
+}
+
+// storable converts a validated document into values the database keeps:
+// json.Number becomes int64 when it is an integer that fits, else float64.
+// It reports, by JSON pointer, what the database could not store: field
+// names that start with '$' or hold '.' or NUL, numbers out of range, and
+// nesting deeper than MongoDB allows.
+func storable(v any) (any, []models.Violation) {
+	var violations []models.Violation
+	var walk func(v any, ptr string, depth int) any
+	walk = func(v any, ptr string, depth int) any {
+		switch t := v.(type) {
+		case map[string]any:
+			if depth > maxDepth {
+				violations = append(violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf("nested more than %d levels deep", maxDepth)})
+				return nil
+			}
+			for k, child := range t {
+				childPtr := ptr + "/" + escapePointer(k)
+				if msg := badFieldName(k); msg != "" {
+					violations = append(violations, models.Violation{Pointer: childPtr, Message: msg})
+					continue
+				}
+				t[k] = walk(child, childPtr, depth+1)
+			}
+			return t
+		case []any:
+			if depth > maxDepth {
+				violations = append(violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf("nested more than %d levels deep", maxDepth)})
+				return nil
+			}
+			for i, child := range t {
+				t[i] = walk(child, ptr+"/"+strconv.Itoa(i), depth+1)
+			}
+			return t
+		case json.Number:
+			if i, err := t.Int64(); err == nil {
+				return i
+			}
+			f, err := t.Float64()
+			if err != nil || math.IsInf(f, 0) {
+				violations = append(violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf("number %s is out of range", t)})
+				return nil
+			}
+			return f
+		}
+		return v
+	}
+	out := walk(v, "", 0)
+	return out, violations
+}
+
+func badFieldName(k string) string {
+	switch {
+	case strings.HasPrefix(k, "$"):
+		return "field names must not start with '$'"
+	case strings.Contains(k, "."):
+		return "field names must not contain '.'"
+	case strings.ContainsRune(k, 0):
+		return "field names must not contain NUL"
+	}
+	return ""
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func escapePointer(s string) string { return pointerEscaper.Replace(s) }

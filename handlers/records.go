@@ -1,0 +1,349 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/repo"
+)
+
+// RecordStore is what the record handlers need from the database.
+type RecordStore interface {
+	Pinger
+	Create(ctx context.Context, kind models.Kind, uuid string, fields map[string]any) (models.Record, error)
+	Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error)
+	Replace(ctx context.Context, kind models.Kind, uuid string, fields map[string]any, ifMatch repo.Precondition) (models.Record, error)
+	Delete(ctx context.Context, kind models.Kind, uuid string, ifMatch repo.Precondition) error
+	List(ctx context.Context, kind models.Kind, q repo.ListQuery) (repo.Page, error)
+	Count(ctx context.Context, kind models.Kind, f filter.Query) (int64, error)
+}
+
+// Validator checks a decoded record against its kind's schema.
+type Validator interface {
+	Validate(kind models.Kind, doc any) ([]models.Violation, error)
+}
+
+// recordHandlers serve one record kind on its base paths.
+type recordHandlers struct {
+	kind      models.Kind
+	store     RecordStore
+	validator Validator
+	maxBody   int64
+}
+
+// Record is a stored record as clients see it (documentation only: records
+// are schema-validated free-form documents).
+type Record struct {
+	UUID              string `json:"uuid" example:"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e"`
+	CreatedAt         string `json:"created_at" example:"2018-02-26T17:58:51.758+00:00"`
+	UpdatedAt         string `json:"updated_at" example:"2018-02-26T17:58:51.758+00:00"`
+	DescriptorVersion string `json:"descriptor_version" example:"i0ocAa"`
+	Status            string `json:"status" example:"normal operation"`
+}
+
+// Count is the answer to ?count.
+type Count struct {
+	Count int64 `json:"count" example:"42"`
+}
+
+// create stores a new record.
+//
+//	@Summary		Create a record
+//	@Description	Stores a schema-validated NSR or VNFR (JSON or YAML). Answers 200 with the stored record, as tng-rep clients expect. uuid, created_at and updated_at in the body are ignored.
+//	@Tags			records
+//	@Accept			application/json,application/yaml
+//	@Produce		application/json,application/yaml
+//	@Param			record	body		object	true	"the record; id (a uuid) is required"
+//	@Success		200		{object}	Record
+//	@Header			200		{string}	Location	"the record's URL"
+//	@Header			200		{string}	ETag		"the record's version"
+//	@Failure		400		{object}	ErrorBody	"malformed body"
+//	@Failure		409		{object}	ErrorBody	"uuid already exists"
+//	@Failure		413		{object}	ErrorBody
+//	@Failure		415		{object}	ErrorBody
+//	@Failure		422		{object}	ErrorBody	"schema violations, each with its JSON pointer"
+//	@Failure		503		{object}	ErrorBody	"database unreachable"
+//	@Router			/nsrs [post]
+//	@Router			/vnfrs [post]
+//	@Router			/records/nsr/ns-instances [post]
+//	@Router			/records/vnfr/vnf-instances [post]
+func (h recordHandlers) create(c *gin.Context) {
+	fields, uuid, err := h.readRecord(c, "")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rec, err := h.store.Create(c.Request.Context(), h.kind, uuid, fields)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", c.Request.URL.Path+"/"+rec.UUID)
+	h.renderRecord(c, http.StatusOK, rec)
+}
+
+// get reads one record.
+//
+//	@Summary	Read a record
+//	@Tags		records
+//	@Produce	application/json,application/yaml,text/html
+//	@Param		uuid	path		string	true	"record uuid"
+//	@Param		output	query		string	false	"json or yaml (any case)"
+//	@Success	200		{object}	Record
+//	@Success	304		"If-None-Match holds"
+//	@Failure	400		{object}	ErrorBody	"not a uuid"
+//	@Failure	404		{object}	ErrorBody
+//	@Failure	503		{object}	ErrorBody
+//	@Router		/nsrs/{uuid} [get]
+//	@Router		/vnfrs/{uuid} [get]
+//	@Router		/records/nsr/ns-instances/{uuid} [get]
+//	@Router		/records/vnfr/vnf-instances/{uuid} [get]
+func (h recordHandlers) get(c *gin.Context) {
+	uuid, err := h.uuidParam(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rec, err := h.store.Get(c.Request.Context(), h.kind, uuid)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if noneMatch(c.GetHeader("If-None-Match"), rec) {
+		c.Header("ETag", rec.ETag())
+		c.Status(http.StatusNotModified)
+		return
+	}
+	h.renderRecord(c, http.StatusOK, rec)
+}
+
+// replace swaps a record for a new version.
+//
+//	@Summary		Replace a record
+//	@Description	Full replace, in one atomic database operation. A body id must equal the URL's (absent: taken from it). created_at is kept; updated_at and the version move on. If-Match with a stale ETag is 412. A refused body leaves the record unchanged.
+//	@Tags			records
+//	@Accept			application/json,application/yaml
+//	@Produce		application/json,application/yaml
+//	@Param			uuid		path		string	true	"record uuid"
+//	@Param			If-Match	header		string	false	"ETag the record must still have"
+//	@Param			record		body		object	true	"the new record"
+//	@Success		200			{object}	Record
+//	@Failure		400			{object}	ErrorBody
+//	@Failure		404			{object}	ErrorBody
+//	@Failure		412			{object}	ErrorBody
+//	@Failure		413			{object}	ErrorBody
+//	@Failure		415			{object}	ErrorBody
+//	@Failure		422			{object}	ErrorBody
+//	@Failure		503			{object}	ErrorBody
+//	@Router			/nsrs/{uuid} [put]
+//	@Router			/vnfrs/{uuid} [put]
+//	@Router			/records/nsr/ns-instances/{uuid} [put]
+//	@Router			/records/vnfr/vnf-instances/{uuid} [put]
+func (h recordHandlers) replace(c *gin.Context) {
+	uuid, err := h.uuidParam(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ifMatch, err := parseIfMatch(c.GetHeader("If-Match"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	fields, _, err := h.readRecord(c, uuid)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rec, err := h.store.Replace(c.Request.Context(), h.kind, uuid, fields, ifMatch)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	h.renderRecord(c, http.StatusOK, rec)
+}
+
+// remove deletes a record.
+//
+//	@Summary	Delete a record
+//	@Tags		records
+//	@Produce	plain
+//	@Param		uuid		path		string	true	"record uuid"
+//	@Param		If-Match	header		string	false	"ETag the record must still have"
+//	@Success	200			{string}	string	"OK: vnfr removed"
+//	@Failure	400			{object}	ErrorBody
+//	@Failure	404			{object}	ErrorBody
+//	@Failure	412			{object}	ErrorBody
+//	@Failure	503			{object}	ErrorBody
+//	@Router		/nsrs/{uuid} [delete]
+//	@Router		/vnfrs/{uuid} [delete]
+//	@Router		/records/nsr/ns-instances/{uuid} [delete]
+//	@Router		/records/vnfr/vnf-instances/{uuid} [delete]
+func (h recordHandlers) remove(c *gin.Context) {
+	uuid, err := h.uuidParam(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ifMatch, err := parseIfMatch(c.GetHeader("If-Match"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := h.store.Delete(c.Request.Context(), h.kind, uuid, ifMatch); err != nil {
+		writeError(c, err)
+		return
+	}
+	renderText(c, http.StatusOK, "OK: "+h.kind.Singular()+" removed")
+}
+
+// list answers a page of records, newest first.
+//
+//	@Summary		List records
+//	@Description	Newest first. Paging by page_number (0-based) and page_size, or offset and limit; X-Total-Count and an RFC 8288 Link header (first, prev, next, last). ?count answers {"count": N}. Exact-match filters: status, descriptor_reference (repeat a key for any of several values).
+//	@Tags			records
+//	@Produce		application/json,application/yaml,text/html
+//	@Param			page_number				query		int		false	"0-based page"
+//	@Param			page_size				query		int		false	"records per page (1-1000, default 100)"
+//	@Param			offset					query		int		false	"records to skip"
+//	@Param			limit					query		int		false	"records to answer (1-1000, default 100)"
+//	@Param			count					query		string	false	"answer {\"count\": N} instead"
+//	@Param			status					query		string	false	"exact status"
+//	@Param			descriptor_reference	query		string	false	"exact descriptor reference"
+//	@Param			output					query		string	false	"json or yaml (any case)"
+//	@Success		200						{array}		Record
+//	@Header			200						{integer}	X-Total-Count	"records that match"
+//	@Header			200						{string}	Link			"first, prev, next, last"
+//	@Failure		400						{object}	ErrorBody
+//	@Failure		503						{object}	ErrorBody
+//	@Router			/nsrs [get]
+//	@Router			/vnfrs [get]
+//	@Router			/records/nsr/ns-instances [get]
+//	@Router			/records/vnfr/vnf-instances [get]
+func (h recordHandlers) list(c *gin.Context) {
+	query := c.Request.URL.Query()
+	f, err := filter.Parse(query)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	count, err := wantsCount(query)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	paging, err := parsePaging(query)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if count {
+		n, err := h.store.Count(ctx, h.kind, f)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		render(c, http.StatusOK, Count{Count: n})
+		return
+	}
+	page, err := h.store.List(ctx, h.kind, repo.ListQuery{Filter: f, Offset: paging.offset, Limit: paging.limit})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]map[string]any, len(page.Records))
+	for i, r := range page.Records {
+		out[i] = r.Rendered()
+	}
+	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
+	c.Header("Link", linkHeader(c.Request.URL.Path, query, paging, page.Total))
+	render(c, http.StatusOK, out)
+}
+
+func (h recordHandlers) renderRecord(c *gin.Context, status int, rec models.Record) {
+	c.Header("ETag", rec.ETag())
+	render(c, status, rec.Rendered())
+}
+
+func (h recordHandlers) uuidParam(c *gin.Context) (string, error) {
+	raw := c.Param("uuid")
+	uuid, ok := models.NormalizeUUID(raw)
+	if !ok {
+		return "", models.Errorf(models.CodeInvalid, "%q is not a %s uuid (want 8-4-4-4-12 hex digits)", raw, h.kind.Singular())
+	}
+	return uuid, nil
+}
+
+// readRecord reads, validates and converts a record body. For a replace,
+// urlUUID is the record's uuid: a body id must equal it, and an absent id
+// is taken from it. It returns the fields to store and the record's uuid.
+func (h recordHandlers) readRecord(c *gin.Context, urlUUID string) (map[string]any, string, error) {
+	doc, err := readBody(c, h.maxBody)
+	if err != nil {
+		return nil, "", err
+	}
+	if obj, ok := doc.(map[string]any); ok {
+		for _, f := range models.ServerFields {
+			delete(obj, f)
+		}
+		if urlUUID != "" {
+			if err := reconcileID(obj, urlUUID, h.kind); err != nil {
+				return nil, "", err
+			}
+		}
+	}
+	violations, err := h.validator.Validate(h.kind, doc)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(violations) == 0 {
+		// The schema's id pattern is unanchored; a key must be exactly a uuid.
+		obj := doc.(map[string]any)
+		raw, _ := obj[models.FieldID].(string)
+		if id, ok := models.NormalizeUUID(raw); ok {
+			obj[models.FieldID] = id
+		} else {
+			violations = append(violations, models.Violation{Pointer: "/id", Message: "must be a uuid: 8-4-4-4-12 hex digits and nothing else"})
+		}
+	}
+	stored, storageViolations := storable(doc)
+	violations = append(violations, storageViolations...)
+	if len(violations) > 0 {
+		return nil, "", &models.Error{
+			Code:       models.CodeUnprocessable,
+			Detail:     strconv.Itoa(len(violations)) + " schema violation(s) in the " + h.kind.Singular(),
+			Violations: violations,
+		}
+	}
+	fields := stored.(map[string]any)
+	return fields, fields[models.FieldID].(string), nil
+}
+
+// reconcileID makes a replace body's id agree with the URL: absent, it is
+// taken from the URL; different, it is refused.
+func reconcileID(obj map[string]any, urlUUID string, kind models.Kind) error {
+	raw, present := obj[models.FieldID]
+	if !present {
+		obj[models.FieldID] = urlUUID
+		return nil
+	}
+	s, _ := raw.(string)
+	if id, ok := models.NormalizeUUID(s); !ok || id != urlUUID {
+		return models.Errorf(models.CodeInvalid, "body id %v does not match the %s uuid in the URL, %s", jsonish(raw), kind.Singular(), urlUUID)
+	}
+	return nil
+}
+
+func jsonish(v any) string {
+	b, err := encode(formatJSON, v)
+	if err != nil || len(b) == 0 {
+		return "?"
+	}
+	return string(b[:len(b)-1])
+}

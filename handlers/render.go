@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"html/template"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"sigs.k8s.io/yaml"
+
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// format is an output representation.
+type format int
+
+const (
+	formatJSON format = iota
+	formatYAML
+	formatHTML
+)
+
+var contentTypeOf = map[format]string{
+	formatJSON: "application/json; charset=utf-8",
+	formatYAML: "application/yaml; charset=utf-8",
+	formatHTML: "text/html; charset=utf-8",
+}
+
+// mediaFormats are the media types a client may ask for in Accept.
+var mediaFormats = map[string]format{
+	"application/json":   formatJSON,
+	"application/yaml":   formatYAML,
+	"application/x-yaml": formatYAML,
+	"text/yaml":          formatYAML,
+	"text/x-yaml":        formatYAML,
+	"text/html":          formatHTML,
+	"*/*":                formatJSON,
+	"application/*":      formatJSON,
+}
+
+const formatKey = "nfv-records.format"
+
+// negotiate picks the output format: ?output=json|yaml (any case) wins,
+// then the Accept header, else JSON. An unknown ?output is an error, since
+// ignoring it would answer in a format the caller did not ask for.
+func negotiate(c *gin.Context) (format, error) {
+	if vals, ok := c.GetQueryArray("output"); ok {
+		if len(vals) != 1 {
+			return formatJSON, models.Errorf(models.CodeInvalid, "query parameter output is given more than once")
+		}
+		switch strings.ToLower(vals[0]) {
+		case "json":
+			return formatJSON, nil
+		case "yaml":
+			return formatYAML, nil
+		}
+		return formatJSON, models.Errorf(models.CodeInvalid, "query parameter output=%q: want json or yaml", vals[0])
+	}
+	return fromAccept(c.GetHeader("Accept")), nil
+}
+
+// fromAccept returns the supported type the Accept header prefers most
+// (highest q, then first listed), or JSON when it names none.
+func fromAccept(accept string) format {
+	if accept == "" {
+		return formatJSON
+	}
+	type choice struct {
+		f     format
+		q     float64
+		index int
+	}
+	var choices []choice
+	for i, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		f, ok := mediaFormats[mt]
+		if !ok {
+			continue
+		}
+		q := 1.0
+		if qs, ok := params["q"]; ok {
+			if v, err := strconv.ParseFloat(qs, 64); err == nil {
+				q = v
+			}
+		}
+		if q > 0 {
+			choices = append(choices, choice{f, q, i})
+		}
+	}
+	if len(choices) == 0 {
+		return formatJSON
+	}
+	sort.SliceStable(choices, func(i, j int) bool { return choices[i].q > choices[j].q })
+	return choices[0].f
+}
+
+// render writes v in the negotiated format. The format is negotiated once
+// per request by the middleware; a bad ?output was already answered.
+func render(c *gin.Context, status int, v any) {
+	f := formatJSON
+	if got, ok := c.Get(formatKey); ok {
+		f = got.(format)
+	}
+	body, err := encode(f, v)
+	if err != nil {
+		// Values come from decoded JSON or our own types, so this is a bug.
+		loggerFrom(c).Error("render response", "error", err)
+		f, status = formatJSON, http.StatusInternalServerError
+		body = []byte(`{"code":"INTERNAL_ERROR","status":500,"detail":"internal error"}`)
+	}
+	c.Data(status, contentTypeOf[f], body)
+}
+
+func encode(f format, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if f == formatHTML {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	switch f {
+	case formatYAML:
+		return yaml.JSONToYAML(buf.Bytes())
+	case formatHTML:
+		var page bytes.Buffer
+		if err := htmlPage.Execute(&page, buf.String()); err != nil {
+			return nil, err
+		}
+		return page.Bytes(), nil
+	}
+	return buf.Bytes(), nil
+}
+
+// htmlPage is the browsable view: the JSON, indented and escaped.
+var htmlPage = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>nfv-records</title></head>
+<body><pre>{{.}}</pre></body></html>
+`))
+
+// renderText writes a text/plain answer (tng-rep's ping and delete).
+func renderText(c *gin.Context, status int, text string) {
+	c.Data(status, "text/plain; charset=utf-8", []byte(text))
+}

@@ -1,0 +1,64 @@
+// Package models holds the plain types shared by every layer: record kinds,
+// the stored envelope, list queries and the application error.
+package models
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorCode is a machine-readable error class. handlers/ maps each code to
+// an HTTP status in one place; nothing below handlers/ knows about HTTP.
+type ErrorCode string
+
+const (
+	CodeInvalid            ErrorCode = "BAD_REQUEST"            // malformed input: body, query, header
+	CodeUnprocessable      ErrorCode = "UNPROCESSABLE_ENTITY"   // well-formed but refused by the schema
+	CodeNotFound           ErrorCode = "NOT_FOUND"              // no such record or route
+	CodeConflict           ErrorCode = "CONFLICT"               // uuid already taken
+	CodePreconditionFailed ErrorCode = "PRECONDITION_FAILED"    // If-Match does not hold
+	CodeUnsupportedMedia   ErrorCode = "UNSUPPORTED_MEDIA_TYPE" // body not JSON or YAML
+	CodeTooLarge           ErrorCode = "PAYLOAD_TOO_LARGE"      // body over the configured limit
+	CodeMethodNotAllowed   ErrorCode = "METHOD_NOT_ALLOWED"
+	CodeUnavailable        ErrorCode = "SERVICE_UNAVAILABLE" // database unreachable
+	CodeInternal           ErrorCode = "INTERNAL_ERROR"      // a bug: logged in full, shown as "internal error"
+)
+
+// Violation is one schema violation, located by an RFC 6901 JSON pointer.
+type Violation struct {
+	Pointer string `json:"pointer"`
+	Message string `json:"message"`
+}
+
+// Error is the application error. Detail is safe to show to the caller;
+// Err (optional) is the underlying cause, logged but never shown.
+type Error struct {
+	Code       ErrorCode
+	Detail     string
+	Violations []Violation
+	Err        error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Detail, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Detail)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf builds an Error with a formatted detail.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCodeOf returns the code of the first *Error in err's chain, and
+// CodeInternal for anything else: an error nobody classified is a bug.
+func ErrorCodeOf(err error) ErrorCode {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}

@@ -1,0 +1,55 @@
+package repo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// recordIndexes serve the default list order (newest first, ties by uuid)
+// and the attributes lists are filtered by most.
+var recordIndexes = []mongo.IndexModel{
+	{Keys: bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_desc")},
+	{Keys: bson.D{{Key: "status", Value: 1}}, Options: options.Index().SetName("status")},
+	{Keys: bson.D{{Key: "descriptor_reference", Value: 1}}, Options: options.Index().SetName("descriptor_reference")},
+}
+
+// EnsureIndexes creates the indexes of every record collection. It is
+// idempotent.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	for _, kind := range models.Kinds() {
+		if _, err := s.db.Collection(string(kind)).Indexes().CreateMany(ctx, recordIndexes); err != nil {
+			return fmt.Errorf("create indexes on %s: %w", kind, err)
+		}
+	}
+	return nil
+}
+
+// ensureIndexesLoop retries EnsureIndexes with backoff until it succeeds or
+// ctx ends, so a service started before its database still gets indexes.
+func (s *Store) ensureIndexesLoop(ctx context.Context) {
+	delay := 500 * time.Millisecond
+	for {
+		err := s.EnsureIndexes(ctx)
+		if err == nil {
+			s.log.Info("indexes ready")
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("cannot create indexes yet; will retry", "error", err, "retry_in", delay.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}

@@ -1,0 +1,211 @@
+package repo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// Where the envelope lives in a stored record.
+const (
+	fieldAdmin    = "_admin"
+	fieldCreated  = fieldAdmin + ".created"
+	fieldModified = fieldAdmin + ".modified"
+	fieldVersion  = fieldAdmin + ".version"
+)
+
+// maxReplaceAttempts bounds the optimistic retry of an unconditional
+// replace that keeps losing races to other writers.
+const maxReplaceAttempts = 50
+
+// storedRecord is a record document: _id, _admin, and the client's fields
+// inline at the top level.
+type storedRecord struct {
+	ID     string         `bson:"_id"`
+	Admin  models.Admin   `bson:"_admin"`
+	Fields map[string]any `bson:",inline"`
+}
+
+func (d storedRecord) record() models.Record {
+	return models.Record{UUID: d.ID, Fields: d.Fields, Admin: d.Admin}
+}
+
+// Precondition decides, from the stored envelope, whether a conditional
+// write may go ahead (If-Match). nil means unconditional.
+type Precondition func(current models.Admin) bool
+
+// ListQuery is what a list asks for: a filter, then a window.
+type ListQuery struct {
+	Filter filter.Query
+	Offset int64
+	Limit  int64
+}
+
+// Page is one window of a list and the number of records the filter matched.
+type Page struct {
+	Records []models.Record
+	Total   int64
+}
+
+// now is the envelope time: UTC, at the millisecond precision BSON dates keep.
+func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+func (s *Store) records(kind models.Kind) *mongo.Collection { return s.db.Collection(string(kind)) }
+
+func notFound(kind models.Kind, uuid string) error {
+	return models.Errorf(models.CodeNotFound, "%s %s not found", kind.Singular(), uuid)
+}
+
+func preconditionFailed(kind models.Kind, uuid string) error {
+	return models.Errorf(models.CodePreconditionFailed, "%s %s has changed: If-Match does not match its current ETag", kind.Singular(), uuid)
+}
+
+// Create stores a new record. A uuid that is taken is a Conflict; the
+// unique _id makes that hold however many creates race.
+func (s *Store) Create(ctx context.Context, kind models.Kind, uuid string, fields map[string]any) (models.Record, error) {
+	t := now()
+	doc := storedRecord{ID: uuid, Admin: models.Admin{Created: t, Modified: t, Version: 1}, Fields: fields}
+	if _, err := s.records(kind).InsertOne(ctx, doc); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return models.Record{}, models.Errorf(models.CodeConflict, "%s %s already exists", kind.Singular(), uuid)
+		}
+		return models.Record{}, classify(err, fmt.Sprintf("insert %s %s", kind.Singular(), uuid))
+	}
+	return doc.record(), nil
+}
+
+// Get reads one record.
+func (s *Store) Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error) {
+	var doc storedRecord
+	err := s.records(kind).FindOne(ctx, bson.D{{Key: "_id", Value: uuid}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return models.Record{}, notFound(kind, uuid)
+	}
+	if err != nil {
+		return models.Record{}, classify(err, fmt.Sprintf("get %s %s", kind.Singular(), uuid))
+	}
+	return doc.record(), nil
+}
+
+// Replace swaps a record's fields for new ones in one atomic replaceOne,
+// keeping its creation time and bumping its version. The replace is
+// conditional on the version read just before, so a concurrent writer is
+// never overwritten unseen: with a precondition the loser gets
+// PreconditionFailed, without one it re-reads and tries again.
+func (s *Store) Replace(ctx context.Context, kind models.Kind, uuid string, fields map[string]any, ifMatch Precondition) (models.Record, error) {
+	for range maxReplaceAttempts {
+		cur, err := s.Get(ctx, kind, uuid)
+		if err != nil {
+			return models.Record{}, err
+		}
+		if ifMatch != nil && !ifMatch(cur.Admin) {
+			return models.Record{}, preconditionFailed(kind, uuid)
+		}
+		next := storedRecord{ID: uuid, Fields: fields, Admin: models.Admin{
+			Created:  cur.Admin.Created,
+			Modified: now(),
+			Version:  cur.Admin.Version + 1,
+		}}
+		res, err := s.records(kind).ReplaceOne(ctx,
+			bson.D{{Key: "_id", Value: uuid}, {Key: fieldVersion, Value: cur.Admin.Version}}, next)
+		if err != nil {
+			return models.Record{}, classify(err, fmt.Sprintf("replace %s %s", kind.Singular(), uuid))
+		}
+		if res.MatchedCount == 1 {
+			return next.record(), nil
+		}
+		// Another writer got there first (or deleted it): read again.
+	}
+	return models.Record{}, models.Errorf(models.CodeConflict,
+		"%s %s is being modified by other writers; retry", kind.Singular(), uuid)
+}
+
+// Delete removes a record, conditionally on its current version when a
+// precondition is given.
+func (s *Store) Delete(ctx context.Context, kind models.Kind, uuid string, ifMatch Precondition) error {
+	for range maxReplaceAttempts {
+		match := bson.D{{Key: "_id", Value: uuid}}
+		if ifMatch != nil {
+			cur, err := s.Get(ctx, kind, uuid)
+			if err != nil {
+				return err
+			}
+			if !ifMatch(cur.Admin) {
+				return preconditionFailed(kind, uuid)
+			}
+			match = append(match, bson.E{Key: fieldVersion, Value: cur.Admin.Version})
+		}
+		res, err := s.records(kind).DeleteOne(ctx, match)
+		if err != nil {
+			return classify(err, fmt.Sprintf("delete %s %s", kind.Singular(), uuid))
+		}
+		if res.DeletedCount == 1 {
+			return nil
+		}
+		if ifMatch == nil {
+			return notFound(kind, uuid)
+		}
+		// The version moved between the read and the delete: decide again.
+	}
+	return models.Errorf(models.CodeConflict, "%s %s is being modified by other writers; retry", kind.Singular(), uuid)
+}
+
+// storedPath maps an attribute as clients see it to where it is stored.
+func storedPath(rendered string) string {
+	switch rendered {
+	case models.FieldUUID:
+		return "_id"
+	case models.FieldCreatedAt:
+		return fieldCreated
+	case models.FieldUpdatedAt:
+		return fieldModified
+	}
+	return rendered
+}
+
+// newestFirst is the default list order; _id breaks ties so pages are stable.
+var newestFirst = bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}
+
+// List returns one window of the records that match q, newest first, and
+// how many match in all.
+func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, error) {
+	doc := q.Filter.Document(storedPath)
+	total, err := s.records(kind).CountDocuments(ctx, doc)
+	if err != nil {
+		return Page{}, classify(err, fmt.Sprintf("count %s", kind))
+	}
+	page := Page{Total: total, Records: []models.Record{}}
+	if q.Offset >= total {
+		return page, nil // past the end: no need to ask
+	}
+	opts := options.Find().SetSort(newestFirst).SetSkip(q.Offset).SetLimit(q.Limit)
+	cur, err := s.records(kind).Find(ctx, doc, opts)
+	if err != nil {
+		return Page{}, classify(err, fmt.Sprintf("list %s", kind))
+	}
+	var docs []storedRecord
+	if err := cur.All(ctx, &docs); err != nil {
+		return Page{}, classify(err, fmt.Sprintf("list %s", kind))
+	}
+	for _, d := range docs {
+		page.Records = append(page.Records, d.record())
+	}
+	return page, nil
+}
+
+// Count returns how many records match f.
+func (s *Store) Count(ctx context.Context, kind models.Kind, f filter.Query) (int64, error) {
+	n, err := s.records(kind).CountDocuments(ctx, f.Document(storedPath))
+	if err != nil {
+		return 0, classify(err, fmt.Sprintf("count %s", kind))
+	}
+	return n, nil
+}
