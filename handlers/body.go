@@ -39,23 +39,63 @@ func readBody(c *gin.Context, maxBytes int64) (any, error) {
 		}
 		return nil, models.Errorf(models.CodeInvalid, "cannot read request body: %v", err)
 	}
+	return decodeBody(raw, isYAML)
+}
+
+// decodeBody decodes a JSON or YAML document, keeping numbers as
+// json.Number. Every failure is a CodeInvalid error that says where.
+func decodeBody(raw []byte, isYAML bool) (any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, models.Errorf(models.CodeInvalid, "request body is empty")
 	}
+	name := "JSON"
 	if isYAML {
-		raw, err = yaml.YAMLToJSON(raw)
-		if err != nil {
+		name = "YAML"
+		var err error
+		if raw, err = yaml.YAMLToJSON(raw); err != nil {
 			return nil, models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
 		}
 	}
 	doc, err := decodeJSON(raw)
 	if err != nil {
-		if isYAML {
-			return nil, models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
-		}
-		return nil, models.Errorf(models.CodeInvalid, "request body is not valid JSON: %v", err)
+		return nil, models.Errorf(models.CodeInvalid, "request body is not valid %s: %v", name, err)
+	}
+	if ptr, n, ok := outOfRange(doc, ""); ok {
+		return nil, models.Errorf(models.CodeInvalid, "request body: number %s at %s is out of range", n, displayPointer(ptr))
 	}
 	return doc, nil
+}
+
+// outOfRange finds a number no float64 can hold. They are refused before
+// validation: the schema validator cannot handle them (it panics on one
+// inside a uniqueItems array) and the database could not store them.
+func outOfRange(v any, ptr string) (string, json.Number, bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			if p, n, ok := outOfRange(child, ptr+"/"+escapePointer(k)); ok {
+				return p, n, true
+			}
+		}
+	case []any:
+		for i, child := range t {
+			if p, n, ok := outOfRange(child, ptr+"/"+strconv.Itoa(i)); ok {
+				return p, n, true
+			}
+		}
+	case json.Number:
+		if f, err := t.Float64(); err != nil || math.IsInf(f, 0) {
+			return ptr, t, true
+		}
+	}
+	return "", "", false
+}
+
+func displayPointer(ptr string) string {
+	if ptr == "" {
+		return "the top level"
+	}
+	return ptr
 }
 
 // bodyFormat tells JSON (false) from YAML (true) by media type; charset and

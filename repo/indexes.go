@@ -21,11 +21,15 @@ var recordIndexes = []mongo.IndexModel{
 }
 
 // EnsureIndexes creates the indexes of every record collection. It is
-// idempotent.
+// idempotent. Indexes are created one by one: FerretDB v1 drops the
+// connection (a panic inside it) when createIndexes names several indexes
+// that already exist.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	for _, kind := range models.Kinds() {
-		if _, err := s.db.Collection(string(kind)).Indexes().CreateMany(ctx, recordIndexes); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", kind, err)
+		for _, idx := range recordIndexes {
+			if _, err := s.db.Collection(string(kind)).Indexes().CreateOne(ctx, idx); err != nil {
+				return fmt.Errorf("create indexes on %s: %w", kind, err)
+			}
 		}
 	}
 	return nil

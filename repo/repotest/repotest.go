@@ -6,6 +6,7 @@ package repotest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
@@ -34,7 +35,11 @@ func run(m *testing.M, uri *string) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	e, err := repo.StartEmbedded(repo.EmbeddedConfig{DataDir: dir})
+	cfg := repo.EmbeddedConfig{DataDir: dir}
+	if os.Getenv("TEST_STORE_LOG") != "" { // FerretDB's own log, to debug the store
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	e, err := repo.StartEmbedded(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "repotest:", err)
 		return 1

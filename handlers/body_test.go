@@ -1,0 +1,176 @@
+package handlers
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/schemas"
+)
+
+func TestBodyFormat(t *testing.T) {
+	tests := []struct {
+		contentType string
+		yaml        bool
+		wantErr     bool
+	}{
+		{"application/json", false, false},
+		{"application/json; charset=utf-8", false, false},
+		{"Application/JSON", false, false},
+		{"application/merge-patch+json", false, false},
+		{"application/yaml", true, false},
+		{"application/x-yaml; charset=UTF-8", true, false},
+		{"text/yaml", true, false},
+		{"text/x-yaml", true, false},
+		{"", false, true},
+		{"text/plain", false, true},
+		{"application/x-www-form-urlencoded", false, true},
+		{"application/json; charset", false, true},
+	}
+	for _, tt := range tests {
+		got, err := bodyFormat(tt.contentType)
+		if (err != nil) != tt.wantErr || got != tt.yaml {
+			t.Errorf("%q: got yaml=%v err=%v; want yaml=%v error=%v", tt.contentType, got, err, tt.yaml, tt.wantErr)
+		}
+		if err != nil && models.ErrorCodeOf(err) != models.CodeUnsupportedMedia {
+			t.Errorf("%q: code %s, want %s", tt.contentType, models.ErrorCodeOf(err), models.CodeUnsupportedMedia)
+		}
+	}
+}
+
+func TestDecodeBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     string
+		yaml    bool
+		want    any
+		wantErr string
+	}{
+		{"object", `{"a":1}`, false, map[string]any{"a": json.Number("1")}, ""},
+		{"yaml object", "a: 1\nb: [x, true]\n", true, map[string]any{"a": json.Number("1"), "b": []any{"x", true}}, ""},
+		{"empty", "  \n", false, nil, "empty"},
+		{"trailing data", `{"a":1} {"b":2}`, false, nil, "after the top-level value"},
+		{"truncated", `{"a":`, false, nil, "end of input"},
+		{"comment", `{/* no */"a":1}`, false, nil, "at byte 2"},
+		{"bad yaml", "a: [1, 2\n", true, nil, "not valid YAML"},
+		{"number out of range", `{"a":[1,{"b":-1e999}]}`, false, nil, "at /a/1/b is out of range"},
+		{"yaml infinity", "a: .inf\n", true, nil, "YAML"},
+		{"yaml overflowing float stays a string", "a: 1.0e+999\n", true, map[string]any{"a": "1.0e+999"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decodeBody([]byte(tt.raw), tt.yaml)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || models.ErrorCodeOf(err) != models.CodeInvalid {
+					t.Fatalf("err = %v, want an invalid-input error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %#v, %v; want %#v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestStorable(t *testing.T) {
+	doc := map[string]any{
+		"int":   json.Number("42"),
+		"big":   json.Number("12345678901234567890"),
+		"frac":  json.Number("1.5"),
+		"huge":  json.Number("1e999"),
+		"list":  []any{json.Number("1"), map[string]any{"$bad": 1, "a.b": 2, "ok": json.Number("-3")}},
+		"empty": map[string]any{},
+	}
+	got, violations := storable(doc)
+	m := got.(map[string]any)
+	if m["int"] != int64(42) || m["frac"] != 1.5 || m["big"] != 12345678901234567890.0 {
+		t.Errorf("numbers converted to %#v %#v %#v", m["int"], m["frac"], m["big"])
+	}
+	if inner := m["list"].([]any)[1].(map[string]any); inner["ok"] != int64(-3) {
+		t.Errorf("nested number converted to %#v", inner["ok"])
+	}
+	want := map[string]bool{"/huge": true, "/list/1/$bad": true, "/list/1/a.b": true}
+	for _, v := range violations {
+		if !want[v.Pointer] {
+			t.Errorf("unexpected violation %+v", v)
+		}
+		delete(want, v.Pointer)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing violations at %v", want)
+	}
+}
+
+func TestStorableDepth(t *testing.T) {
+	var deep any = "leaf"
+	for range maxDepth + 5 {
+		deep = map[string]any{"n": deep}
+	}
+	if _, v := storable(deep); len(v) != 1 {
+		t.Fatalf("violations %+v, want one for the depth", v)
+	}
+	var shallow any = "leaf"
+	for range maxDepth - 1 {
+		shallow = []any{shallow}
+	}
+	if _, v := storable(map[string]any{"a": shallow}); len(v) != 0 {
+		t.Fatalf("violations %+v for a document MongoDB can store", v)
+	}
+}
+
+// FuzzDecodeRecord feeds arbitrary bodies through the whole body pipeline
+// (decode, validate, convert). It must never panic; a failure must be an
+// invalid-input error; and anything accepted must be storable as BSON and
+// renderable as JSON, so no accepted body can later fail with a 500.
+func FuzzDecodeRecord(f *testing.F) {
+	seeds := []string{
+		`{"id":"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e","descriptor_version":"1","status":"offline"}`,
+		`{"id":"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e","descriptor_version":"1","status":"offline","version":"7"}`,
+		`{"id":"x1b5bab2a-8286-2b40-4827-dc5d6e37bf8e","descriptor_version":"1","status":"offline"}`,
+		`{"id":"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e","descriptor_version":"1","status":"offline","virtual_deployment_units":[{"id":"a","resource_requirements":{"cpu":{"vcpus":1e999},"memory":{"size":1}}}]}`,
+		"id: 1b5bab2a-8286-2b40-4827-dc5d6e37bf8e\ndescriptor_version: '1'\nstatus: offline\n",
+		"{/* c */}", `[]`, `"s"`, `null`, `{"a":`, "a: &x [*x]", "? [a]\n: b\n",
+	}
+	for _, s := range seeds {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	v, err := schemas.New()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, isYAML bool) {
+		doc, err := decodeBody(raw, isYAML)
+		if err != nil {
+			if models.ErrorCodeOf(err) != models.CodeInvalid {
+				t.Fatalf("decode error of class %s: %v", models.ErrorCodeOf(err), err)
+			}
+			return
+		}
+		for _, kind := range models.Kinds() {
+			violations, err := v.Validate(kind, doc)
+			if err != nil {
+				t.Fatalf("validate: %v", err)
+			}
+			if len(violations) > 0 {
+				continue
+			}
+			stored, bad := storable(doc)
+			if len(bad) > 0 {
+				return
+			}
+			if _, err := bson.Marshal(stored); err != nil {
+				t.Fatalf("accepted body does not marshal to BSON: %v", err)
+			}
+			if _, err := json.Marshal(stored); err != nil {
+				t.Fatalf("accepted body does not render as JSON: %v", err)
+			}
+			return
+		}
+	})
+}
