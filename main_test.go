@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		check   func(config) bool
+		wantErr string
+	}{
+		{"defaults", nil, nil, func(c config) bool {
+			return c.ListenAddr == ":4012" && c.MongoURI == "" && c.MongoDB == "nfv_records" && c.DataDir == "./data" &&
+				c.MaxBodyBytes == 4<<20 && c.LogLevel == slog.LevelInfo && c.MongoTimeout == 5*time.Second
+		}, ""},
+		{"environment", nil, map[string]string{"LISTEN_ADDR": ":9", "MONGO_URI": "mongodb://db:27017", "MONGO_DB": "r", "DATA_DIR": "/d", "MAX_BODY_BYTES": "10", "LOG_LEVEL": "debug"},
+			func(c config) bool {
+				return c.ListenAddr == ":9" && c.MongoURI == "mongodb://db:27017" && c.MongoDB == "r" && c.DataDir == "/d" && c.MaxBodyBytes == 10 && c.LogLevel == slog.LevelDebug
+			}, ""},
+		{"flags win over environment", []string{"-listen", ":7", "-log-level", "warn"}, map[string]string{"LISTEN_ADDR": ":9"},
+			func(c config) bool { return c.ListenAddr == ":7" && c.LogLevel == slog.LevelWarn }, ""},
+		{"bad body limit", nil, map[string]string{"MAX_BODY_BYTES": "lots"}, nil, "MAX_BODY_BYTES"},
+		{"zero body limit", nil, map[string]string{"MAX_BODY_BYTES": "0"}, nil, "MAX_BODY_BYTES"},
+		{"bad log level", nil, map[string]string{"LOG_LEVEL": "loud"}, nil, "LOG_LEVEL"},
+		{"bad timeout", nil, map[string]string{"MONGO_TIMEOUT": "5"}, nil, "MONGO_TIMEOUT"},
+		{"bad shutdown timeout", nil, map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, nil, "SHUTDOWN_TIMEOUT"},
+		{"unknown flag", []string{"-nope"}, nil, nil, "nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			getenv := func(k string) string { return tt.env[k] }
+			c, err := parseConfig(tt.args, getenv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !tt.check(c) {
+				t.Fatalf("config %+v, err %v", c, err)
+			}
+		})
+	}
+}
+
+// TestGracefulShutdown starts the whole service on the embedded store,
+// begins a request, signals shutdown while it is in flight, and checks that
+// the request still completes, new connections are refused, and run
+// returns cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfg, err := parseConfig([]string{"-listen", addr, "-data-dir", t.TempDir()}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("service not ready after 30s: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// An in-flight POST whose body is still arriving when shutdown begins.
+	pr, pw := io.Pipe()
+	answered := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+"/nsrs", pr)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("in-flight request failed: %v", err)
+			answered <- nil
+			return
+		}
+		answered <- resp
+	}()
+	if _, err := pw.Write([]byte(`{"id":"0f0e0d0c-0b0a-0908-0706-050403020100",`)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	stop()
+	time.Sleep(100 * time.Millisecond) // shutdown has begun
+	if _, err := pw.Write([]byte(`"descriptor_version":"1","status":"offline"}`)); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	resp := <-answered
+	if resp == nil {
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("in-flight request answered %d, want 200", resp.StatusCode)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return after shutdown")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("the service still accepts connections after shutdown")
+	}
+}
