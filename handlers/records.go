@@ -317,7 +317,7 @@ func (h recordHandlers) readRecord(c *gin.Context, urlUUID string) (map[string]a
 	if len(violations) > 0 {
 		return nil, "", &models.Error{
 			Code:       models.CodeUnprocessable,
-			Detail:     strconv.Itoa(len(violations)) + " schema violation(s) in the " + h.kind.Singular(),
+			Detail:     violationSummary(len(violations), h.kind),
 			Violations: violations,
 		}
 	}
@@ -338,6 +338,13 @@ func reconcileID(obj map[string]any, urlUUID string, kind models.Kind) error {
 		return models.Errorf(models.CodeInvalid, "body id %v does not match the %s uuid in the URL, %s", jsonish(raw), kind.Singular(), urlUUID)
 	}
 	return nil
+}
+
+func violationSummary(n int, kind models.Kind) string {
+	if n == 1 {
+		return "1 schema violation in the " + kind.Singular()
+	}
+	return strconv.Itoa(n) + " schema violations in the " + kind.Singular()
 }
 
 func jsonish(v any) string {
