@@ -52,7 +52,7 @@ fuzz:
 
 ## seed: load the example records in fixtures/ into a running service at URL
 seed:
-	$(GO) run ./cmd/nfv-seed -url $(URL)
+	$(GO) run ./cmd/nfv-seed -url $(URL) -wait 3m
 
 clean:
 	rm -rf bin bench.out

@@ -59,7 +59,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&maxBody, "max-body-bytes", env("MAX_BODY_BYTES", "4194304"), "largest request body accepted (MAX_BODY_BYTES)")
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&mongoTimeout, "mongo-timeout", env("MONGO_TIMEOUT", "5s"), "how long a request waits for an unreachable database (MONGO_TIMEOUT)")
-	fs.StringVar(&shutdown, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "20s"), "how long in-flight requests may finish on SIGTERM (SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&shutdown, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "8s"), "how long in-flight requests may finish on SIGTERM (SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -74,7 +74,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return config{}, fmt.Errorf("MONGO_TIMEOUT=%q: want a positive duration such as 5s", mongoTimeout)
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
-		return config{}, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 20s", shutdown)
+		return config{}, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 8s", shutdown)
 	}
 	return c, nil
 }
@@ -106,8 +106,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	uri := cfg.MongoURI
 	if uri == "" {
-		// FerretDB logs every connection at info; keep only its warnings.
-		ferretLog := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelWarn)})).With("component", "ferretdb")
+		// FerretDB logs every connection at info and every unsupported
+		// command (the driver's endSessions) at warn; keep only its errors.
+		ferretLog := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelError)})).With("component", "ferretdb")
 		embedded, err := repo.StartEmbedded(repo.EmbeddedConfig{DataDir: cfg.DataDir, Logger: ferretLog})
 		if err != nil {
 			return err

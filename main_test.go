@@ -89,6 +89,17 @@ func TestGracefulShutdown(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// The OpenAPI spec is served, and describes the record endpoints.
+	resp, err := http.Get(base + "/swagger/doc.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(spec), `"/vnfrs/{uuid}"`) {
+		t.Fatalf("/swagger/doc.json answered %d: %.200s", resp.StatusCode, spec)
+	}
+
 	// An in-flight POST whose body is still arriving when shutdown begins.
 	pr, pw := io.Pipe()
 	answered := make(chan *http.Response, 1)
@@ -113,7 +124,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	pw.Close()
-	resp := <-answered
+	resp = <-answered
 	if resp == nil {
 		return
 	}
