@@ -15,11 +15,18 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// Reserved query keys steer paging, format and selection; they are never filters.
+// Reserved query keys steer paging, format and selection; they are never
+// filters. The OSM administrative keys (FORCE, PUBLIC, ADMIN, SET_PROJECT)
+// have no meaning here and are accepted so OSM clients work unchanged.
 var Reserved = []string{
-	"page_number", "page_size", "offset", "limit", "count", "output", "sort",
-	"fields", "exclude_fields", "exclude_default", "all_fields", "nextpage_opaque_marker",
+	"page_number", "page_size", "offset", "limit", "count", "output",
 	"FORCE", "PUBLIC", "ADMIN", "SET_PROJECT",
+}
+
+// notYet are reserved keys whose feature is not built yet: refusing them
+// beats answering as if they had been honoured.
+var notYet = []string{
+	"sort", "fields", "exclude_fields", "exclude_default", "all_fields", "nextpage_opaque_marker",
 }
 
 // Filterable lists the attributes that can be filtered on.
@@ -50,6 +57,9 @@ func Parse(values url.Values) (Query, error) {
 	for _, k := range keys {
 		if slices.Contains(Reserved, k) {
 			continue
+		}
+		if slices.Contains(notYet, k) {
+			return Query{}, models.Errorf(models.CodeInvalid, "query parameter %q is not supported yet", k)
 		}
 		if !slices.Contains(Filterable, k) {
 			return Query{}, models.Errorf(models.CodeInvalid,

@@ -23,7 +23,9 @@ func TestParseAndDocument(t *testing.T) {
 		wantErr string
 	}{
 		{"", map[string]any{}, ""},
-		{"page_size=5&output=yaml&count&sort=x&FORCE=true", map[string]any{}, ""},
+		{"page_size=5&output=yaml&count&FORCE=true&ADMIN", map[string]any{}, ""},
+		{"sort=status", nil, `"sort"`},
+		{"fields=status", nil, `"fields"`},
 		{"status=offline", map[string]any{"status": map[string]any{"$eq": "offline"}}, ""},
 		{"status=offline&status=failed", map[string]any{"status": map[string]any{"$in": []string{"offline", "failed"}}}, ""},
 		{"status=offline&descriptor_reference=d1", map[string]any{"$and": []any{

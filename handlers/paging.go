@@ -95,7 +95,7 @@ func linkHeader(path string, query url.Values, p pageRequest, total int64) strin
 	if p.offset > 0 {
 		links = append(links, link(min(max(p.offset-p.limit, 0), lastOffset), "prev"))
 	}
-	if p.offset+p.limit < total {
+	if total-p.offset > p.limit { // not offset+limit < total: that can overflow
 		links = append(links, link(p.offset+p.limit, "next"))
 	}
 	links = append(links, link(lastOffset, "last"))

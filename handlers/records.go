@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -226,7 +227,13 @@ func (h recordHandlers) remove(c *gin.Context) {
 //	@Router			/records/nsr/ns-instances [get]
 //	@Router			/records/vnfr/vnf-instances [get]
 func (h recordHandlers) list(c *gin.Context) {
-	query := c.Request.URL.Query()
+	// URL.Query would drop malformed pairs silently; a list must not
+	// answer as if a filter the caller wrote were not there.
+	query, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		writeError(c, models.Errorf(models.CodeInvalid, "malformed query string: %v", err))
+		return
+	}
 	f, err := filter.Parse(query)
 	if err != nil {
 		writeError(c, err)

@@ -13,11 +13,15 @@ import (
 )
 
 // recordIndexes serve the default list order (newest first, ties by uuid)
-// and the attributes lists are filtered by most.
-var recordIndexes = []mongo.IndexModel{
-	{Keys: bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_desc")},
-	{Keys: bson.D{{Key: "status", Value: 1}}, Options: options.Index().SetName("status")},
-	{Keys: bson.D{{Key: "descriptor_reference", Value: 1}}, Options: options.Index().SetName("descriptor_reference")},
+// and the attributes lists are filtered by most. It builds new models on
+// each call: the driver writes into an index's options when it creates it,
+// so shared models would race between stores.
+func recordIndexes() []mongo.IndexModel {
+	return []mongo.IndexModel{
+		{Keys: bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_desc")},
+		{Keys: bson.D{{Key: "status", Value: 1}}, Options: options.Index().SetName("status")},
+		{Keys: bson.D{{Key: "descriptor_reference", Value: 1}}, Options: options.Index().SetName("descriptor_reference")},
+	}
 }
 
 // EnsureIndexes creates the indexes of every record collection. It is
@@ -26,7 +30,7 @@ var recordIndexes = []mongo.IndexModel{
 // that already exist.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	for _, kind := range models.Kinds() {
-		for _, idx := range recordIndexes {
+		for _, idx := range recordIndexes() {
 			if _, err := s.db.Collection(string(kind)).Indexes().CreateOne(ctx, idx); err != nil {
 				return fmt.Errorf("create indexes on %s: %w", kind, err)
 			}
