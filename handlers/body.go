@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	yamlv2 "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 
 	"github.com/nfv-records/nfv-records/models"
@@ -51,6 +52,9 @@ func decodeBody(raw []byte, isYAML bool) (any, error) {
 	name := "JSON"
 	if isYAML {
 		name = "YAML"
+		if err := singleYAMLDocument(raw); err != nil {
+			return nil, err
+		}
 		var err error
 		if raw, err = yaml.YAMLToJSON(raw); err != nil {
 			return nil, models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
@@ -64,6 +68,25 @@ func decodeBody(raw []byte, isYAML bool) (any, error) {
 		return nil, models.Errorf(models.CodeInvalid, "request body: number %s at %s is out of range", n, displayPointer(ptr))
 	}
 	return doc, nil
+}
+
+// singleYAMLDocument refuses a stream of several YAML documents, which
+// YAMLToJSON would silently cut to the first.
+func singleYAMLDocument(raw []byte) error {
+	d := yamlv2.NewDecoder(bytes.NewReader(raw))
+	for n := 0; ; n++ {
+		var discard any
+		err := d.Decode(&discard)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
+		}
+		if n == 1 {
+			return models.Errorf(models.CodeInvalid, "request body holds more than one YAML document: send one record")
+		}
+	}
 }
 
 // outOfRange finds a number no float64 can hold. They are refused before

@@ -57,6 +57,8 @@ func TestDecodeBody(t *testing.T) {
 		{"truncated", `{"a":`, false, nil, "end of input"},
 		{"comment", `{/* no */"a":1}`, false, nil, "at byte 2"},
 		{"bad yaml", "a: [1, 2\n", true, nil, "not valid YAML"},
+		{"two yaml documents", "a: 1\n---\nb: 2\n", true, nil, "more than one YAML document"},
+		{"one yaml document with markers", "---\na: 1\n...\n", true, map[string]any{"a": json.Number("1")}, ""},
 		{"number out of range", `{"a":[1,{"b":-1e999}]}`, false, nil, "at /a/1/b is out of range"},
 		{"yaml infinity", "a: .inf\n", true, nil, "YAML"},
 		{"yaml overflowing float stays a string", "a: 1.0e+999\n", true, map[string]any{"a": "1.0e+999"}, ""},

@@ -95,12 +95,19 @@ func (s *Store) Get(ctx context.Context, kind models.Kind, uuid string) (models.
 	return doc.record(), nil
 }
 
-// Replace swaps a record's fields for new ones in one atomic replaceOne,
-// keeping its creation time and bumping its version. The replace is
-// conditional on the version read just before, so a concurrent writer is
-// never overwritten unseen: with a precondition the loser gets
-// PreconditionFailed, without one it re-reads and tries again.
+// Replace swaps a record's fields for new ones in one replaceOne (never
+// delete-then-insert), keeping its creation time and bumping its version.
+// The replace is conditional on the version read just before, so a
+// concurrent writer is never overwritten unseen: with a precondition the
+// loser gets PreconditionFailed, without one it re-reads and tries again.
+// Where the database does not make that condition atomic (FerretDB), the
+// record is also locked around the write.
 func (s *Store) Replace(ctx context.Context, kind models.Kind, uuid string, fields map[string]any, ifMatch Precondition) (models.Record, error) {
+	unlock, err := s.lockRecordWrite(ctx, kind, uuid)
+	if err != nil {
+		return models.Record{}, err
+	}
+	defer unlock()
 	for range maxReplaceAttempts {
 		cur, err := s.Get(ctx, kind, uuid)
 		if err != nil {
@@ -131,6 +138,11 @@ func (s *Store) Replace(ctx context.Context, kind models.Kind, uuid string, fiel
 // Delete removes a record, conditionally on its current version when a
 // precondition is given.
 func (s *Store) Delete(ctx context.Context, kind models.Kind, uuid string, ifMatch Precondition) error {
+	unlock, err := s.lockRecordWrite(ctx, kind, uuid)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	for range maxReplaceAttempts {
 		match := bson.D{{Key: "_id", Value: uuid}}
 		if ifMatch != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -38,6 +39,10 @@ type Store struct {
 
 	stopIndexes context.CancelFunc
 	indexesDone sync.WaitGroup
+
+	// atomicUpdates caches whether a conditional update is atomic on this
+	// database (true on MongoDB, false on FerretDB); nil until known.
+	atomicUpdates atomic.Pointer[bool]
 }
 
 // Open connects to the database. It does not wait for the database to
@@ -108,7 +113,28 @@ func classify(err error, doing string) error {
 		errors.Is(err, mongo.ErrClientDisconnected),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return &models.Error{Code: models.CodeUnavailable, Detail: "the database is unreachable; retry later", Err: fmt.Errorf("%s: %w", doing, err)}
+	case isBadValue(err):
+		// FerretDB v1 refuses some documents MongoDB stores (an array
+		// directly inside an array): the record is unstorable here, not a bug.
+		return &models.Error{Code: models.CodeUnprocessable, Detail: "the database cannot store this record: " + badValueMessage(err), Err: fmt.Errorf("%s: %w", doing, err)}
 	default:
 		return &models.Error{Code: models.CodeInternal, Detail: "internal error", Err: fmt.Errorf("%s: %w", doing, err)}
 	}
+}
+
+// badValue is MongoDB's BadValue error code.
+const badValue = 2
+
+func isBadValue(err error) bool { return badValueMessage(err) != "" }
+
+func badValueMessage(err error) string {
+	var we mongo.WriteException
+	if errors.As(err, &we) {
+		for _, e := range we.WriteErrors {
+			if e.Code == badValue {
+				return e.Message
+			}
+		}
+	}
+	return ""
 }
