@@ -1,4 +1,6 @@
 # nfv-records: everything a developer or CI runs. Needs only Go (and gcc for -race, when present).
+SHELL   := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 GO      ?= go
 PKGS    := ./...
 # The race detector needs cgo; use it wherever a C compiler is present.

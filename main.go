@@ -104,8 +104,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	uri := cfg.MongoURI
-	if uri == "" {
+	storeCfg := repo.Config{URI: cfg.MongoURI, Database: cfg.MongoDB, Timeout: cfg.MongoTimeout, Logger: log.With("component", "repo")}
+	if cfg.MongoURI == "" {
 		// FerretDB logs every connection at info and every unsupported
 		// command (the driver's endSessions) at warn; keep only its errors.
 		ferretLog := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelError)})).With("component", "ferretdb")
@@ -114,10 +114,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 			return err
 		}
 		defer embedded.Close()
-		uri = embedded.URI()
+		storeCfg.Embedded = embedded
 		log.Info("embedded store started", "data_dir", cfg.DataDir)
 	}
-	store, err := repo.Open(repo.Config{URI: uri, Database: cfg.MongoDB, Timeout: cfg.MongoTimeout, Logger: log.With("component", "repo")})
+	store, err := repo.Open(storeCfg)
 	if err != nil {
 		return err
 	}

@@ -18,13 +18,13 @@ import (
 	"github.com/nfv-records/nfv-records/schemas"
 )
 
-// storeURI is the embedded store every test of this package shares; each
+// testDB is the embedded store every test of this package shares; each
 // test gets its own database in it.
-var storeURI string
+var testDB repotest.Server
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	repotest.Main(m, &storeURI)
+	repotest.Main(m, &testDB)
 }
 
 // testMaxBody is small so that 413 is cheap to provoke.
@@ -33,7 +33,7 @@ const testMaxBody = 64 << 10
 // newRouter is the service's router on a fresh database.
 func newRouter(t testing.TB) (http.Handler, *repo.Store) {
 	t.Helper()
-	store := repotest.NewStore(t, storeURI)
+	store := repotest.NewStore(t, testDB)
 	return routerOn(t, store), store
 }
 

@@ -2,6 +2,7 @@ package repo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,7 +37,22 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			}
 		}
 	}
+	if err := s.db.CreateCollection(ctx, locksCollection); err != nil && !isNamespaceExists(err) {
+		return fmt.Errorf("create %s: %w", locksCollection, err)
+	}
+	if s.embedded != nil {
+		if err := s.embedded.indexIDs(ctx, s.db.Name()); err != nil {
+			return fmt.Errorf("index _id on the embedded store: %w", err)
+		}
+	}
 	return nil
+}
+
+// isNamespaceExists reports MongoDB's NamespaceExists (48): the collection
+// is already there.
+func isNamespaceExists(err error) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && ce.Code == 48
 }
 
 // ensureIndexesLoop retries EnsureIndexes with backoff until it succeeds or

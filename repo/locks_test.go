@@ -17,7 +17,7 @@ import (
 func TestReplicasLoseNoUpdate(t *testing.T) {
 	db := "t_replicas_" + time.Now().Format("150405.000000")[7:]
 	open := func() *repo.Store {
-		s, err := repo.Open(repo.Config{URI: storeURI, Database: db})
+		s, err := repo.Open(testDB.Config(db))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +75,7 @@ func TestReplicasLoseNoUpdate(t *testing.T) {
 // TestExpiredLockIsTakenOver leaves a lock behind as a crashed writer
 // would: once it expires, writes to the record go through again.
 func TestExpiredLockIsTakenOver(t *testing.T) {
-	s, err := repo.Open(repo.Config{URI: storeURI, Database: "t_expired_lock"})
+	s, err := repo.Open(testDB.Config("t_expired_lock"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -187,17 +187,11 @@ func storedPath(rendered string) string {
 var newestFirst = bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}
 
 // List returns one window of the records that match q, newest first, and
-// how many match in all.
+// how many match in all. The page is read first: when it is neither full
+// nor past the end it already tells the total, and the count (a full scan
+// on FerretDB) is skipped.
 func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, error) {
 	doc := q.Filter.Document(storedPath)
-	total, err := s.records(kind).CountDocuments(ctx, doc)
-	if err != nil {
-		return Page{}, classify(err, fmt.Sprintf("count %s", kind))
-	}
-	page := Page{Total: total, Records: []models.Record{}}
-	if q.Offset >= total {
-		return page, nil // past the end: no need to ask
-	}
 	opts := options.Find().SetSort(newestFirst).SetSkip(q.Offset).SetLimit(q.Limit)
 	cur, err := s.records(kind).Find(ctx, doc, opts)
 	if err != nil {
@@ -207,8 +201,16 @@ func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, 
 	if err := cur.All(ctx, &docs); err != nil {
 		return Page{}, classify(err, fmt.Sprintf("list %s", kind))
 	}
-	for _, d := range docs {
-		page.Records = append(page.Records, d.record())
+	page := Page{Records: make([]models.Record, len(docs))}
+	for i, d := range docs {
+		page.Records[i] = d.record()
+	}
+	if n := int64(len(docs)); n > 0 && n < q.Limit || n == 0 && q.Offset == 0 {
+		page.Total = q.Offset + n
+		return page, nil
+	}
+	if page.Total, err = s.records(kind).CountDocuments(ctx, doc); err != nil {
+		return Page{}, classify(err, fmt.Sprintf("count %s", kind))
 	}
 	return page, nil
 }

@@ -16,9 +16,9 @@ import (
 	"github.com/nfv-records/nfv-records/repo/repotest"
 )
 
-var storeURI string
+var testDB repotest.Server
 
-func TestMain(m *testing.M) { repotest.Main(m, &storeURI) }
+func TestMain(m *testing.M) { repotest.Main(m, &testDB) }
 
 func uuidN(n int) string { return fmt.Sprintf("00000000-0000-0000-0000-%012d", n) }
 
@@ -28,7 +28,7 @@ func fields(id, status string) map[string]any {
 }
 
 func TestCreateGetRoundTrip(t *testing.T) {
-	s := repotest.NewStore(t, storeURI)
+	s := repotest.NewStore(t, testDB)
 	ctx := t.Context()
 	want := fields(uuidN(1), "offline")
 	created, err := s.Create(ctx, models.KindNSR, uuidN(1), want)
@@ -55,7 +55,7 @@ func TestCreateGetRoundTrip(t *testing.T) {
 }
 
 func TestReplace(t *testing.T) {
-	s := repotest.NewStore(t, storeURI)
+	s := repotest.NewStore(t, testDB)
 	ctx := t.Context()
 	orig, err := s.Create(ctx, models.KindVNFR, uuidN(2), fields(uuidN(2), "offline"))
 	if err != nil {
@@ -89,7 +89,7 @@ func TestReplace(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	s := repotest.NewStore(t, storeURI)
+	s := repotest.NewStore(t, testDB)
 	ctx := t.Context()
 	if _, err := s.Create(ctx, models.KindNSR, uuidN(3), fields(uuidN(3), "offline")); err != nil {
 		t.Fatal(err)
@@ -111,7 +111,7 @@ func TestDelete(t *testing.T) {
 }
 
 func TestListOrderWindowAndFilter(t *testing.T) {
-	s := repotest.NewStore(t, storeURI)
+	s := repotest.NewStore(t, testDB)
 	ctx := t.Context()
 	for i := range 7 {
 		status := "offline"
@@ -164,7 +164,7 @@ func TestListOrderWindowAndFilter(t *testing.T) {
 }
 
 func TestEnsureIndexesIsIdempotent(t *testing.T) {
-	s := repotest.NewStore(t, storeURI)
+	s := repotest.NewStore(t, testDB)
 	for range 2 {
 		if err := s.EnsureIndexes(t.Context()); err != nil {
 			t.Fatal(err)

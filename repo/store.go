@@ -27,15 +27,19 @@ type Config struct {
 	// request fails after this long instead of hanging.
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// Embedded, when the database is the embedded store, lets the store
+	// add the SQLite indexes FerretDB lacks. Its URI is used when URI is empty.
+	Embedded *Embedded
 }
 
 // Store is the connection to the records database. It is safe for
 // concurrent use; the service keeps no other state, so any number of
 // replicas can share one database.
 type Store struct {
-	client *mongo.Client
-	db     *mongo.Database
-	log    *slog.Logger
+	client   *mongo.Client
+	db       *mongo.Database
+	log      *slog.Logger
+	embedded *Embedded // nil on MongoDB
 
 	stopIndexes context.CancelFunc
 	indexesDone sync.WaitGroup
@@ -59,6 +63,9 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.Database == "" {
 		return nil, errors.New("repo: database name is empty")
 	}
+	if cfg.URI == "" && cfg.Embedded != nil {
+		cfg.URI = cfg.Embedded.URI()
+	}
 	opts := options.Client().
 		ApplyURI(cfg.URI).
 		SetServerSelectionTimeout(cfg.Timeout).
@@ -68,7 +75,7 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("repo: connect %s: %w", redact(cfg.URI), err)
 	}
-	s := &Store{client: client, db: client.Database(cfg.Database), log: cfg.Logger}
+	s := &Store{client: client, db: client.Database(cfg.Database), log: cfg.Logger, embedded: cfg.Embedded}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopIndexes = cancel
 	s.indexesDone.Add(1)

@@ -16,17 +16,28 @@ import (
 	"github.com/nfv-records/nfv-records/repo"
 )
 
-// Main starts an embedded store in a temporary directory, runs the tests
-// with its URI, and removes it. Use it from TestMain:
-//
-//	func TestMain(m *testing.M) { repotest.Main(m, &uri) }
-func Main(m *testing.M, uri *string) {
-	os.Exit(run(m, uri))
+// Server is the database the tests of one package share.
+type Server struct {
+	URI      string
+	Embedded *repo.Embedded // nil when TEST_MONGO_URI names a MongoDB
 }
 
-func run(m *testing.M, uri *string) int {
+// Config is the store configuration for database on this server.
+func (s Server) Config(database string) repo.Config {
+	return repo.Config{URI: s.URI, Embedded: s.Embedded, Database: database, Timeout: 5 * time.Second}
+}
+
+// Main starts an embedded store in a temporary directory, runs the tests
+// with it, and removes it. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { repotest.Main(m, &server) }
+func Main(m *testing.M, srv *Server) {
+	os.Exit(run(m, srv))
+}
+
+func run(m *testing.M, srv *Server) int {
 	if u := os.Getenv("TEST_MONGO_URI"); u != "" {
-		*uri = u // run the same tests against a real MongoDB
+		srv.URI = u // run the same tests against a real MongoDB
 		return m.Run()
 	}
 	dir, err := os.MkdirTemp("", "nfv-records-test-")
@@ -45,7 +56,7 @@ func run(m *testing.M, uri *string) int {
 		return 1
 	}
 	defer e.Close()
-	*uri = e.URI()
+	*srv = Server{URI: e.URI(), Embedded: e}
 	return m.Run()
 }
 
@@ -62,11 +73,11 @@ func DatabaseName(tb testing.TB) string {
 	return strings.ToLower("t_" + name + suffix)
 }
 
-// NewStore opens a store on a fresh database of the store at uri and drops
-// that database when the test ends.
-func NewStore(tb testing.TB, uri string) *repo.Store {
+// NewStore opens a store on a fresh database of srv, with its indexes
+// ready, and drops that database when the test ends.
+func NewStore(tb testing.TB, srv Server) *repo.Store {
 	tb.Helper()
-	s, err := repo.Open(repo.Config{URI: uri, Database: DatabaseName(tb), Timeout: 5 * time.Second})
+	s, err := repo.Open(srv.Config(DatabaseName(tb)))
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -76,5 +87,9 @@ func NewStore(tb testing.TB, uri string) *repo.Store {
 		_ = s.Database().Drop(ctx)
 		_ = s.Close(ctx)
 	})
+	// Tests run as the service does once started: with every index there.
+	if err := s.EnsureIndexes(tb.Context()); err != nil {
+		tb.Fatalf("create indexes: %v", err)
+	}
 	return s
 }
