@@ -32,13 +32,14 @@ lint:
 ## docs: regenerate the OpenAPI spec in docs/ from the handler annotations (swag pinned in go.mod)
 docs:
 	$(GO) tool swag init --quiet -g main.go -o docs --outputTypes go,json,yaml
+	gofmt -w docs/docs.go
 
 ## docs-check: fail when docs/ is stale
 docs-check:
-	@tmp=$$(mktemp -d); \
-	  $(GO) tool swag init --quiet -g main.go -o $$tmp --outputTypes go,json,yaml && \
-	  if ! diff -r $$tmp docs >/dev/null; then diff -r $$tmp docs | head -40; rm -rf $$tmp; \
-	    echo "docs/ is stale: run 'make docs' and commit it"; exit 1; fi; rm -rf $$tmp
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	  $(GO) tool swag init --quiet -g main.go -o $$tmp/docs --outputTypes go,json,yaml; \
+	  gofmt -w $$tmp/docs/docs.go; \
+	  if ! diff -r $$tmp/docs docs; then echo "docs/ is stale: run 'make docs' and commit it"; exit 1; fi
 
 ## bench: router vs driver benchmarks on the embedded store, with ratios
 bench:
