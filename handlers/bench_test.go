@@ -14,9 +14,10 @@ package handlers_test
 // server side included: the difference router - driver is what the service
 // adds.
 //
-// On the embedded store (FerretDB v1 on SQLite) reads scan the collection,
-// so Get and List slow down as it grows and the store's share swamps the
-// router's. -benchrecords sets how many records Get and List run over, to
+// On the embedded store (FerretDB v1 on SQLite) a lookup by uuid uses the
+// _id index the repo adds, but a list sorts in memory after decoding every
+// record, so List slows down as the collection grows and the store's share
+// swamps the router's. -benchrecords sets how many records Get and List run over, to
 // look at the service's own overhead on a small collection:
 //
 //	go test -run '^$' -bench 'Get|List' -benchmem ./handlers/ -args -benchrecords=100
