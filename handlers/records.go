@@ -146,12 +146,7 @@ func (h recordHandlers) get(c *gin.Context) {
 //	@Router			/records/nsr/ns-instances/{uuid} [put]
 //	@Router			/records/vnfr/vnf-instances/{uuid} [put]
 func (h recordHandlers) replace(c *gin.Context) {
-	uuid, err := h.uuidParam(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ifMatch, err := parseIfMatch(c.GetHeader("If-Match"))
+	uuid, ifMatch, err := h.conditionalTarget(c)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -186,12 +181,7 @@ func (h recordHandlers) replace(c *gin.Context) {
 //	@Router		/records/nsr/ns-instances/{uuid} [delete]
 //	@Router		/records/vnfr/vnf-instances/{uuid} [delete]
 func (h recordHandlers) remove(c *gin.Context) {
-	uuid, err := h.uuidParam(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ifMatch, err := parseIfMatch(c.GetHeader("If-Match"))
+	uuid, ifMatch, err := h.conditionalTarget(c)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -276,6 +266,19 @@ func (h recordHandlers) list(c *gin.Context) {
 func (h recordHandlers) renderRecord(c *gin.Context, status int, rec models.Record) {
 	c.Header("ETag", rec.ETag())
 	render(c, status, rec.Rendered())
+}
+
+// conditionalTarget reads the uuid of a write and its If-Match condition.
+func (h recordHandlers) conditionalTarget(c *gin.Context) (string, repo.Precondition, error) {
+	uuid, err := h.uuidParam(c)
+	if err != nil {
+		return "", nil, err
+	}
+	ifMatch, err := parseIfMatch(c.GetHeader("If-Match"))
+	if err != nil {
+		return "", nil, err
+	}
+	return uuid, ifMatch, nil
 }
 
 func (h recordHandlers) uuidParam(c *gin.Context) (string, error) {
