@@ -88,6 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 
 	c := *client // a copy: the caller's client is not changed
 	c.Timeout = *timeout
+	if *wait > 0 { // a mistyped -url would otherwise look like a silent hang
+		fmt.Fprintf(stderr, "nfv-seed: waiting up to %s for %s/ping\n", *wait, base)
+	}
 	if err := waitReady(ctx, &c, base, *wait); err != nil {
 		fmt.Fprintln(stderr, "nfv-seed:", err)
 		return exitFailed
