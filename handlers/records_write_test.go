@@ -82,16 +82,10 @@ var writeTimeFormat = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.
 // none) and extra header pairs.
 func writeSend(t testing.TB, h http.Handler, method, target, contentType string, body []byte, headers ...string) *httptest.ResponseRecorder {
 	t.Helper()
-	req := httptest.NewRequest(method, target, bytes.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
+	if body == nil {
+		body = []byte{}
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	return rec
+	return do(t, h, method, target, body, append([]string{"Content-Type", contentType}, headers...)...)
 }
 
 func writeJSON(t testing.TB, v any) []byte {
