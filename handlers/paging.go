@@ -15,6 +15,8 @@ import (
 type pageRequest struct {
 	offset, limit int64
 	byOffset      bool // offset/limit rather than page_number/page_size
+	positioned    bool // offset or page_number was given
+	marker        bool // the page continues from a nextpage_opaque_marker
 }
 
 // parsePaging reads page_number/page_size (0-based pages) or offset/limit.
@@ -57,48 +59,69 @@ func parsePaging(q url.Values) (pageRequest, error) {
 		return pageRequest{}, models.Errorf(models.CodeInvalid, "use page_number/page_size or offset/limit, not both")
 	}
 	if hasOffset || hasLimit {
-		return pageRequest{offset: offset, limit: limit, byOffset: true}, nil
+		return pageRequest{offset: offset, limit: limit, byOffset: true, positioned: hasOffset}, nil
 	}
 	if pageNumber > math.MaxInt64/pageSize {
 		return pageRequest{}, models.Errorf(models.CodeInvalid, "query parameter page_number=%d is too large", pageNumber)
 	}
-	return pageRequest{offset: pageNumber * pageSize, limit: pageSize}, nil
+	return pageRequest{offset: pageNumber * pageSize, limit: pageSize, positioned: hasNumber}, nil
 }
 
-// linkHeader builds the RFC 8288 Link header (first, prev, next, last) for
-// a page of a list of total records. Links keep the caller's other query
-// parameters and are relative references, so they survive proxies.
-func linkHeader(path string, query url.Values, p pageRequest, total int64) string {
+// linkHeader builds the RFC 8288 Link header for a page of a list of total
+// records. next (when more records follow) carries the opaque marker of
+// where this page ended (SOL013): following it costs the same however deep
+// the page, and records created meanwhile do not shift it. first, prev and
+// last are positions (page_number or offset, in the caller's style); prev
+// is left out after a marker, whose position is not known. Links keep the
+// caller's other parameters and are relative references, so they survive
+// proxies.
+func linkHeader(path string, query url.Values, p pageRequest, total int64, nextMarker string) string {
 	lastOffset := int64(0)
 	if total > 0 {
 		lastOffset = (total - 1) / p.limit * p.limit
 	}
-	link := func(offset int64, rel string) string {
+	base := url.Values{}
+	for k, v := range query {
+		switch k {
+		case "page_number", "page_size", "offset", "limit", markerKey:
+		default:
+			base[k] = v
+		}
+	}
+	link := func(rel string, set func(q url.Values)) string {
 		q := url.Values{}
-		for k, v := range query {
-			switch k {
-			case "page_number", "page_size", "offset", "limit":
-			default:
-				q[k] = v
-			}
+		for k, v := range base {
+			q[k] = v
 		}
-		if p.byOffset {
-			q.Set("offset", strconv.FormatInt(offset, 10))
-			q.Set("limit", strconv.FormatInt(p.limit, 10))
-		} else {
-			q.Set("page_number", strconv.FormatInt(offset/p.limit, 10))
-			q.Set("page_size", strconv.FormatInt(p.limit, 10))
-		}
+		set(q)
 		return fmt.Sprintf(`<%s?%s>; rel="%s"`, path, q.Encode(), rel)
 	}
-	links := []string{link(0, "first")}
-	if p.offset > 0 {
-		links = append(links, link(min(max(p.offset-p.limit, 0), lastOffset), "prev"))
+	at := func(offset int64) func(url.Values) {
+		return func(q url.Values) {
+			if p.byOffset {
+				q.Set("offset", strconv.FormatInt(offset, 10))
+				q.Set("limit", strconv.FormatInt(p.limit, 10))
+			} else {
+				q.Set("page_number", strconv.FormatInt(offset/p.limit, 10))
+				q.Set("page_size", strconv.FormatInt(p.limit, 10))
+			}
+		}
 	}
-	if total-p.offset > p.limit { // not offset+limit < total: that can overflow
-		links = append(links, link(p.offset+p.limit, "next"))
+	links := []string{link("first", at(0))}
+	if p.offset > 0 && !p.marker {
+		links = append(links, link("prev", at(min(max(p.offset-p.limit, 0), lastOffset))))
 	}
-	links = append(links, link(lastOffset, "last"))
+	if nextMarker != "" {
+		links = append(links, link("next", func(q url.Values) {
+			if p.byOffset {
+				q.Set("limit", strconv.FormatInt(p.limit, 10))
+			} else {
+				q.Set("page_size", strconv.FormatInt(p.limit, 10))
+			}
+			q.Set(markerKey, nextMarker)
+		}))
+	}
+	links = append(links, link("last", at(lastOffset)))
 	return strings.Join(links, ", ")
 }
 

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -21,20 +20,24 @@ type RecordStore interface {
 	Replace(ctx context.Context, kind models.Kind, uuid string, fields map[string]any, ifMatch repo.Precondition) (models.Record, error)
 	Delete(ctx context.Context, kind models.Kind, uuid string, ifMatch repo.Precondition) error
 	List(ctx context.Context, kind models.Kind, q repo.ListQuery) (repo.Page, error)
-	Count(ctx context.Context, kind models.Kind, f filter.Query) (int64, error)
+	Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error)
 }
 
 // Validator checks a decoded record against its kind's schema.
 type Validator interface {
 	Validate(kind models.Kind, doc any) ([]models.Violation, error)
+	// ComplexAttributes are the kind's object and array attributes, which
+	// exclude_default leaves out of lists.
+	ComplexAttributes(kind models.Kind) []string
 }
 
 // recordHandlers serve one record kind on its base paths.
 type recordHandlers struct {
-	kind      models.Kind
-	store     RecordStore
-	validator Validator
-	maxBody   int64
+	kind         models.Kind
+	store        RecordStore
+	validator    Validator
+	maxBody      int64
+	complexAttrs []string // what exclude_default leaves out
 }
 
 // Record is a stored record as clients see it (documentation only: records
@@ -217,31 +220,14 @@ func (h recordHandlers) remove(c *gin.Context) {
 //	@Router			/records/nsr/ns-instances [get]
 //	@Router			/records/vnfr/vnf-instances [get]
 func (h recordHandlers) list(c *gin.Context) {
-	// URL.Query would drop malformed pairs silently; a list must not
-	// answer as if a filter the caller wrote were not there.
-	query, err := url.ParseQuery(c.Request.URL.RawQuery)
-	if err != nil {
-		writeError(c, models.Errorf(models.CodeInvalid, "malformed query string: %v", err))
-		return
-	}
-	f, err := filter.Parse(query)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	count, err := wantsCount(query)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	paging, err := parsePaging(query)
+	req, err := h.parseList(c)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
-	if count {
-		n, err := h.store.Count(ctx, h.kind, f)
+	if req.count {
+		n, err := h.store.Count(ctx, h.kind, req.filter)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -249,7 +235,7 @@ func (h recordHandlers) list(c *gin.Context) {
 		render(c, http.StatusOK, Count{Count: n})
 		return
 	}
-	page, err := h.store.List(ctx, h.kind, repo.ListQuery{Filter: f, Offset: paging.offset, Limit: paging.limit})
+	page, err := h.store.List(ctx, h.kind, req.repoQuery())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -257,9 +243,16 @@ func (h recordHandlers) list(c *gin.Context) {
 	out := make([]map[string]any, len(page.Records))
 	for i, r := range page.Records {
 		out[i] = r.Rendered()
+		if !req.fields.All() {
+			out[i] = req.fields.Apply(out[i])
+		}
+	}
+	next := ""
+	if page.Next != nil {
+		next = req.order.Marker(*page.Next)
 	}
 	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
-	c.Header("Link", linkHeader(c.Request.URL.Path, query, paging, page.Total))
+	c.Header("Link", linkHeader(c.Request.URL.Path, req.query, req.paging, page.Total, next))
 	render(c, http.StatusOK, out)
 }
 

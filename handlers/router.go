@@ -53,7 +53,8 @@ func NewRouter(cfg Config) *gin.Engine {
 	r.GET("/readyz", health.readyz)
 
 	for kind, bases := range recordPaths {
-		h := recordHandlers{kind: kind, store: cfg.Store, validator: cfg.Validator, maxBody: cfg.MaxBodyBytes}
+		h := recordHandlers{kind: kind, store: cfg.Store, validator: cfg.Validator, maxBody: cfg.MaxBodyBytes,
+			complexAttrs: cfg.Validator.ComplexAttributes(kind)}
 		for _, base := range bases {
 			g := r.Group(base)
 			g.GET("", h.list)

@@ -5,10 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+
+	"github.com/nfv-records/nfv-records/models"
 	_ "modernc.org/sqlite" // the SQLite driver FerretDB uses, to add indexes it lacks
 )
 
@@ -79,6 +83,11 @@ func (e *Embedded) Close() {
 	<-e.done
 }
 
+// sqlitePath is the SQLite file FerretDB keeps database in.
+func (e *Embedded) sqlitePath(database string) string {
+	return filepath.Join(e.dir, database+".sqlite")
+}
+
 // indexIDs adds to each collection of database the index FerretDB v1 lacks
 // on SQLite: it queries, updates and deletes by _id with the expression
 // _ferretdb_sjson->'$._id', but indexes _ferretdb_sjson->"_id", which
@@ -87,33 +96,53 @@ func (e *Embedded) Close() {
 // on FerretDB's private table layout, which is safe only because the
 // version is pinned (go.mod); CREATE ... IF NOT EXISTS keeps it idempotent.
 func (e *Embedded) indexIDs(ctx context.Context, database string) error {
-	path := filepath.Join(e.dir, database+".sqlite")
+	path := e.sqlitePath(database)
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT table_name FROM _ferretdb_collections`)
+	rows, err := db.QueryContext(ctx, `SELECT name, table_name FROM _ferretdb_collections`)
 	if err != nil {
 		return fmt.Errorf("list collections of %s: %w", path, err)
 	}
-	var tables []string
+	tables := map[string]string{} // table -> collection
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var name, t string
+		if err := rows.Scan(&name, &t); err != nil {
 			rows.Close()
 			return fmt.Errorf("list collections of %s: %w", path, err)
 		}
-		tables = append(tables, t)
+		tables[t] = name
 	}
 	if err := rows.Close(); err != nil {
 		return fmt.Errorf("list collections of %s: %w", path, err)
 	}
-	for _, t := range tables {
-		q := fmt.Sprintf(`CREATE UNIQUE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, t+"_nfv_id", t)
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("index _id of %s in %s: %w", t, path, err)
+	for t, name := range tables {
+		indexes := map[string]string{"id": sqlIDJSON}
+		if slices.Contains(models.Kinds(), models.Kind(name)) {
+			maps.Copy(indexes, listIndexes)
+		}
+		for suffix, cols := range indexes {
+			unique := ""
+			if suffix == "id" {
+				unique = "UNIQUE "
+			}
+			q := fmt.Sprintf(`CREATE %sINDEX IF NOT EXISTS %q ON %q (%s)`, unique, t+"_nfv_"+suffix, t, cols)
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("index %s of %s in %s: %w", suffix, name, path, err)
+			}
 		}
 	}
 	return nil
+}
+
+// listIndexes serve the list reader (sqlite.go) on record tables: the
+// default order (newest first, ties by uuid; SQLite walks it backwards),
+// and the indexed attributes in that order, so a filter on them reads
+// only the rows it returns.
+var listIndexes = map[string]string{
+	"created":              sqlCreated + ", " + sqlID,
+	"status":               sqlStatus + ", " + sqlCreated + ", " + sqlID,
+	"descriptor_reference": sqlDescRef + ", " + sqlCreated + ", " + sqlID,
 }

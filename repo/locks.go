@@ -95,16 +95,17 @@ func newOwnerToken() string {
 // and then writes by _id alone, so two writers that read the same version
 // would both match: there the record is locked around the write.
 func (s *Store) lockRecordWrite(ctx context.Context, kind models.Kind, uuid string) (func(), error) {
-	if !s.needsWriteLocks(ctx) {
+	if !s.isFerretDB(ctx) {
 		return func() {}, nil
 	}
 	return s.lock(ctx, fmt.Sprintf("record:%s/%s", kind, uuid))
 }
 
-// needsWriteLocks reports whether the database is FerretDB (its buildInfo
-// says so). While the database cannot be asked, it assumes the safe answer
+// isFerretDB reports whether the database is FerretDB (its buildInfo says
+// so): writes need locks and filters need the matcher there. While the
+// database cannot be asked, it assumes FerretDB (the safe answer for both)
 // and asks again next time.
-func (s *Store) needsWriteLocks(ctx context.Context) bool {
+func (s *Store) isFerretDB(ctx context.Context) bool {
 	if v := s.atomicUpdates.Load(); v != nil {
 		return !*v
 	}

@@ -8,9 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -41,19 +39,6 @@ func (d storedRecord) record() models.Record {
 // Precondition decides, from the stored envelope, whether a conditional
 // write may go ahead (If-Match). nil means unconditional.
 type Precondition func(current models.Admin) bool
-
-// ListQuery is what a list asks for: a filter, then a window.
-type ListQuery struct {
-	Filter filter.Query
-	Offset int64
-	Limit  int64
-}
-
-// Page is one window of a list and the number of records the filter matched.
-type Page struct {
-	Records []models.Record
-	Total   int64
-}
 
 // now is the envelope time: UTC, at the millisecond precision BSON dates keep.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
@@ -168,58 +153,4 @@ func (s *Store) Delete(ctx context.Context, kind models.Kind, uuid string, ifMat
 		// The version moved between the read and the delete: decide again.
 	}
 	return models.Errorf(models.CodeConflict, "%s %s is being modified by other writers; retry", kind.Singular(), uuid)
-}
-
-// storedPath maps an attribute as clients see it to where it is stored.
-func storedPath(rendered string) string {
-	switch rendered {
-	case models.FieldUUID:
-		return "_id"
-	case models.FieldCreatedAt:
-		return fieldCreated
-	case models.FieldUpdatedAt:
-		return fieldModified
-	}
-	return rendered
-}
-
-// newestFirst is the default list order; _id breaks ties so pages are stable.
-var newestFirst = bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}
-
-// List returns one window of the records that match q, newest first, and
-// how many match in all. The page is read first: when it is neither full
-// nor past the end it already tells the total, and the count (a full scan
-// on FerretDB) is skipped.
-func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, error) {
-	doc := q.Filter.Document(storedPath)
-	opts := options.Find().SetSort(newestFirst).SetSkip(q.Offset).SetLimit(q.Limit)
-	cur, err := s.records(kind).Find(ctx, doc, opts)
-	if err != nil {
-		return Page{}, classify(err, fmt.Sprintf("list %s", kind))
-	}
-	var docs []storedRecord
-	if err := cur.All(ctx, &docs); err != nil {
-		return Page{}, classify(err, fmt.Sprintf("list %s", kind))
-	}
-	page := Page{Records: make([]models.Record, len(docs))}
-	for i, d := range docs {
-		page.Records[i] = d.record()
-	}
-	if n := int64(len(docs)); n > 0 && n < q.Limit || n == 0 && q.Offset == 0 {
-		page.Total = q.Offset + n
-		return page, nil
-	}
-	if page.Total, err = s.records(kind).CountDocuments(ctx, doc); err != nil {
-		return Page{}, classify(err, fmt.Sprintf("count %s", kind))
-	}
-	return page, nil
-}
-
-// Count returns how many records match f.
-func (s *Store) Count(ctx context.Context, kind models.Kind, f filter.Query) (int64, error) {
-	n, err := s.records(kind).CountDocuments(ctx, f.Document(storedPath))
-	if err != nil {
-		return 0, classify(err, fmt.Sprintf("count %s", kind))
-	}
-	return n, nil
 }

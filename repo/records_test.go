@@ -146,7 +146,7 @@ func TestListOrderWindowAndFilter(t *testing.T) {
 	if err != nil || beyond.Total != 7 || beyond.Records == nil || len(beyond.Records) != 0 {
 		t.Fatalf("beyond the end: %+v %v", beyond, err)
 	}
-	q, err := filter.Parse(url.Values{"status": {"failed"}})
+	q, err := filter.ParseQuery(url.Values{"status": {"failed"}}, filter.Options{Fields: repo.Fields()})
 	if err != nil {
 		t.Fatal(err)
 	}

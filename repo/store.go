@@ -39,7 +39,8 @@ type Store struct {
 	client   *mongo.Client
 	db       *mongo.Database
 	log      *slog.Logger
-	embedded *Embedded // nil on MongoDB
+	embedded *Embedded    // nil on MongoDB
+	lists    *sqliteLists // lists read from SQLite, on the embedded store
 
 	stopIndexes context.CancelFunc
 	indexesDone sync.WaitGroup
@@ -76,6 +77,12 @@ func Open(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("repo: connect %s: %w", redact(cfg.URI), err)
 	}
 	s := &Store{client: client, db: client.Database(cfg.Database), log: cfg.Logger, embedded: cfg.Embedded}
+	if cfg.Embedded != nil {
+		if s.lists, err = openSQLiteLists(cfg.Embedded.sqlitePath(cfg.Database)); err != nil {
+			_ = client.Disconnect(context.Background())
+			return nil, fmt.Errorf("repo: %w", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopIndexes = cancel
 	s.indexesDone.Add(1)
@@ -90,6 +97,11 @@ func Open(cfg Config) (*Store, error) {
 func (s *Store) Close(ctx context.Context) error {
 	s.stopIndexes()
 	s.indexesDone.Wait()
+	if s.lists != nil {
+		if err := s.lists.close(); err != nil {
+			s.log.Warn("close the embedded store's list reader", "error", err)
+		}
+	}
 	if err := s.client.Disconnect(ctx); err != nil {
 		return fmt.Errorf("repo: disconnect: %w", err)
 	}

@@ -5,7 +5,9 @@ package schemas
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,11 +29,15 @@ var schemaFile = map[models.Kind]string{
 // concurrent use.
 type Validator struct {
 	compiled map[models.Kind]*gojsonschema.Schema
+	complex  map[models.Kind][]string
 }
 
 // New compiles the embedded schemas.
 func New() (*Validator, error) {
-	v := &Validator{compiled: make(map[models.Kind]*gojsonschema.Schema, len(schemaFile))}
+	v := &Validator{
+		compiled: make(map[models.Kind]*gojsonschema.Schema, len(schemaFile)),
+		complex:  make(map[models.Kind][]string, len(schemaFile)),
+	}
 	for kind, name := range schemaFile {
 		raw, err := files.ReadFile(name)
 		if err != nil {
@@ -42,8 +48,38 @@ func New() (*Validator, error) {
 			return nil, fmt.Errorf("compile schema %s: %w", name, err)
 		}
 		v.compiled[kind] = s
+		if v.complex[kind], err = complexAttributes(raw); err != nil {
+			return nil, fmt.Errorf("read schema %s: %w", name, err)
+		}
 	}
 	return v, nil
+}
+
+// ComplexAttributes lists the top-level attributes of kind that the schema
+// types as objects or arrays, sorted: the "complex attributes" SOL013's
+// exclude_default leaves out of lists, derived from the schema so the two
+// cannot drift apart.
+func (v *Validator) ComplexAttributes(kind models.Kind) []string {
+	return slices.Clone(v.complex[kind])
+}
+
+func complexAttributes(raw []byte) ([]string, error) {
+	var s struct {
+		Properties map[string]struct {
+			Type any `json:"type"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	var out []string
+	for name, p := range s.Properties {
+		if p.Type == "object" || p.Type == "array" {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // Validate checks doc, a value decoded from JSON with json.Decoder.UseNumber

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/nfv-records/nfv-records/models"
@@ -100,5 +101,71 @@ func TestPointerEscaping(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Pointer != "/a~1b~0c" {
 		t.Fatalf("got %+v, want pointer /a~1b~0c", got)
+	}
+}
+
+func TestComplexAttributes(t *testing.T) {
+	v, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		kind      models.Kind
+		includes  []string
+		excludes  []string
+		wantCount int
+	}{
+		{models.KindVNFR, []string{"virtual_deployment_units", "cloudnative_deployment_units", "connection_points", "virtual_links", "vnf_address", "lifecycle_events"}, []string{"status", "name", "descriptor_reference"}, 6},
+		{models.KindNSR, []string{"network_functions", "virtual_links", "forwarding_graphs", "params", "lifecycle_events", "auto_scale_policy"}, []string{"status", "descriptor_reference", "sla_id"}, 11},
+	}
+	for _, tt := range tests {
+		got := v.ComplexAttributes(tt.kind)
+		if len(got) != tt.wantCount {
+			t.Errorf("%s: %d complex attributes %v, want %d", tt.kind, len(got), got, tt.wantCount)
+		}
+		for _, a := range tt.includes {
+			if !slices.Contains(got, a) {
+				t.Errorf("%s: %v lacks %s", tt.kind, got, a)
+			}
+		}
+		for _, a := range tt.excludes {
+			if slices.Contains(got, a) {
+				t.Errorf("%s: %v has scalar %s", tt.kind, got, a)
+			}
+		}
+		got[0] = "mutated"
+		if v.ComplexAttributes(tt.kind)[0] == "mutated" {
+			t.Errorf("%s: ComplexAttributes returns shared state", tt.kind)
+		}
+	}
+}
+
+// The embedded store answers filters on status and descriptor_reference
+// from string indexes (repo/sqlite.go, filter.IndexConds): that is exact
+// only because no record can hold anything but a string there.
+func TestIndexedAttributesAreStrings(t *testing.T) {
+	v, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = `"id":"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e","descriptor_version":"v"`
+	for _, kind := range models.Kinds() {
+		for _, body := range []string{
+			`{` + id + `,"status":5}`,
+			`{` + id + `,"status":["offline"]}`,
+			`{` + id + `,"status":null}`,
+			`{` + id + `}`,
+			`{` + id + `,"status":"offline","descriptor_reference":5}`,
+			`{` + id + `,"status":"offline","descriptor_reference":["a"]}`,
+			`{` + id + `,"status":"offline","descriptor_reference":null}`,
+		} {
+			got, err := v.Validate(kind, decode(t, body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 {
+				t.Errorf("%s: %s is valid; the string indexes would miss it", kind, body)
+			}
+		}
 	}
 }
