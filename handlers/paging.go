@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -70,12 +71,14 @@ func parsePaging(q url.Values) (pageRequest, error) {
 // linkHeader builds the RFC 8288 Link header for a page of a list of total
 // records. next (when more records follow) carries the opaque marker of
 // where this page ended (SOL013): following it costs the same however deep
-// the page, and records created meanwhile do not shift it. first, prev and
+// the page, and records created meanwhile do not shift it. A page whose
+// marker would be too long to accept back (a sort on a huge value) gets a
+// positional next instead, or none after a marker. first, prev and
 // last are positions (page_number or offset, in the caller's style); prev
 // is left out after a marker, whose position is not known. Links keep the
 // caller's other parameters and are relative references, so they survive
 // proxies.
-func linkHeader(path string, query url.Values, p pageRequest, total int64, nextMarker string) string {
+func linkHeader(path string, query url.Values, p pageRequest, total int64, more bool, nextMarker string) string {
 	lastOffset := int64(0)
 	if total > 0 {
 		lastOffset = (total - 1) / p.limit * p.limit
@@ -111,7 +114,13 @@ func linkHeader(path string, query url.Values, p pageRequest, total int64, nextM
 	if p.offset > 0 && !p.marker {
 		links = append(links, link("prev", at(min(max(p.offset-p.limit, 0), lastOffset))))
 	}
-	if nextMarker != "" {
+	switch {
+	case !more:
+	case nextMarker == "" || len(nextMarker) > filter.MaxMarkerBytes:
+		if !p.marker {
+			links = append(links, link("next", at(p.offset+p.limit)))
+		}
+	default:
 		links = append(links, link("next", func(q url.Values) {
 			if p.byOffset {
 				q.Set("limit", strconv.FormatInt(p.limit, 10))

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/nfv-records/nfv-records/filter"
 )
 
 func TestParsePaging(t *testing.T) {
@@ -50,6 +52,7 @@ func TestParsePaging(t *testing.T) {
 }
 
 func TestLinkHeader(t *testing.T) {
+	tooLong := strings.Repeat("m", filter.MaxMarkerBytes+1)
 	tests := []struct {
 		name   string
 		query  string
@@ -99,11 +102,21 @@ func TestLinkHeader(t *testing.T) {
 			`</l?nextpage_opaque_marker=a%2Bb%2Fc%3D&page_size=10>; rel="next"`,
 			`</l?page_number=2&page_size=10>; rel="last"`,
 		}},
+		{"a marker too long to accept back: positional next", "", pageRequest{offset: 10, limit: 10, positioned: true}, 25, tooLong, []string{
+			`</l?page_number=0&page_size=10>; rel="first"`,
+			`</l?page_number=0&page_size=10>; rel="prev"`,
+			`</l?page_number=2&page_size=10>; rel="next"`,
+			`</l?page_number=2&page_size=10>; rel="last"`,
+		}},
+		{"a marker too long after a marker: no next rather than a wrong one", "", pageRequest{limit: 10, marker: true}, 25, tooLong, []string{
+			`</l?page_number=0&page_size=10>; rel="first"`,
+			`</l?page_number=2&page_size=10>; rel="last"`,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
-			got := linkHeader("/l", q, tt.page, tt.total, tt.marker)
+			got := linkHeader("/l", q, tt.page, tt.total, tt.marker != "", tt.marker)
 			if want := strings.Join(tt.want, ", "); got != want {
 				t.Fatalf("got  %s\nwant %s", got, want)
 			}

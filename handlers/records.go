@@ -252,7 +252,7 @@ func (h recordHandlers) list(c *gin.Context) {
 		next = req.order.Marker(*page.Next)
 	}
 	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
-	c.Header("Link", linkHeader(c.Request.URL.Path, req.query, req.paging, page.Total, next))
+	c.Header("Link", linkHeader(c.Request.URL.Path, req.query, req.paging, page.Total, page.Next != nil, next))
 	render(c, http.StatusOK, out)
 }
 

@@ -68,9 +68,11 @@ func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, 
 		return s.lists.list(ctx, kind, q)
 	}
 	doc, exact := s.serverFilter(ctx, q.Filter)
-	if !exact || q.After != nil && !q.Sort.IsDefault() {
-		// Only a sort on the default order has a keyset the server can
-		// seek to; other orders are followed by the window.
+	if !exact || !q.Sort.IsDefault() {
+		// Only the default order has a keyset the server can seek to, and
+		// only it is sure to agree with the markers' ordering (the server
+		// orders mixed types its own way); other orders go through the
+		// window.
 		return s.listInGo(ctx, kind, q, doc, exact)
 	}
 	find := doc
