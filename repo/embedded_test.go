@@ -2,10 +2,13 @@ package repo
 
 import (
 	"database/sql"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -40,9 +43,17 @@ func TestEmbeddedLooksUpByIDWithAnIndex(t *testing.T) {
 	if err := db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = 'vnfrs'`).Scan(&table); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"u1"`)
+	if got := explain(t, db, `SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"u1"`); !strings.Contains(got, "USING INDEX") {
+		t.Fatalf("lookup by _id does not use an index: %s", got)
+	}
+}
+
+// explain is SQLite's query plan of query, its steps joined by "; ".
+func explain(t *testing.T, db *sql.DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.Query(`EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("explain %s: %v", query, err)
 	}
 	defer rows.Close()
 	var plan []string
@@ -54,7 +65,85 @@ func TestEmbeddedLooksUpByIDWithAnIndex(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	if got := strings.Join(plan, "; "); !strings.Contains(got, "USING INDEX") {
-		t.Fatalf("lookup by _id does not use an index: %s", got)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "; ")
+}
+
+// TestListPagesUseIndexes checks the SQLite plans of the pages the list
+// reader answers from indexes: each must seek the index of its filter and
+// read it in the list order, with no sort step, so a page costs the same
+// at any depth and collection size.
+func TestListPagesUseIndexes(t *testing.T) {
+	e, err := StartEmbedded(EmbeddedConfig{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	s, err := Open(Config{Embedded: e, Database: "plan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(t.Context())
+	if _, err := s.Create(t.Context(), models.KindNSR, "u1", map[string]any{"id": "u1", "status": "offline"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+e.sqlitePath("plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var table string
+	if err := db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = 'nsrs'`).Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	marker := &filter.Position{Key: []any{time.Now()}, UUID: "u1"}
+	tests := []struct {
+		query string
+		after *filter.Position
+		index string // the index the plan must search
+	}{
+		{"", nil, "created"},
+		{"", marker, "created"},
+		{"status=offline", nil, "status"},
+		{"status=offline", marker, "status"},
+		{"descriptor_reference=d1", nil, "descriptor_reference"},
+		{"descriptor_reference=d1", marker, "descriptor_reference"},
+		{"created_at.gte=2026-01-01&created_at.lt=2026-02-01", nil, "created"},
+		{"created_at.gte=2026-01-01", marker, "created"},
+		{"status=offline&descriptor_reference=d1", nil, "status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			values, err := url.ParseQuery(tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := filter.ParseQuery(values, filter.Options{Fields: Fields()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			conds, exact := f.IndexConds(indexed)
+			if !exact {
+				t.Fatalf("%q is not answered by indexes alone", tt.query)
+			}
+			cond, args := where(conds)
+			q := ListQuery{Filter: f, Sort: filter.DefaultSort(filter.Options{Fields: Fields()}), After: tt.after, Limit: 100}
+			query, args, err := indexedPageQuery(table, q, cond, args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan := explain(t, db, query, args...)
+			if want := "USING INDEX " + table + "_nfv_" + tt.index; !strings.Contains(plan, want) {
+				t.Errorf("plan %q does not use %s", plan, want)
+			}
+			if strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("plan %q sorts instead of reading the index in order", plan)
+			}
+		})
 	}
 }

@@ -165,21 +165,9 @@ func (l *sqliteLists) list(ctx context.Context, kind models.Kind, q ListQuery) (
 // listIndexed answers a list the indexes answer exactly: the default
 // order, a keyset seek for a marker, and filters on indexed attributes.
 func (l *sqliteLists) listIndexed(ctx context.Context, tx *sql.Tx, table string, q ListQuery, cond string, args []any) (Page, error) {
-	query := `SELECT ` + sqlDoc + ` FROM "` + table + `"` + cond
-	pageArgs := append([]any(nil), args...)
-	if q.After != nil {
-		created, ok := q.After.Key[0].(time.Time)
-		if !ok {
-			return Page{}, models.Errorf(models.CodeInvalid, "nextpage_opaque_marker does not belong to this list; start again from the first page")
-		}
-		query += and(cond) + `(` + sqlCreated + `, ` + sqlID + `) < (?, ?)`
-		pageArgs = append(pageArgs, created.UnixMilli(), q.After.UUID)
-	}
-	query += sqlNewest + ` LIMIT ?`
-	pageArgs = append(pageArgs, q.Limit+1)
-	if q.After == nil && q.Offset > 0 {
-		query += ` OFFSET ?`
-		pageArgs = append(pageArgs, q.Offset)
+	query, pageArgs, err := indexedPageQuery(table, q, cond, args)
+	if err != nil {
+		return Page{}, err
 	}
 	records, err := queryRecords(ctx, tx, query, pageArgs)
 	if err != nil {
@@ -199,6 +187,28 @@ func (l *sqliteLists) listIndexed(ctx context.Context, tx *sql.Tx, table string,
 		return Page{}, sqliteError(err, "count records")
 	}
 	return page, nil
+}
+
+// indexedPageQuery is the SQL of a page in the default order, one more
+// record than the page holds (to know whether more follow).
+func indexedPageQuery(table string, q ListQuery, cond string, args []any) (string, []any, error) {
+	query := `SELECT ` + sqlDoc + ` FROM "` + table + `"` + cond
+	pageArgs := append([]any(nil), args...)
+	if q.After != nil {
+		created, ok := q.After.Key[0].(time.Time)
+		if !ok {
+			return "", nil, models.Errorf(models.CodeInvalid, "nextpage_opaque_marker does not belong to this list; start again from the first page")
+		}
+		query += and(cond) + `(` + sqlCreated + `, ` + sqlID + `) < (?, ?)`
+		pageArgs = append(pageArgs, created.UnixMilli(), q.After.UUID)
+	}
+	query += sqlNewest + ` LIMIT ?`
+	pageArgs = append(pageArgs, q.Limit+1)
+	if q.After == nil && q.Offset > 0 {
+		query += ` OFFSET ?`
+		pageArgs = append(pageArgs, q.Offset)
+	}
+	return query, pageArgs, nil
 }
 
 func and(cond string) string {
