@@ -105,7 +105,7 @@ func TestListPagesUseIndexes(t *testing.T) {
 	tests := []struct {
 		query string
 		after *filter.Position
-		index string // the index the plan must search
+		index string // the index the plan must search (or any of a|b)
 	}{
 		{"", nil, "created"},
 		{"", marker, "created"},
@@ -115,7 +115,7 @@ func TestListPagesUseIndexes(t *testing.T) {
 		{"descriptor_reference=d1", marker, "descriptor_reference"},
 		{"created_at.gte=2026-01-01&created_at.lt=2026-02-01", nil, "created"},
 		{"created_at.gte=2026-01-01", marker, "created"},
-		{"status=offline&descriptor_reference=d1", nil, "status"},
+		{"status=offline&descriptor_reference=d1", nil, "status|descriptor_reference"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -138,8 +138,12 @@ func TestListPagesUseIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 			plan := explain(t, db, query, args...)
-			if want := "USING INDEX " + table + "_nfv_" + tt.index; !strings.Contains(plan, want) {
-				t.Errorf("plan %q does not use %s", plan, want)
+			uses := false
+			for _, index := range strings.Split(tt.index, "|") {
+				uses = uses || strings.Contains(plan, "USING INDEX "+table+"_nfv_"+index+" ")
+			}
+			if !uses {
+				t.Errorf("plan %q does not use the index on %s", plan, tt.index)
 			}
 			if strings.Contains(plan, "TEMP B-TREE") {
 				t.Errorf("plan %q sorts instead of reading the index in order", plan)
