@@ -140,10 +140,13 @@ func TestListPagesUseIndexes(t *testing.T) {
 			plan := explain(t, db, query, args...)
 			uses := false
 			for _, index := range strings.Split(tt.index, "|") {
-				uses = uses || strings.Contains(plan, "USING INDEX "+table+"_nfv_"+index+" ")
+				uses = uses || strings.Contains(plan+" ", "USING INDEX "+table+"_nfv_"+index+" ")
 			}
 			if !uses {
 				t.Errorf("plan %q does not use the index on %s", plan, tt.index)
+			}
+			if tt.after != nil && !strings.HasPrefix(plan, "SEARCH ") {
+				t.Errorf("plan %q reads from the top instead of seeking to the marker", plan)
 			}
 			if strings.Contains(plan, "TEMP B-TREE") {
 				t.Errorf("plan %q sorts instead of reading the index in order", plan)

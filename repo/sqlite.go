@@ -199,8 +199,10 @@ func indexedPageQuery(table string, q ListQuery, cond string, args []any) (strin
 		if !ok {
 			return "", nil, models.Errorf(models.CodeInvalid, "nextpage_opaque_marker does not belong to this list; start again from the first page")
 		}
-		query += and(cond) + `(` + sqlCreated + `, ` + sqlID + `) < (?, ?)`
-		pageArgs = append(pageArgs, created.UnixMilli(), q.After.UUID)
+		// The plain bound lets SQLite seek the index to the marker; on its
+		// own the row-value comparison is checked row by row from the top.
+		query += and(cond) + sqlCreated + ` <= ? AND (` + sqlCreated + `, ` + sqlID + `) < (?, ?)`
+		pageArgs = append(pageArgs, created.UnixMilli(), created.UnixMilli(), q.After.UUID)
 	}
 	query += sqlNewest + ` LIMIT ?`
 	pageArgs = append(pageArgs, q.Limit+1)
