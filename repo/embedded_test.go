@@ -145,7 +145,7 @@ func TestListPagesUseIndexes(t *testing.T) {
 			if !uses {
 				t.Errorf("plan %q does not use the index on %s", plan, tt.index)
 			}
-			if tt.after != nil && !strings.HasPrefix(plan, "SEARCH ") {
+			if tt.after != nil && !strings.Contains(plan, "<expr><?)") {
 				t.Errorf("plan %q reads from the top instead of seeking to the marker", plan)
 			}
 			if strings.Contains(plan, "TEMP B-TREE") {
