@@ -2,7 +2,6 @@ package filter
 
 import (
 	"errors"
-	"math/rand/v2"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,7 +13,7 @@ import (
 
 // fuzzRecords are records every accepted fuzz query is evaluated on.
 func fuzzRecords() []testRecord {
-	g := recordGen{r: rand.New(rand.NewPCG(7, 7))}
+	g := newRecordGen(7, 7)
 	recs := []testRecord{{
 		stored: M{
 			"_id":    "3f1e0c7a-1111-4aaa-8bbb-000000000001",

@@ -211,6 +211,21 @@ func (s Sort) ParseMarker(raw string) (Position, error) {
 	return p, nil
 }
 
+// Fits reports whether p can be a position in this order: one key per
+// sort key, a time (or nothing) for time keys. ParseMarker only returns
+// positions that fit; a store checks positions that reach it otherwise.
+func (s Sort) Fits(p Position) bool {
+	if len(p.Key) != len(s.Keys) {
+		return false
+	}
+	for i, k := range s.Keys {
+		if _, isTime := p.Key[i].(time.Time); k.Time && !isTime && p.Key[i] != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // decodeValue reads what encodeValue wrote (JSON decoded with UseNumber).
 func decodeValue(x any) (any, bool) {
 	switch x := x.(type) {

@@ -299,3 +299,34 @@ func TestMarkerSize(t *testing.T) {
 		t.Fatalf("%d bytes accepted", len(huge))
 	}
 }
+
+func TestSortFits(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		sort string
+		key  []any
+		want bool
+	}{
+		{"", []any{now}, true},
+		{"", []any{nil}, true},
+		{"", []any{"2026-01-01"}, false}, // a time key without a time
+		{"", []any{now, "x"}, false},
+		{"", nil, false},
+		{"status", []any{"offline"}, true},
+		{"status", []any{now}, true}, // any value sorts
+		{"status,-created_at", []any{nil, now}, true},
+		{"status,-created_at", []any{"offline"}, false},
+	}
+	for _, tt := range tests {
+		s, err := parseSortString(t, "sort="+tt.sort)
+		if tt.sort == "" {
+			s, err = DefaultSort(Options{Fields: recordFields}), nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Fits(Position{Key: tt.key, UUID: "u"}); got != tt.want {
+			t.Errorf("sort %q, key %v: Fits = %v, want %v", tt.sort, tt.key, got, tt.want)
+		}
+	}
+}

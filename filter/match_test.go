@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfv-records/nfv-records/filter/filtertest"
 	"github.com/nfv-records/nfv-records/models"
 )
 
 // namedArray and orderedDoc stand for the driver's bson.A and bson.D.
-type namedArray []any
+type namedArray = filtertest.NamedArray
 
 type pair struct {
 	Key   string

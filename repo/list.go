@@ -3,6 +3,7 @@ package repo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -64,6 +65,9 @@ func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, 
 	if len(q.Sort.Keys) == 0 {
 		q.Sort = filter.DefaultSort(filter.Options{Fields: Fields()})
 	}
+	if q.After != nil && !q.Sort.Fits(*q.After) {
+		return Page{}, errForeignMarker
+	}
 	if s.lists != nil {
 		return s.lists.list(ctx, kind, q)
 	}
@@ -77,7 +81,11 @@ func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, 
 	}
 	find := doc
 	if q.After != nil {
-		find = bson.M{"$and": bson.A{doc, afterNewest(*q.After)}}
+		created, err := createdOf(*q.After)
+		if err != nil {
+			return Page{}, err
+		}
+		find = bson.M{"$and": bson.A{doc, afterNewest(created, q.After.UUID)}}
 	}
 	opts := options.Find().SetSort(mongoSort(q.Sort)).SetLimit(q.Limit + 1)
 	if q.After == nil {
@@ -149,13 +157,25 @@ func direction(desc bool) int {
 	return 1
 }
 
-// afterNewest selects the records after p in the default order (newest
-// first, ties by uuid descending): the keyset the created_desc index seeks.
-func afterNewest(p filter.Position) bson.M {
-	created := p.Key[0]
+// errForeignMarker answers a position that is not one of the list's order.
+var errForeignMarker = models.Errorf(models.CodeInvalid, "nextpage_opaque_marker does not belong to this list; start again from the first page")
+
+// createdOf is the creation time of a position in the default order.
+func createdOf(p filter.Position) (time.Time, error) {
+	created, ok := p.Key[0].(time.Time)
+	if !ok {
+		return time.Time{}, errForeignMarker
+	}
+	return created, nil
+}
+
+// afterNewest selects the records after (created, uuid) in the default
+// order (newest first, ties by uuid descending): the keyset the
+// created_desc index seeks.
+func afterNewest(created time.Time, uuid string) bson.M {
 	return bson.M{"$or": bson.A{
 		bson.M{fieldCreated: bson.M{"$lt": created}},
-		bson.M{fieldCreated: created, "_id": bson.M{"$lt": p.UUID}},
+		bson.M{fieldCreated: created, "_id": bson.M{"$lt": uuid}},
 	}}
 }
 

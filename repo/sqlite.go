@@ -195,9 +195,9 @@ func indexedPageQuery(table string, q ListQuery, cond string, args []any) (strin
 	query := `SELECT ` + sqlDoc + ` FROM "` + table + `"` + cond
 	pageArgs := append([]any(nil), args...)
 	if q.After != nil {
-		created, ok := q.After.Key[0].(time.Time)
-		if !ok {
-			return "", nil, models.Errorf(models.CodeInvalid, "nextpage_opaque_marker does not belong to this list; start again from the first page")
+		created, err := createdOf(*q.After)
+		if err != nil {
+			return "", nil, err
 		}
 		// The plain bound lets SQLite seek the index to the marker; on its
 		// own the row-value comparison is checked row by row from the top.
