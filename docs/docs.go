@@ -42,7 +42,7 @@ const docTemplate = `{
         },
         "/nsrs": {
             "get": {
-                "description": "Newest first. Paging by page_number (0-based) and page_size, or offset and limit; X-Total-Count and an RFC 8288 Link header (first, prev, next, last). ?count answers {\"count\": N}. Exact-match filters: status, descriptor_reference (repeat a key for any of several values).",
+                "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -67,7 +67,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "integer",
-                        "description": "records to skip",
+                        "description": "records to skip (not with page_number/page_size)",
                         "name": "offset",
                         "in": "query"
                     },
@@ -79,20 +79,44 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "answer {\\",
+                        "description": "from the next link of the previous page: continue after it; not with offset or page_number, and only with the sort it was issued for",
+                        "name": "nextpage_opaque_marker",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value (or true): answer {count: N}, N the records that match the filters",
                         "name": "count",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact status",
-                        "name": "status",
+                        "description": "comma-separated attribute paths, '-' before one for descending (sort=status,-created_at); ties by uuid; default newest first",
+                        "name": "sort",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact descriptor reference",
-                        "name": "descriptor_reference",
+                        "description": "comma-separated attribute paths to keep (uuid, created_at, updated_at are always kept)",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to leave out (not uuid)",
+                        "name": "exclude_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: leave out the record kind's object and array attributes (fields given with it are kept)",
+                        "name": "exclude_default",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: every attribute (the default); not with the other selectors",
+                        "name": "all_fields",
                         "in": "query"
                     },
                     {
@@ -100,6 +124,27 @@ const docTemplate = `{
                         "description": "json or yaml (any case)",
                         "name": "output",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: status equals one of these (comma-separated); status.neq=... etc.",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: descriptor_reference equals one of these (comma-separated)",
+                        "name": "descriptor_reference",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "yaml"
+                        ],
+                        "type": "string",
+                        "description": "yaml: read filter values as YAML scalars (5 only a number, '5' only a string)",
+                        "name": "Query-String-Format",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -114,16 +159,16 @@ const docTemplate = `{
                         "headers": {
                             "Link": {
                                 "type": "string",
-                                "description": "first, prev, next, last"
+                                "description": "first, prev, next (with nextpage_opaque_marker), last"
                             },
                             "X-Total-Count": {
                                 "type": "integer",
-                                "description": "records that match"
+                                "description": "records that match the filters"
                             }
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "a malformed or conflicting parameter, filter or marker, named in detail",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -553,7 +598,7 @@ const docTemplate = `{
         },
         "/records/nsr/ns-instances": {
             "get": {
-                "description": "Newest first. Paging by page_number (0-based) and page_size, or offset and limit; X-Total-Count and an RFC 8288 Link header (first, prev, next, last). ?count answers {\"count\": N}. Exact-match filters: status, descriptor_reference (repeat a key for any of several values).",
+                "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -578,7 +623,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "integer",
-                        "description": "records to skip",
+                        "description": "records to skip (not with page_number/page_size)",
                         "name": "offset",
                         "in": "query"
                     },
@@ -590,20 +635,44 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "answer {\\",
+                        "description": "from the next link of the previous page: continue after it; not with offset or page_number, and only with the sort it was issued for",
+                        "name": "nextpage_opaque_marker",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value (or true): answer {count: N}, N the records that match the filters",
                         "name": "count",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact status",
-                        "name": "status",
+                        "description": "comma-separated attribute paths, '-' before one for descending (sort=status,-created_at); ties by uuid; default newest first",
+                        "name": "sort",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact descriptor reference",
-                        "name": "descriptor_reference",
+                        "description": "comma-separated attribute paths to keep (uuid, created_at, updated_at are always kept)",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to leave out (not uuid)",
+                        "name": "exclude_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: leave out the record kind's object and array attributes (fields given with it are kept)",
+                        "name": "exclude_default",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: every attribute (the default); not with the other selectors",
+                        "name": "all_fields",
                         "in": "query"
                     },
                     {
@@ -611,6 +680,27 @@ const docTemplate = `{
                         "description": "json or yaml (any case)",
                         "name": "output",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: status equals one of these (comma-separated); status.neq=... etc.",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: descriptor_reference equals one of these (comma-separated)",
+                        "name": "descriptor_reference",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "yaml"
+                        ],
+                        "type": "string",
+                        "description": "yaml: read filter values as YAML scalars (5 only a number, '5' only a string)",
+                        "name": "Query-String-Format",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -625,16 +715,16 @@ const docTemplate = `{
                         "headers": {
                             "Link": {
                                 "type": "string",
-                                "description": "first, prev, next, last"
+                                "description": "first, prev, next (with nextpage_opaque_marker), last"
                             },
                             "X-Total-Count": {
                                 "type": "integer",
-                                "description": "records that match"
+                                "description": "records that match the filters"
                             }
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "a malformed or conflicting parameter, filter or marker, named in detail",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -932,7 +1022,7 @@ const docTemplate = `{
         },
         "/records/vnfr/vnf-instances": {
             "get": {
-                "description": "Newest first. Paging by page_number (0-based) and page_size, or offset and limit; X-Total-Count and an RFC 8288 Link header (first, prev, next, last). ?count answers {\"count\": N}. Exact-match filters: status, descriptor_reference (repeat a key for any of several values).",
+                "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -957,7 +1047,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "integer",
-                        "description": "records to skip",
+                        "description": "records to skip (not with page_number/page_size)",
                         "name": "offset",
                         "in": "query"
                     },
@@ -969,20 +1059,44 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "answer {\\",
+                        "description": "from the next link of the previous page: continue after it; not with offset or page_number, and only with the sort it was issued for",
+                        "name": "nextpage_opaque_marker",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value (or true): answer {count: N}, N the records that match the filters",
                         "name": "count",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact status",
-                        "name": "status",
+                        "description": "comma-separated attribute paths, '-' before one for descending (sort=status,-created_at); ties by uuid; default newest first",
+                        "name": "sort",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact descriptor reference",
-                        "name": "descriptor_reference",
+                        "description": "comma-separated attribute paths to keep (uuid, created_at, updated_at are always kept)",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to leave out (not uuid)",
+                        "name": "exclude_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: leave out the record kind's object and array attributes (fields given with it are kept)",
+                        "name": "exclude_default",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: every attribute (the default); not with the other selectors",
+                        "name": "all_fields",
                         "in": "query"
                     },
                     {
@@ -990,6 +1104,27 @@ const docTemplate = `{
                         "description": "json or yaml (any case)",
                         "name": "output",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: status equals one of these (comma-separated); status.neq=... etc.",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: descriptor_reference equals one of these (comma-separated)",
+                        "name": "descriptor_reference",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "yaml"
+                        ],
+                        "type": "string",
+                        "description": "yaml: read filter values as YAML scalars (5 only a number, '5' only a string)",
+                        "name": "Query-String-Format",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1004,16 +1139,16 @@ const docTemplate = `{
                         "headers": {
                             "Link": {
                                 "type": "string",
-                                "description": "first, prev, next, last"
+                                "description": "first, prev, next (with nextpage_opaque_marker), last"
                             },
                             "X-Total-Count": {
                                 "type": "integer",
-                                "description": "records that match"
+                                "description": "records that match the filters"
                             }
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "a malformed or conflicting parameter, filter or marker, named in detail",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1311,7 +1446,7 @@ const docTemplate = `{
         },
         "/vnfrs": {
             "get": {
-                "description": "Newest first. Paging by page_number (0-based) and page_size, or offset and limit; X-Total-Count and an RFC 8288 Link header (first, prev, next, last). ?count answers {\"count\": N}. Exact-match filters: status, descriptor_reference (repeat a key for any of several values).",
+                "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -1336,7 +1471,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "integer",
-                        "description": "records to skip",
+                        "description": "records to skip (not with page_number/page_size)",
                         "name": "offset",
                         "in": "query"
                     },
@@ -1348,20 +1483,44 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "answer {\\",
+                        "description": "from the next link of the previous page: continue after it; not with offset or page_number, and only with the sort it was issued for",
+                        "name": "nextpage_opaque_marker",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value (or true): answer {count: N}, N the records that match the filters",
                         "name": "count",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact status",
-                        "name": "status",
+                        "description": "comma-separated attribute paths, '-' before one for descending (sort=status,-created_at); ties by uuid; default newest first",
+                        "name": "sort",
                         "in": "query"
                     },
                     {
                         "type": "string",
-                        "description": "exact descriptor reference",
-                        "name": "descriptor_reference",
+                        "description": "comma-separated attribute paths to keep (uuid, created_at, updated_at are always kept)",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to leave out (not uuid)",
+                        "name": "exclude_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: leave out the record kind's object and array attributes (fields given with it are kept)",
+                        "name": "exclude_default",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: every attribute (the default); not with the other selectors",
+                        "name": "all_fields",
                         "in": "query"
                     },
                     {
@@ -1369,6 +1528,27 @@ const docTemplate = `{
                         "description": "json or yaml (any case)",
                         "name": "output",
                         "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: status equals one of these (comma-separated); status.neq=... etc.",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: descriptor_reference equals one of these (comma-separated)",
+                        "name": "descriptor_reference",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "yaml"
+                        ],
+                        "type": "string",
+                        "description": "yaml: read filter values as YAML scalars (5 only a number, '5' only a string)",
+                        "name": "Query-String-Format",
+                        "in": "header"
                     }
                 ],
                 "responses": {
@@ -1383,16 +1563,16 @@ const docTemplate = `{
                         "headers": {
                             "Link": {
                                 "type": "string",
-                                "description": "first, prev, next, last"
+                                "description": "first, prev, next (with nextpage_opaque_marker), last"
                             },
                             "X-Total-Count": {
                                 "type": "integer",
-                                "description": "records that match"
+                                "description": "records that match the filters"
                             }
                         }
                     },
                     "400": {
-                        "description": "Bad Request",
+                        "description": "a malformed or conflicting parameter, filter or marker, named in detail",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }

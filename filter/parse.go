@@ -437,8 +437,10 @@ func orderedValue(key string, op Op, raw string, yamlValues bool) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch v.(type) {
-		case string, int64, float64:
+		switch v := v.(type) {
+		case string:
+			return v, outOfRange(key, v)
+		case int64, float64:
 			return v, nil
 		}
 		return nil, invalid(key, "%s needs a number or a string, not %q", op, raw)
@@ -449,5 +451,16 @@ func orderedValue(key string, op Op, raw string, yamlValues bool) (any, error) {
 	if n, ok := parseNumber(raw); ok {
 		return n, nil
 	}
-	return raw, nil
+	return raw, outOfRange(key, raw)
+}
+
+// outOfRange refuses a number too large for a double: compared as a
+// string it would silently match no number at all.
+func outOfRange(key, s string) error {
+	if jsonNumber(s) {
+		if _, ok := parseNumber(s); !ok {
+			return invalid(key, "value %q is a number beyond the range the store compares (about ±1.8e308)", s)
+		}
+	}
+	return nil
 }

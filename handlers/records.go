@@ -199,21 +199,29 @@ func (h recordHandlers) remove(c *gin.Context) {
 // list answers a page of records, newest first.
 //
 //	@Summary		List records
-//	@Description	Newest first. Paging by page_number (0-based) and page_size, or offset and limit; X-Total-Count and an RFC 8288 Link header (first, prev, next, last). ?count answers {"count": N}. Exact-match filters: status, descriptor_reference (repeat a key for any of several values).
+//	@Description	Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.
+//	@Description	Filters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010&status.neq=terminated&virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.
 //	@Tags			records
 //	@Produce		application/json,application/yaml,text/html
 //	@Param			page_number				query		int		false	"0-based page"
 //	@Param			page_size				query		int		false	"records per page (1-1000, default 100)"
-//	@Param			offset					query		int		false	"records to skip"
+//	@Param			offset					query		int		false	"records to skip (not with page_number/page_size)"
 //	@Param			limit					query		int		false	"records to answer (1-1000, default 100)"
-//	@Param			count					query		string	false	"answer {\"count\": N} instead"
-//	@Param			status					query		string	false	"exact status"
-//	@Param			descriptor_reference	query		string	false	"exact descriptor reference"
+//	@Param			nextpage_opaque_marker	query		string	false	"from the next link of the previous page: continue after it; not with offset or page_number, and only with the sort it was issued for"
+//	@Param			count					query		string	false	"no value (or true): answer {count: N}, N the records that match the filters"
+//	@Param			sort					query		string	false	"comma-separated attribute paths, '-' before one for descending (sort=status,-created_at); ties by uuid; default newest first"
+//	@Param			fields					query		string	false	"comma-separated attribute paths to keep (uuid, created_at, updated_at are always kept)"
+//	@Param			exclude_fields			query		string	false	"comma-separated attribute paths to leave out (not uuid)"
+//	@Param			exclude_default			query		string	false	"no value: leave out the record kind's object and array attributes (fields given with it are kept)"
+//	@Param			all_fields				query		string	false	"no value: every attribute (the default); not with the other selectors"
 //	@Param			output					query		string	false	"json or yaml (any case)"
+//	@Param			status					query		string	false	"a filter: status equals one of these (comma-separated); status.neq=... etc."
+//	@Param			descriptor_reference	query		string	false	"a filter: descriptor_reference equals one of these (comma-separated)"
+//	@Param			Query-String-Format		header		string	false	"yaml: read filter values as YAML scalars (5 only a number, '5' only a string)"	Enums(yaml)
 //	@Success		200						{array}		Record
-//	@Header			200						{integer}	X-Total-Count	"records that match"
-//	@Header			200						{string}	Link			"first, prev, next, last"
-//	@Failure		400						{object}	ErrorBody
+//	@Header			200						{integer}	X-Total-Count	"records that match the filters"
+//	@Header			200						{string}	Link			"first, prev, next (with nextpage_opaque_marker), last"
+//	@Failure		400						{object}	ErrorBody	"a malformed or conflicting parameter, filter or marker, named in detail"
 //	@Failure		503						{object}	ErrorBody
 //	@Router			/nsrs [get]
 //	@Router			/vnfrs [get]
