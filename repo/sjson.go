@@ -24,105 +24,110 @@ import (
 // object, array, string, double, long, int, bool, null, and the _admin
 // dates. Anything else is an error, never a silently different value.
 
-// sjsonSchema is the schema of one value.
-type sjsonSchema struct {
-	Type   string            `json:"t"`
-	Object *sjsonObject      `json:"$s,omitempty"` // t == "object"
-	Items  []json.RawMessage `json:"i,omitempty"`  // t == "array": one schema per element
-}
-
-// sjsonObject is the schema of an object's members ("p"); "$k" (member
-// order) is not needed: records are rendered with sorted keys.
-type sjsonObject struct {
-	Props map[string]json.RawMessage `json:"p"`
-}
-
 // errSJSON marks a stored document this reader does not understand.
 var errSJSON = errors.New("unsupported stored document")
 
 // decodeSJSON decodes one stored document into the values the driver
 // decodes the same document to: map[string]any, []any, string, float64,
-// int64, int32, bool, nil and time.Time (UTC).
+// int64, int32, bool, nil and time.Time (UTC). The document (schema
+// included) is parsed once, then values and schema are walked together:
+// numbers are kept as text until their schema says what they are.
 func decodeSJSON(raw []byte) (map[string]any, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var top map[string]any
+	if err := d.Decode(&top); err != nil {
 		return nil, fmt.Errorf("%w: %w", errSJSON, err)
 	}
-	var schema sjsonObject
-	if err := json.Unmarshal(top["$s"], &schema); err != nil {
-		return nil, fmt.Errorf("%w: schema: %w", errSJSON, err)
-	}
+	schema, _ := top["$s"].(map[string]any)
 	delete(top, "$s")
-	return decodeSJSONMembers(top, schema.Props)
-}
-
-func decodeSJSONMembers(members map[string]json.RawMessage, props map[string]json.RawMessage) (map[string]any, error) {
-	out := make(map[string]any, len(members))
-	for k, v := range members {
-		s, ok := props[k]
-		if !ok {
-			return nil, fmt.Errorf("%w: no schema for %q", errSJSON, k)
-		}
-		x, err := decodeSJSONValue(v, s)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		out[k] = x
+	if err := typeSJSONMembers(top, schema); err != nil {
+		return nil, err
 	}
-	return out, nil
+	return top, nil
 }
 
-func decodeSJSONValue(raw, rawSchema json.RawMessage) (any, error) {
-	if bytes.Equal(raw, []byte("null")) {
+// typeSJSONMembers types the members of an object in place, by the
+// object's schema ({"$k": [...], "p": {name: schema}}).
+func typeSJSONMembers(members map[string]any, schema map[string]any) error {
+	props, _ := schema["p"].(map[string]any)
+	for k, v := range members {
+		s, ok := props[k].(map[string]any)
+		if !ok {
+			return fmt.Errorf("%w: no schema for %q", errSJSON, k)
+		}
+		x, err := typeSJSONValue(v, s)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		members[k] = x
+	}
+	return nil
+}
+
+// typeSJSONValue is v (as decoded with UseNumber) typed by its schema
+// ({"t": type, "$s": object schema, "i": element schemas}).
+func typeSJSONValue(v any, s map[string]any) (any, error) {
+	if v == nil {
 		return nil, nil
 	}
-	var s sjsonSchema
-	if err := json.Unmarshal(rawSchema, &s); err != nil {
-		return nil, fmt.Errorf("%w: schema: %w", errSJSON, err)
-	}
-	switch s.Type {
+	typ, _ := s["t"].(string)
+	switch typ {
 	case "object":
-		var members map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &members); err != nil || s.Object == nil {
+		members, ok := v.(map[string]any)
+		inner, ok2 := s["$s"].(map[string]any)
+		if !ok || !ok2 {
 			return nil, fmt.Errorf("%w: object", errSJSON)
 		}
-		return decodeSJSONMembers(members, s.Object.Props)
+		return members, typeSJSONMembers(members, inner)
 	case "array":
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil || len(items) != len(s.Items) {
+		items, ok := v.([]any)
+		schemas, ok2 := s["i"].([]any)
+		if !ok || !ok2 || len(items) != len(schemas) {
 			return nil, fmt.Errorf("%w: array", errSJSON)
 		}
-		out := make([]any, len(items))
 		for i := range items {
-			x, err := decodeSJSONValue(items[i], s.Items[i])
+			es, ok := schemas[i].(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%w: array element schema", errSJSON)
+			}
+			x, err := typeSJSONValue(items[i], es)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
-			out[i] = x
+			items[i] = x
 		}
-		return out, nil
+		return items, nil
 	case "string":
-		var v string
-		err := json.Unmarshal(raw, &v)
-		return v, wrapSJSON(err, s.Type)
+		if _, ok := v.(string); !ok {
+			return nil, fmt.Errorf("%w: string", errSJSON)
+		}
+		return v, nil
 	case "bool":
-		var v bool
-		err := json.Unmarshal(raw, &v)
-		return v, wrapSJSON(err, s.Type)
-	case "double":
-		v, err := strconv.ParseFloat(string(raw), 64)
-		return v, wrapSJSON(err, s.Type)
-	case "long":
-		v, err := strconv.ParseInt(string(raw), 10, 64)
-		return v, wrapSJSON(err, s.Type)
-	case "int":
-		v, err := strconv.ParseInt(string(raw), 10, 32)
-		return int32(v), wrapSJSON(err, s.Type)
-	case "date":
-		ms, err := strconv.ParseInt(string(raw), 10, 64)
-		return time.UnixMilli(ms).UTC(), wrapSJSON(err, s.Type)
+		if _, ok := v.(bool); !ok {
+			return nil, fmt.Errorf("%w: bool", errSJSON)
+		}
+		return v, nil
 	}
-	return nil, fmt.Errorf("%w: type %q", errSJSON, s.Type)
+	n, ok := v.(json.Number)
+	if !ok {
+		return nil, fmt.Errorf("%w: type %q", errSJSON, typ)
+	}
+	switch typ {
+	case "double":
+		f, err := strconv.ParseFloat(string(n), 64)
+		return f, wrapSJSON(err, typ)
+	case "long":
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		return i, wrapSJSON(err, typ)
+	case "int":
+		i, err := strconv.ParseInt(string(n), 10, 32)
+		return int32(i), wrapSJSON(err, typ)
+	case "date":
+		ms, err := strconv.ParseInt(string(n), 10, 64)
+		return time.UnixMilli(ms).UTC(), wrapSJSON(err, typ)
+	}
+	return nil, fmt.Errorf("%w: type %q", errSJSON, typ)
 }
 
 func wrapSJSON(err error, typ string) error {
