@@ -65,7 +65,7 @@ func checkFilterDoc(t *testing.T, doc map[string]any, wide bool) {
 			t.Fatalf("unexpected operator %q in %#v", k, doc)
 		default:
 			for _, s := range strings.Split(k, ".") {
-				if !(isDigits(s) || plainName(s)) || s == anyIndex {
+				if !(IsDigits(s) || PlainName(s)) || s == anyIndex {
 					t.Fatalf("bad path %q", k)
 				}
 			}

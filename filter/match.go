@@ -237,7 +237,7 @@ func visit(doc any, path []string, leafArrays bool, fn func(any) bool) bool {
 // visitArray traverses an array met before the end of the path.
 func visitArray(arr []any, rest []string, leafArrays bool, fn func(any) bool) bool {
 	pos := -1
-	if isDigits(rest[0]) && (len(rest[0]) == 1 || rest[0][0] != '0') && len(rest[0]) <= maxIndexLen {
+	if IsDigits(rest[0]) && (len(rest[0]) == 1 || rest[0][0] != '0') && len(rest[0]) <= maxIndexLen {
 		pos, _ = strconv.Atoi(rest[0])
 	}
 	for idx, el := range arr {
@@ -405,7 +405,7 @@ func getField(doc any, name string) (any, bool) {
 			}
 		}
 	case kArray:
-		if !isDigits(name) || (len(name) > 1 && name[0] == '0') || len(name) > maxIndexLen {
+		if !IsDigits(name) || (len(name) > 1 && name[0] == '0') || len(name) > maxIndexLen {
 			return nil, false
 		}
 		arr, _ := asArray(doc)

@@ -97,7 +97,7 @@ func (l *leaf) hasNull() bool {
 // a top-level field, which both stores look up alike).
 func hasPosition(path []string) bool {
 	for i, s := range path {
-		if i > 0 && isDigits(s) {
+		if i > 0 && IsDigits(s) {
 			return true
 		}
 	}

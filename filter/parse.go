@@ -136,7 +136,7 @@ func parseKey(key string, fields Fields) ([]string, Op, error) {
 			if i == len(segs)-1 {
 				return nil, "", invalid(key, "ANYINDEX must be followed by an attribute of the array element (to match any element, leave ANYINDEX out)")
 			}
-		case isDigits(s):
+		case IsDigits(s):
 			if len(s) > 1 && s[0] == '0' {
 				return nil, "", invalid(key, "array position %q has a leading zero", s)
 			}
@@ -144,7 +144,7 @@ func parseKey(key string, fields Fields) ([]string, Op, error) {
 				return nil, "", invalid(key, "array position %q is too large", s)
 			}
 		default:
-			if !plainName(s) {
+			if !PlainName(s) {
 				return nil, "", invalid(key, "attribute name %q: only letters, digits, '_', '-' and ':' are allowed", s)
 			}
 		}
@@ -158,7 +158,9 @@ func parseKey(key string, fields Fields) ([]string, Op, error) {
 	return segs, op, nil
 }
 
-func isDigits(s string) bool {
+// IsDigits reports whether s is a non-empty run of ASCII digits: a path
+// segment that names an array position.
+func IsDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -167,7 +169,10 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-func plainName(s string) bool {
+// PlainName reports whether s is an attribute name clients may use in a
+// path (letters, digits, _ - :). Attribute selectors share it, so that any
+// path a client can filter on it can also select, and the other way round.
+func PlainName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {

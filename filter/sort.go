@@ -155,14 +155,14 @@ func parseSortItem(item string, fields Fields) (SortKey, error) {
 			// A sort key already reads every element of the arrays on its
 			// path (the least or greatest value): there is no element to tie.
 			return SortKey{}, sortInvalid(item, "ANYINDEX has no meaning in a sort: a path through an array sorts by its least element (greatest when descending)")
-		case isDigits(s):
+		case IsDigits(s):
 			if len(s) > 1 && s[0] == '0' {
 				return SortKey{}, sortInvalid(item, "array position %q has a leading zero", s)
 			}
 			if len(s) > maxIndexLen {
 				return SortKey{}, sortInvalid(item, "array position %q is too large", s)
 			}
-		case !plainName(s):
+		case !PlainName(s):
 			return SortKey{}, sortInvalid(item, "attribute name %q: only letters, digits, '_', '-' and ':' are allowed", s)
 		}
 	}
@@ -334,7 +334,7 @@ func sortArrayValues(arr []any, rest []string, fn func(any)) {
 
 // arrayPosition reads a path segment as an array position, as visit does.
 func arrayPosition(seg string) (int, bool) {
-	if !isDigits(seg) || (len(seg) > 1 && seg[0] == '0') || len(seg) > maxIndexLen {
+	if !IsDigits(seg) || (len(seg) > 1 && seg[0] == '0') || len(seg) > maxIndexLen {
 		return 0, false
 	}
 	n, err := strconv.Atoi(seg)

@@ -1,9 +1,9 @@
 package repo
 
 import (
+	"context"
 	"database/sql"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,17 +16,28 @@ import (
 // own lookup by _id: it must search an index, not scan. It guards the index
 // indexIDs adds, which depends on FerretDB's private table layout.
 func TestEmbeddedLooksUpByIDWithAnIndex(t *testing.T) {
+	db, table := planTable(t, models.KindVNFR)
+	if got := explain(t, db, `SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"u1"`); !strings.Contains(got, "USING INDEX") {
+		t.Fatalf("lookup by _id does not use an index: %s", got)
+	}
+}
+
+// planTable stores one record of kind on a fresh embedded store, with the
+// indexes the store adds, and returns the SQLite database and the table of
+// that collection, to ask SQLite for its plans.
+func planTable(t *testing.T, kind models.Kind) (*sql.DB, string) {
+	t.Helper()
 	e, err := StartEmbedded(EmbeddedConfig{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(func() { e.Close() })
 	s, err := Open(Config{Embedded: e, Database: "plan"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close(t.Context())
-	if _, err := s.Create(t.Context(), models.KindVNFR, "u1", map[string]any{"id": "u1"}); err != nil {
+	t.Cleanup(func() { s.Close(context.Background()) })
+	if _, err := s.Create(t.Context(), kind, "u1", map[string]any{"id": "u1", "status": "offline"}); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 { // idempotent
@@ -34,18 +45,16 @@ func TestEmbeddedLooksUpByIDWithAnIndex(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(e.dir, "plan.sqlite"))
+	db, err := sql.Open("sqlite", "file:"+e.sqlitePath("plan"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	var table string
-	if err := db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = 'vnfrs'`).Scan(&table); err != nil {
+	if err := db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = ?`, string(kind)).Scan(&table); err != nil {
 		t.Fatal(err)
 	}
-	if got := explain(t, db, `SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"u1"`); !strings.Contains(got, "USING INDEX") {
-		t.Fatalf("lookup by _id does not use an index: %s", got)
-	}
+	return db, table
 }
 
 // explain is SQLite's query plan of query, its steps joined by "; ".
@@ -76,31 +85,7 @@ func explain(t *testing.T, db *sql.DB, query string, args ...any) string {
 // read it in the list order, with no sort step, so a page costs the same
 // at any depth and collection size.
 func TestListPagesUseIndexes(t *testing.T) {
-	e, err := StartEmbedded(EmbeddedConfig{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	s, err := Open(Config{Embedded: e, Database: "plan"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(t.Context())
-	if _, err := s.Create(t.Context(), models.KindNSR, "u1", map[string]any{"id": "u1", "status": "offline"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EnsureIndexes(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", "file:"+e.sqlitePath("plan"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var table string
-	if err := db.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = 'nsrs'`).Scan(&table); err != nil {
-		t.Fatal(err)
-	}
+	db, table := planTable(t, models.KindNSR)
 	marker := &filter.Position{Key: []any{time.Now()}, UUID: "u1"}
 	tests := []struct {
 		query string

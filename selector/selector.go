@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -192,9 +193,9 @@ func parsePath(key, p string) ([]string, error) {
 			return nil, invalid(key, "path %s: empty attribute name", quote(p))
 		case s == anyIndex:
 			return nil, invalid(key, "path %s: ANYINDEX is for filters; a selector path already applies to every array element", quote(p))
-		case isDigits(s):
+		case filter.IsDigits(s):
 			return nil, invalid(key, "path %s: array positions (%s) are not supported in selectors", quote(p), s)
-		case !plainName(s):
+		case !filter.PlainName(s):
 			return nil, invalid(key, "path %s: attribute name %q: only letters, digits, '_', '-' and ':' are allowed", quote(p), s)
 		}
 	}
@@ -221,25 +222,3 @@ func quote(s string) string {
 	return strconv.Quote(s[:max]) + "..."
 }
 
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// plainName is filter/parse.go's attribute charset, so that any path a
-// client can filter on it can also select, and the other way round.
-func plainName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-', c == ':':
-		default:
-			return false
-		}
-	}
-	return s != ""
-}
