@@ -1,0 +1,108 @@
+// Package appc is the ONAP APPC LCM engine's pure logic: the request and
+// response layer of POST /restconf/operations/appc-provider-lcm:{rpc}
+// (this file, actions.go, request.go, response.go, status.go) and the VNF
+// state machine (statemachine.go). It knows no database and no HTTP.
+//
+// The spec is the APPC API guide (Amsterdam, reference/seeds/onap-appc-lcm-api-guide.rst)
+// and the YANG model reference/appc/appc-provider-lcm.yang.
+//
+// # Flow
+//
+// A handler maps the URL's rpc and the body through ParseRequest, which
+// gives exactly one of:
+//
+//   - a *RestconfError: an unknown rpc, or a malformed message. The handler
+//     answers it with RestconfError.Body() (HTTP 400 for malformed-message);
+//   - a *Refusal with a 3xx status of the guide: answered HTTP 200 with
+//     Refusal.Response();
+//   - a valid *Request, which the engine runs (VNF lookup 306, lock 310,
+//     duplicate 312, state machine 304, working state 309) and answers with
+//     Request.Respond(status) plus WithLocked / WithSnapshotID /
+//     WithPayloadJSON.
+//
+// # Decisions where the guide, the YANG model and the issue leave room
+//
+// Malformed versus refused. The guide: "A malformed message is an invalid
+// request based on the LCM API YANG scheme specification. APPC rejects
+// malformed requests as implemented by ODL infrastructure level." ODL's
+// RESTCONF parser is strict, so these are malformed-message errors: a body
+// that is not UTF-8 JSON or has trailing data; a duplicate member; a member
+// the rpc's input does not have (ODL: "Schema node with name X was not
+// found"), including "payload" on check-lock, whose YANG input has none, and
+// "identity-url" on any rpc but snapshot; a JSON type other than the leaf's
+// (strings must be JSON strings, containers objects, null is never a
+// value); an enumeration value outside its enum (action, flags.mode,
+// flags.force); a ttl that is not a uint16 (a JSON number or a string
+// holding one, as the guide's request example quotes it); a non-empty
+// timestamp not matching the ZULU pattern (which requires 1 to 6 fraction
+// digits and a Z: use FormatTimestamp). The body's top-level member is
+// "input" or its module-qualified form "appc-provider-lcm:input".
+//
+// Everything else is an LCM status, as APPC's provider validates it after
+// ODL (ValidationService, AbstractBaseService):
+//
+//   - 302 MISSING MANDATORY PARAMETER: no input; no common-header; an absent
+//     or empty api-ver, timestamp, request-id or originator-id (all missing
+//     ones are named, joined by ", "); an absent action (the YANG "mandatory"
+//     of an rpc input leaf is APPC's to check, not ODL's); no
+//     action-identifiers; no vnf-id; a required payload field, or the
+//     payload itself when the action has required fields.
+//   - 301 INVALID INPUT PARAMETER: a body action in the YANG enum but not the
+//     URL's (APPC: INVALID_INPUT_PARAMETER "action"; an action outside the
+//     enum is malformed, as the guide's "Stopp" example shows); api-ver not
+//     in X.YY format (digits, a dot, two digits: the guide's "5.00" passes;
+//     the YANG pattern "[2]\.\d\d" is not applied, since the issue wants any
+//     X.YY and the guide documents 5.00); an originator-id, request-id or
+//     sub-request-id over 40 characters; a timestamp in the future (no clock
+//     skew allowance: the guide rejects it "due to clock error"); an empty
+//     vnf-id; an empty payload when the action needs one; a payload field
+//     of the wrong type.
+//   - 303 REQUEST PARSING FAILED: a timestamp that matches the pattern but is
+//     no real time (month 13, February 30, hour 24, second 60); a payload
+//     that is not a JSON object where the action reads it.
+//   - 311 EXPIREDREQUEST: now is after timestamp + ttl; ttl is flags.ttl in
+//     seconds, or the configured default when flags.ttl is absent or 0 (APPC
+//     treats ttl <= 0 as "use the default").
+//   - 305 ACTION NOT SUPPORTED: the request's scope is not one the guide's
+//     API Scope table allows for the action. The scope is VM when a
+//     vserver-id is given, else VNFC for a vnfc-name, else VF-Module for a
+//     vf-module-id, else VNF; empty identifier leaves count as absent. So
+//     Evacuate, Migrate, Rebuild and Snapshot need a vserver-id, and Lock
+//     with a vserver-id is refused. Snapshot follows the table (VM only),
+//     although its section also speaks of a VNF-level snapshot.
+//
+// Status messages are the guide's table verbatim. Where the guide puts no
+// space between the dash and the detail (301 "INVALID INPUT PARAMETER
+// -${detailedErrorMsg}", 310 "LOCKING FAILURE -${detailedErrorMsg}") one is
+// added, as APPC's own LCMCommandStatus writes "INVALID INPUT PARAMETER -
+// ${errorMsg}"; 302 keeps the guide's "Parameter X is missing" (APPC writes
+// "Parameter/s X is/are missing").
+//
+// Payload fields (Action.PayloadFields) follow each command's section:
+// HealthCheck vnf-host-ip-address; VNF Restart vnf-host-ip-address; VM
+// Restart, Migrate, Rebuild, Snapshot, Evacuate vm-id (identity-url,
+// tenant-id, and Evacuate's rebuild-vm "true"/"false" and targethost-id
+// optional); Configure and ConfigModify request-parameters (an object;
+// host-ip-address is only required "if Netconf", so optional; vnfc-type
+// required at VNFC scope; configuration-parameters optional);
+// ConfigBackup, ConfigRestore, StartApplication, StopApplication
+// request-parameters with host-ip-address; Audit publish-config optional
+// ("does not require any payload parameters") but Y or N when given;
+// ActionStatus request-id (sub-request-id, originator-id optional; from
+// APPC, the Amsterdam guide has no ActionStatus section). Actions without
+// payload parameters ignore the payload. Snapshot's top-level YANG leaf
+// identity-url is accepted but not required: the guide puts identity-url
+// in the payload, as optional. The guide's "api-ver must be set to 2.00 for
+// VNF Restart" is not enforced (it contradicts "5.00 for this version").
+//
+// Read-only actions (Action.ReadOnly): Lock, Unlock, CheckLock, Sync,
+// Audit, ConfigBackup and ActionStatus. They skip working state management
+// (no 309, no Unstable). HealthCheck is not read-only: the state machine
+// moves the VNF through Testing.
+//
+// Responses echo the request's common-header as sent (compacted), omit it
+// when the request had none, and carry payload as a JSON string. CheckLock
+// adds "locked": "TRUE"/"FALSE" and Snapshot "snapshot-id". HealthCheck's
+// payload has the shape of APPC's later guide ({"identifier", "state":
+// "healthy"|"unhealthy", "time"}); the Amsterdam guide gives none.
+package appc
