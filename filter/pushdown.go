@@ -3,6 +3,8 @@ package filter
 import (
 	"slices"
 	"time"
+
+	"github.com/nfv-records/nfv-records/models"
 )
 
 // IndexCond is a condition on one root-level attribute that a store can
@@ -110,6 +112,74 @@ func (e Expr) Attributes() []string {
 		} else {
 			add(n.group.prefix[0])
 		}
+	}
+	return out
+}
+
+// AnyIndex is the path segment Paths uses for an ANYINDEX group: each
+// element of the array found at the path before it, read as a document.
+const AnyIndex = anyIndex
+
+// Paths lists the full paths e reads, each once: each condition's
+// rendered path from the record's root, ANYINDEX segments kept (AnyIndex)
+// where the condition sits in an ANYINDEX group, so that a store can
+// decode only those parts of a record before it calls Match. Time fields
+// and uuid are root attributes ([]string{"created_at"}), as Attributes
+// names them.
+//
+// What Match reads along a path p, so what a partial record must keep
+// identical to the whole one: at the end of p the whole value; before it,
+// every value on the way, resolved as MongoDB resolves a dotted path:
+// the named member of an object, or when the value is an array, every
+// element (each object element walked with the same rest of the path,
+// the element at a number segment's position walked with what follows
+// it), and for an ANYINDEX segment every element of the array found
+// before it (objects and arrays, each read as a document by what
+// follows). The kinds of the values met (object, array, scalar), the
+// presence of the members named and the length and order of the arrays
+// met are read too: "a.b=" matches a missing b, and positions count.
+func (e Expr) Paths() [][]string {
+	var out [][]string
+	e.root.paths(nil, &out)
+	return out
+}
+
+// paths appends the paths of g's conditions, each prefixed by under (the
+// path of g's element from the record's root).
+func (g *group) paths(under []string, out *[][]string) {
+	add := func(p []string) {
+		for _, q := range *out {
+			if slices.Equal(p, q) {
+				return
+			}
+		}
+		*out = append(*out, p)
+	}
+	for _, n := range g.nodes {
+		if n.leaf != nil {
+			add(slices.Concat(under, n.leaf.path))
+			continue
+		}
+		n.group.paths(slices.Concat(under, n.group.prefix, []string{anyIndex}), out)
+	}
+}
+
+// Paths lists the rendered paths the order reads (each key's path, then
+// uuid, deduplicated): as Attributes, but whole, so that a store can
+// decode only those parts of a record before it calls KeyOf. KeyOf reads
+// along each path what Expr.Paths says Match reads (sort paths never hold
+// ANYINDEX), and the length of the arrays met: a number segment takes
+// the element at that position only when the array has one.
+func (s Sort) Paths() [][]string {
+	out := make([][]string, 0, len(s.Keys)+1)
+	for _, k := range s.Keys {
+		if len(k.Path) > 0 && !slices.ContainsFunc(out, func(p []string) bool { return slices.Equal(p, k.Path) }) {
+			out = append(out, slices.Clone(k.Path))
+		}
+	}
+	uuid := []string{models.FieldUUID}
+	if !slices.ContainsFunc(out, func(p []string) bool { return slices.Equal(p, uuid) }) {
+		out = append(out, uuid)
 	}
 	return out
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 )
@@ -135,41 +134,4 @@ func wrapSJSON(err error, typ string) error {
 		return fmt.Errorf("%w: %s: %w", errSJSON, typ, err)
 	}
 	return nil
-}
-
-// plainJSONValue decodes one member of a stored document without its
-// schema, for the matcher: numbers become int64 when integral and in
-// range, else float64 (the matcher compares numbers by value, so double 5
-// and long 5 are the same to it), and the rest as encoding/json does.
-func plainJSONValue(raw []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: %w", errSJSON, err)
-	}
-	return numbersFromJSON(v), nil
-}
-
-func numbersFromJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, err := x.Float64()
-		if err != nil || math.IsInf(f, 0) {
-			return string(x) // cannot happen for what FerretDB wrote
-		}
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbersFromJSON(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbersFromJSON(e)
-		}
-	}
-	return v
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
@@ -225,8 +223,8 @@ func and(cond string) string {
 // window decide; the page's records are then read whole by uuid.
 func (l *sqliteLists) listScanned(ctx context.Context, tx *sql.Tx, table string, q ListQuery, cond string, args []any) (Page, error) {
 	w := newWindow(q)
-	attrs := unionAttrs(q.Filter.Attributes(), q.Sort.Attributes())
-	err := scanViews(ctx, tx, table, cond, args, attrs, func(view map[string]any, uuid string) {
+	paths := append(q.Filter.Paths(), q.Sort.Paths()...) // the trie merges repeats
+	err := scanViews(ctx, tx, table, cond, args, paths, func(view map[string]any, uuid string) {
 		if q.Filter.Match(view) {
 			w.offer(entry{key: q.Sort.KeyOf(view), uuid: uuid})
 		}
@@ -260,25 +258,6 @@ func (l *sqliteLists) listScanned(ctx context.Context, tx *sql.Tx, table string,
 	return page, nil
 }
 
-func unionAttrs(a, b []string) []string {
-	out := append([]string(nil), a...)
-	for _, x := range b {
-		if !contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // storedPaths are the gjson paths of rendered attributes stored elsewhere.
 var storedPaths = map[string]string{
 	models.FieldUUID:      "_id",
@@ -286,18 +265,11 @@ var storedPaths = map[string]string{
 	models.FieldUpdatedAt: "_admin.modified",
 }
 
-// scanViews calls fn with a partial view of each selected row: only attrs
-// (rendered names), decoded as the matcher reads them, and the uuid.
-func scanViews(ctx context.Context, tx *sql.Tx, table, cond string, args []any, attrs []string, fn func(map[string]any, string)) error {
-	paths := make([]string, 0, len(attrs)+1)
-	paths = append(paths, "_id")
-	for _, a := range attrs {
-		p, ok := storedPaths[a]
-		if !ok {
-			p = a // plain names: letters, digits, _ - : (no gjson syntax)
-		}
-		paths = append(paths, p)
-	}
+// scanViews calls fn with a partial view of each selected row and its
+// uuid: only what the paths (rendered, from the record's root) read,
+// decoded as the matcher reads them (see view.go). A view is fn's to keep.
+func scanViews(ctx context.Context, tx *sql.Tx, table, cond string, args []any, paths [][]string, fn func(map[string]any, string)) error {
+	plan := newViewPlan(paths)
 	rows, err := tx.QueryContext(ctx, `SELECT `+sqlDoc+` FROM "`+table+`"`+cond, args...)
 	if err != nil {
 		return sqliteError(err, "scan records")
@@ -308,26 +280,9 @@ func scanViews(ctx context.Context, tx *sql.Tx, table, cond string, args []any, 
 		if err := rows.Scan(&raw); err != nil {
 			return sqliteError(err, "scan records")
 		}
-		res := gjson.GetManyBytes(raw, paths...)
-		uuid := res[0].String()
-		view := make(map[string]any, len(attrs))
-		for i, a := range attrs {
-			r := res[i+1]
-			if !r.Exists() {
-				continue
-			}
-			switch a {
-			case models.FieldCreatedAt, models.FieldUpdatedAt:
-				view[a] = time.UnixMilli(r.Int()).UTC()
-			case models.FieldUUID:
-				view[a] = r.String()
-			default:
-				v, err := plainJSONValue([]byte(r.Raw))
-				if err != nil {
-					return sqliteError(err, "scan records")
-				}
-				view[a] = v
-			}
+		view, uuid, err := plan.view(raw)
+		if err != nil {
+			return sqliteError(err, "scan records")
 		}
 		fn(view, uuid)
 	}
@@ -409,7 +364,7 @@ func (l *sqliteLists) count(ctx context.Context, kind models.Kind, f filter.Expr
 		}
 		return n, nil
 	}
-	err = scanViews(ctx, tx, table, cond, args, f.Attributes(), func(view map[string]any, _ string) {
+	err = scanViews(ctx, tx, table, cond, args, f.Paths(), func(view map[string]any, _ string) {
 		if f.Match(view) {
 			n++
 		}

@@ -221,4 +221,3 @@ func quote(s string) string {
 	}
 	return strconv.Quote(s[:max]) + "..."
 }
-
