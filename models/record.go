@@ -45,6 +45,9 @@ type Admin struct {
 	Created  time.Time `bson:"created"`
 	Modified time.Time `bson:"modified"`
 	Version  int64     `bson:"version"`
+	// APPC is the APPC LCM state of a VNF record, nil until an LCM
+	// action touches it. Replacing the record keeps it.
+	APPC *APPCState `bson:"appc,omitempty"`
 }
 
 // Record is a stored record: its uuid, the fields as the client sent them

@@ -1,0 +1,42 @@
+package appc
+
+import (
+	"context"
+	"time"
+
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// Store is what the engine needs of the records repository (repo.Store
+// implements it). Errors are *models.Error: CodeNotFound for a missing
+// VNF record, CodeConflict for a request key already stored.
+type Store interface {
+	// GetVNF reads the VNF record uuid, with its APPC state.
+	GetVNF(ctx context.Context, uuid string) (models.Record, error)
+	// ModifyVNF changes the VNF record uuid in one atomic step: fn gets
+	// the current record (fields and Admin.APPC) and changes it in place;
+	// the store writes it with version + 1 and updated_at now, unless fn
+	// returns an error, which ModifyVNF returns with nothing written. fn
+	// may run more than once when another writer got there first.
+	ModifyVNF(ctx context.Context, uuid string, fn func(*models.Record) error) (models.Record, error)
+
+	// LockVNF takes the LCM lock of a VNF for owner (a request-id), or
+	// renews it when owner holds it, until idle from now. It returns the
+	// holder afterwards: owner when taken, another request-id when that
+	// one holds it. An expired lock is free.
+	LockVNF(ctx context.Context, vnfID, owner string, idle time.Duration) (holder string, err error)
+	// UnlockVNF releases the lock when owner holds it; it returns the
+	// holder afterwards ("" when free).
+	UnlockVNF(ctx context.Context, vnfID, owner string) (holder string, err error)
+	// VNFLockHolder is the request-id holding the VNF's lock, "" if free.
+	VNFLockHolder(ctx context.Context, vnfID string) (string, error)
+
+	// AddRequest stores a new request; CodeConflict when one with the
+	// same originator-id, request-id and sub-request-id exists.
+	AddRequest(ctx context.Context, r models.APPCRequest) error
+	// FinishRequest stores the outcome of a request AddRequest stored.
+	FinishRequest(ctx context.Context, r models.APPCRequest) error
+	// FindRequests are the stored requests with this request-id (and
+	// originator-id and sub-request-id when not empty), oldest first.
+	FindRequests(ctx context.Context, originatorID, requestID, subRequestID string) ([]models.APPCRequest, error)
+}
