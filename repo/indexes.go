@@ -25,10 +25,10 @@ func recordIndexes() []mongo.IndexModel {
 	}
 }
 
-// EnsureIndexes creates the indexes of every record collection. It is
-// idempotent. Indexes are created one by one: FerretDB v1 drops the
-// connection (a panic inside it) when createIndexes names several indexes
-// that already exist.
+// EnsureIndexes creates the indexes of every record collection and of the
+// LCM module's collections. It is idempotent. Indexes are created one by
+// one: FerretDB v1 drops the connection (a panic inside it) when
+// createIndexes names several indexes that already exist.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	for _, kind := range models.Kinds() {
 		for _, idx := range recordIndexes() {
@@ -37,8 +37,17 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			}
 		}
 	}
-	if err := s.db.CreateCollection(ctx, locksCollection); err != nil && !isNamespaceExists(err) {
-		return fmt.Errorf("create %s: %w", locksCollection, err)
+	for _, idx := range lcmIndexes() {
+		if _, err := s.db.Collection(lcmRequestsCollection).Indexes().CreateOne(ctx, idx); err != nil {
+			return fmt.Errorf("create indexes on %s: %w", lcmRequestsCollection, err)
+		}
+	}
+	// The lock collections exist before indexIDs runs, so the embedded
+	// store indexes their _id too.
+	for _, c := range []string{locksCollection, lcmLocksCollection} {
+		if err := s.db.CreateCollection(ctx, c); err != nil && !isNamespaceExists(err) {
+			return fmt.Errorf("create %s: %w", c, err)
+		}
 	}
 	if s.embedded != nil {
 		if err := s.embedded.indexIDs(ctx, s.db.Name()); err != nil {

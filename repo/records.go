@@ -81,13 +81,29 @@ func (s *Store) Get(ctx context.Context, kind models.Kind, uuid string) (models.
 }
 
 // Replace swaps a record's fields for new ones in one replaceOne (never
-// delete-then-insert), keeping its creation time and bumping its version.
-// The replace is conditional on the version read just before, so a
-// concurrent writer is never overwritten unseen: with a precondition the
-// loser gets PreconditionFailed, without one it re-reads and tries again.
-// Where the database does not make that condition atomic (FerretDB), the
-// record is also locked around the write.
+// delete-then-insert), keeping its creation time and its APPC state, and
+// bumping its version. With a precondition the loser of a race gets
+// PreconditionFailed; without one it re-reads and tries again (see rewrite).
 func (s *Store) Replace(ctx context.Context, kind models.Kind, uuid string, fields map[string]any, ifMatch Precondition) (models.Record, error) {
+	return s.rewrite(ctx, kind, uuid, func(cur models.Record) (models.Record, error) {
+		if ifMatch != nil && !ifMatch(cur.Admin) {
+			return models.Record{}, preconditionFailed(kind, uuid)
+		}
+		// The client owns the fields; the system state under _admin stays.
+		return models.Record{Fields: fields, Admin: models.Admin{APPC: cur.Admin.APPC}}, nil
+	})
+}
+
+// rewrite is the one conditional write of a record, shared by Replace and
+// ModifyVNF: it reads the record, lets change build the next one from it
+// (its Fields and Admin.APPC are written; uuid, creation time and version
+// are the store's), and replaces the record in one replaceOne conditional
+// on the version read, with version + 1 and modified now. When another
+// writer got there first it reads again and calls change again, so change
+// must decide from what it is given; an error from change is returned as
+// it is, with nothing written. Where the database does not make the
+// condition atomic (FerretDB), the record is also locked around the write.
+func (s *Store) rewrite(ctx context.Context, kind models.Kind, uuid string, change func(cur models.Record) (models.Record, error)) (models.Record, error) {
 	unlock, err := s.lockRecordWrite(ctx, kind, uuid)
 	if err != nil {
 		return models.Record{}, err
@@ -98,16 +114,20 @@ func (s *Store) Replace(ctx context.Context, kind models.Kind, uuid string, fiel
 		if err != nil {
 			return models.Record{}, err
 		}
-		if ifMatch != nil && !ifMatch(cur.Admin) {
-			return models.Record{}, preconditionFailed(kind, uuid)
+		// Kept before change sees cur, which it may alter.
+		created, version := cur.Admin.Created, cur.Admin.Version
+		want, err := change(cur)
+		if err != nil {
+			return models.Record{}, err
 		}
-		next := storedRecord{ID: uuid, Fields: fields, Admin: models.Admin{
-			Created:  cur.Admin.Created,
+		next := storedRecord{ID: uuid, Fields: want.Fields, Admin: models.Admin{
+			Created:  created,
 			Modified: now(),
-			Version:  cur.Admin.Version + 1,
+			Version:  version + 1,
+			APPC:     want.Admin.APPC,
 		}}
 		res, err := s.records(kind).ReplaceOne(ctx,
-			bson.D{{Key: "_id", Value: uuid}, {Key: fieldVersion, Value: cur.Admin.Version}}, next)
+			bson.D{{Key: "_id", Value: uuid}, {Key: fieldVersion, Value: version}}, next)
 		if err != nil {
 			return models.Record{}, classify(err, fmt.Sprintf("replace %s %s", kind.Singular(), uuid))
 		}
