@@ -26,6 +26,7 @@ import (
 
 	_ "github.com/nfv-records/nfv-records/docs" // registers the OpenAPI spec served at /swagger
 	"github.com/nfv-records/nfv-records/handlers"
+	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/schemas"
 )
@@ -40,6 +41,8 @@ type config struct {
 	LogLevel        slog.Level
 	MongoTimeout    time.Duration
 	ShutdownTimeout time.Duration
+	LCMLockIdle     time.Duration
+	LCMDefaultTTL   time.Duration
 }
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
@@ -51,7 +54,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
 	var c config
-	var maxBody, level, mongoTimeout, shutdown string
+	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL string
 	fs.StringVar(&c.ListenAddr, "listen", env("LISTEN_ADDR", ":4012"), "address to serve on (LISTEN_ADDR)")
 	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty starts the embedded store (MONGO_URI)")
 	fs.StringVar(&c.MongoDB, "mongo-db", env("MONGO_DB", "nfv_records"), "database name (MONGO_DB)")
@@ -60,6 +63,8 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&mongoTimeout, "mongo-timeout", env("MONGO_TIMEOUT", "5s"), "how long a request waits for an unreachable database (MONGO_TIMEOUT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "8s"), "how long in-flight requests may finish on SIGTERM (SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&lockIdle, "lcm-lock-idle", env("LCM_LOCK_IDLE", appc.DefaultLockIdle.String()), "how long an LCM lock lasts after its owner's last request (LCM_LOCK_IDLE)")
+	fs.StringVar(&defaultTTL, "lcm-default-ttl", env("LCM_DEFAULT_TTL", appc.DefaultTTL.String()), "how long an LCM request without flags.ttl stays valid after its timestamp (LCM_DEFAULT_TTL)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -75,6 +80,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		return config{}, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 8s", shutdown)
+	}
+	if c.LCMLockIdle, err = time.ParseDuration(lockIdle); err != nil || c.LCMLockIdle <= 0 {
+		return config{}, fmt.Errorf("LCM_LOCK_IDLE=%q: want a positive duration such as 15m", lockIdle)
+	}
+	if c.LCMDefaultTTL, err = time.ParseDuration(defaultTTL); err != nil || c.LCMDefaultTTL <= 0 {
+		return config{}, fmt.Errorf("LCM_DEFAULT_TTL=%q: want a positive duration such as 1h", defaultTTL)
 	}
 	return c, nil
 }
@@ -132,11 +143,18 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		log.Warn("database not reachable yet; serving anyway, readiness answers 503 until it is", "error", err)
 	}
 
+	lcm, err := appc.NewEngine(store, appc.EngineConfig{
+		LockIdle: cfg.LCMLockIdle, DefaultTTL: cfg.LCMDefaultTTL, Logger: log.With("component", "appc"),
+	})
+	if err != nil {
+		return err
+	}
+
 	gin.SetMode(gin.ReleaseMode)
 	srv := &http.Server{
 		Addr: cfg.ListenAddr,
 		Handler: handlers.NewRouter(handlers.Config{
-			Store: store, Validator: validator, Logger: log, MaxBodyBytes: cfg.MaxBodyBytes,
+			Store: store, Validator: validator, Logger: log, MaxBodyBytes: cfg.MaxBodyBytes, LCM: lcm,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

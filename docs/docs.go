@@ -1444,6 +1444,78 @@ const docTemplate = `{
                 }
             }
         },
+        "/restconf/operations/appc-provider-lcm:{rpc}": {
+            "post": {
+                "description": "Runs an LCM action on the VNF record whose uuid is the request's vnf-id, as the ONAP APPC LCM API guide describes: rpc is one of audit, check-lock (checklock), configure, config-modify (configmodify), config-backup (configbackup), config-restore (configrestore), evacuate, health-check (healthcheck), lock, migrate, rebuild, restart, snapshot, start, start-application (startapplication), stop, stop-application (stopapplication), sync, unlock, action-status (actionstatus). Every business outcome is HTTP 200 with output.status (400 SUCCESS, 401 FAILURE, 3xx refusals: 301 invalid parameter, 302 missing parameter, 303 parsing failed, 304 no transition, 305 not supported, 306 VNF not found, 309 unstable VNF, 310 locking failure, 311 expired, 312 duplicate). A body that is not JSON or breaks the YANG model is HTTP 400 with a RESTCONF errors body.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "lcm"
+                ],
+                "summary": "ONAP APPC LCM API",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the rpc, e.g. lock, start, check-lock",
+                        "name": "rpc",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the LCM request",
+                        "name": "request",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.LCMRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the outcome, in output.status",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.LCMResponse"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed message",
+                        "schema": {
+                            "$ref": "#/definitions/appc.ErrorsBody"
+                        }
+                    },
+                    "404": {
+                        "description": "no such rpc",
+                        "schema": {
+                            "$ref": "#/definitions/appc.ErrorsBody"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/appc.ErrorsBody"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/appc.ErrorsBody"
+                        }
+                    },
+                    "503": {
+                        "description": "database unreachable (status 200 UNEXPECTED ERROR)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.LCMResponse"
+                        }
+                    }
+                }
+            }
+        },
         "/vnfrs": {
             "get": {
                 "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
@@ -1922,6 +1994,53 @@ const docTemplate = `{
         }
     },
     "definitions": {
+        "appc.ErrorEntry": {
+            "type": "object",
+            "properties": {
+                "error-info": {
+                    "type": "string"
+                },
+                "error-message": {
+                    "type": "string"
+                },
+                "error-tag": {
+                    "type": "string"
+                },
+                "error-type": {
+                    "type": "string"
+                }
+            }
+        },
+        "appc.ErrorList": {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/appc.ErrorEntry"
+                    }
+                }
+            }
+        },
+        "appc.ErrorsBody": {
+            "type": "object",
+            "properties": {
+                "errors": {
+                    "$ref": "#/definitions/appc.ErrorList"
+                }
+            }
+        },
+        "appc.Status": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "type": "integer"
+                },
+                "message": {
+                    "type": "string"
+                }
+            }
+        },
         "handlers.ErrorBody": {
             "type": "object",
             "properties": {
@@ -1946,6 +2065,140 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/models.Violation"
                     }
+                }
+            }
+        },
+        "handlers.LCMActionIdentifiers": {
+            "type": "object",
+            "properties": {
+                "vf-module-id": {
+                    "type": "string"
+                },
+                "vnf-id": {
+                    "type": "string",
+                    "example": "1b5bab2a-8286-2b40-4827-dc5d6e37bf8e"
+                },
+                "vnfc-name": {
+                    "type": "string"
+                },
+                "vserver-id": {
+                    "type": "string",
+                    "example": "da65a620-1e1a-47f0-9bd3-f4b849fe3fbb"
+                }
+            }
+        },
+        "handlers.LCMCommonHeader": {
+            "type": "object",
+            "properties": {
+                "api-ver": {
+                    "type": "string",
+                    "example": "5.00"
+                },
+                "flags": {
+                    "$ref": "#/definitions/handlers.LCMFlags"
+                },
+                "originator-id": {
+                    "type": "string",
+                    "example": "SO"
+                },
+                "request-id": {
+                    "type": "string",
+                    "example": "664be3d2-6c12-4f4b-a3e7-c349acced200"
+                },
+                "sub-request-id": {
+                    "type": "string",
+                    "example": "1"
+                },
+                "timestamp": {
+                    "type": "string",
+                    "example": "2024-05-01T11:59:50.000Z"
+                }
+            }
+        },
+        "handlers.LCMFlags": {
+            "type": "object",
+            "properties": {
+                "force": {
+                    "type": "string",
+                    "enum": [
+                        "TRUE",
+                        "FALSE"
+                    ],
+                    "example": "FALSE"
+                },
+                "mode": {
+                    "type": "string",
+                    "enum": [
+                        "EXCLUSIVE",
+                        "NORMAL"
+                    ],
+                    "example": "NORMAL"
+                },
+                "ttl": {
+                    "type": "integer",
+                    "example": 3600
+                }
+            }
+        },
+        "handlers.LCMInput": {
+            "type": "object",
+            "properties": {
+                "action": {
+                    "type": "string",
+                    "example": "Start"
+                },
+                "action-identifiers": {
+                    "$ref": "#/definitions/handlers.LCMActionIdentifiers"
+                },
+                "common-header": {
+                    "$ref": "#/definitions/handlers.LCMCommonHeader"
+                },
+                "payload": {
+                    "type": "string",
+                    "example": "{\"vnf-host-ip-address\": \"10.222.22.2\"}"
+                }
+            }
+        },
+        "handlers.LCMOutput": {
+            "type": "object",
+            "properties": {
+                "common-header": {
+                    "$ref": "#/definitions/handlers.LCMCommonHeader"
+                },
+                "locked": {
+                    "type": "string",
+                    "enum": [
+                        "TRUE",
+                        "FALSE"
+                    ],
+                    "example": "TRUE"
+                },
+                "payload": {
+                    "type": "string",
+                    "example": "{\"upload_config_id\":\"0b6c6a43-3b0e-4a3e-9d1c-2b0f0e7d9a11\"}"
+                },
+                "snapshot-id": {
+                    "type": "string",
+                    "example": "5f1c0f9e-4b8e-4a57-9d55-7b0e1f2a3c4d"
+                },
+                "status": {
+                    "$ref": "#/definitions/appc.Status"
+                }
+            }
+        },
+        "handlers.LCMRequest": {
+            "type": "object",
+            "properties": {
+                "input": {
+                    "$ref": "#/definitions/handlers.LCMInput"
+                }
+            }
+        },
+        "handlers.LCMResponse": {
+            "type": "object",
+            "properties": {
+                "output": {
+                    "$ref": "#/definitions/handlers.LCMOutput"
                 }
             }
         },

@@ -21,6 +21,8 @@ type Config struct {
 	Validator    Validator
 	Logger       *slog.Logger
 	MaxBodyBytes int64
+	// LCM answers the ONAP APPC LCM API; nil serves no LCM routes.
+	LCM LCMEngine
 }
 
 // recordPaths are the base paths of each kind: tng-rep's and its aliases.
@@ -65,6 +67,12 @@ func NewRouter(cfg Config) *gin.Engine {
 			g.PUT("/:uuid", h.replace)
 			g.DELETE("/:uuid", h.remove)
 		}
+	}
+
+	if cfg.LCM != nil {
+		// One segment holds the module-qualified rpc
+		// ("appc-provider-lcm:lock"); the engine refuses other modules.
+		r.POST("/restconf/operations/:op", lcmHandlers{engine: cfg.LCM, maxBody: cfg.MaxBodyBytes}.call)
 	}
 
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))

@@ -1,0 +1,149 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/orchestrator/appc"
+)
+
+// LCMEngine answers the ONAP APPC LCM API (orchestrator/appc.Engine): op is
+// the URL's last segment ("appc-provider-lcm:lock"), body the request body.
+type LCMEngine interface {
+	Handle(ctx context.Context, op string, body []byte) appc.Result
+}
+
+// lcmHandlers serve POST /restconf/operations/appc-provider-lcm:{rpc}.
+type lcmHandlers struct {
+	engine  LCMEngine
+	maxBody int64
+}
+
+// LCMRequest documents an LCM request body (the guide's generic request
+// format; see orchestrator/appc for every rule).
+type LCMRequest struct {
+	Input LCMInput `json:"input"`
+}
+
+// LCMInput is the "input" block of an LCM request.
+type LCMInput struct {
+	CommonHeader      LCMCommonHeader      `json:"common-header"`
+	Action            string               `json:"action" example:"Start"`
+	ActionIdentifiers LCMActionIdentifiers `json:"action-identifiers"`
+	Payload           string               `json:"payload,omitempty" example:"{\"vnf-host-ip-address\": \"10.222.22.2\"}"`
+}
+
+// LCMCommonHeader is the common-header of an LCM request, echoed in its
+// answer.
+type LCMCommonHeader struct {
+	Timestamp    string   `json:"timestamp" example:"2024-05-01T11:59:50.000Z"`
+	APIVer       string   `json:"api-ver" example:"5.00"`
+	OriginatorID string   `json:"originator-id" example:"SO"`
+	RequestID    string   `json:"request-id" example:"664be3d2-6c12-4f4b-a3e7-c349acced200"`
+	SubRequestID string   `json:"sub-request-id,omitempty" example:"1"`
+	Flags        LCMFlags `json:"flags"`
+}
+
+// LCMFlags are the common-header flags.
+type LCMFlags struct {
+	Mode  string `json:"mode,omitempty" example:"NORMAL" enums:"EXCLUSIVE,NORMAL"`
+	Force string `json:"force,omitempty" example:"FALSE" enums:"TRUE,FALSE"`
+	TTL   int    `json:"ttl,omitempty" example:"3600"`
+}
+
+// LCMActionIdentifiers address the VNF (and VM, VNFC, VF-Module).
+type LCMActionIdentifiers struct {
+	VNFID      string `json:"vnf-id" example:"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e"`
+	VServerID  string `json:"vserver-id,omitempty" example:"da65a620-1e1a-47f0-9bd3-f4b849fe3fbb"`
+	VNFCName   string `json:"vnfc-name,omitempty"`
+	VFModuleID string `json:"vf-module-id,omitempty"`
+}
+
+// LCMResponse documents the answer to every LCM request that is not
+// malformed (always HTTP 200).
+type LCMResponse struct {
+	Output LCMOutput `json:"output"`
+}
+
+// LCMOutput is the "output" block of an LCM answer.
+type LCMOutput struct {
+	CommonHeader LCMCommonHeader `json:"common-header"`
+	Payload      string          `json:"payload,omitempty" example:"{\"upload_config_id\":\"0b6c6a43-3b0e-4a3e-9d1c-2b0f0e7d9a11\"}"`
+	Locked       string          `json:"locked,omitempty" example:"TRUE" enums:"TRUE,FALSE"`
+	SnapshotID   string          `json:"snapshot-id,omitempty" example:"5f1c0f9e-4b8e-4a57-9d55-7b0e1f2a3c4d"`
+	Status       appc.Status     `json:"status"`
+}
+
+// call answers one LCM rpc.
+//
+//	@Summary		ONAP APPC LCM API
+//	@Description	Runs an LCM action on the VNF record whose uuid is the request's vnf-id, as the ONAP APPC LCM API guide describes: rpc is one of audit, check-lock (checklock), configure, config-modify (configmodify), config-backup (configbackup), config-restore (configrestore), evacuate, health-check (healthcheck), lock, migrate, rebuild, restart, snapshot, start, start-application (startapplication), stop, stop-application (stopapplication), sync, unlock, action-status (actionstatus). Every business outcome is HTTP 200 with output.status (400 SUCCESS, 401 FAILURE, 3xx refusals: 301 invalid parameter, 302 missing parameter, 303 parsing failed, 304 no transition, 305 not supported, 306 VNF not found, 309 unstable VNF, 310 locking failure, 311 expired, 312 duplicate). A body that is not JSON or breaks the YANG model is HTTP 400 with a RESTCONF errors body.
+//	@Tags			lcm
+//	@Accept			json
+//	@Produce		json,application/yaml
+//	@Param			rpc		path		string			true	"the rpc, e.g. lock, start, check-lock"
+//	@Param			request	body		LCMRequest		true	"the LCM request"
+//	@Success		200		{object}	LCMResponse		"the outcome, in output.status"
+//	@Failure		400		{object}	appc.ErrorsBody	"malformed message"
+//	@Failure		404		{object}	appc.ErrorsBody	"no such rpc"
+//	@Failure		413		{object}	appc.ErrorsBody
+//	@Failure		415		{object}	appc.ErrorsBody
+//	@Failure		503		{object}	LCMResponse	"database unreachable (status 200 UNEXPECTED ERROR)"
+//	@Router			/restconf/operations/appc-provider-lcm:{rpc} [post]
+func (h lcmHandlers) call(c *gin.Context) {
+	if err := jsonContentType(c.GetHeader("Content-Type")); err != nil {
+		render(c, http.StatusUnsupportedMediaType, restconfError("invalid-value", err.Error()))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			render(c, http.StatusRequestEntityTooLarge, restconfError("too-big", "request body is larger than "+strconv.FormatInt(h.maxBody, 10)+" bytes"))
+			return
+		}
+		render(c, http.StatusBadRequest, restconfError(appc.ErrorTagMalformed, "cannot read request body: "+err.Error()))
+		return
+	}
+	res := h.engine.Handle(c.Request.Context(), c.Param("op"), body)
+	status := res.HTTPStatus
+	if res.Err != nil {
+		status = http.StatusInternalServerError
+		if s, ok := statusOf[models.ErrorCodeOf(res.Err)]; ok && s >= 500 {
+			status = s
+		}
+		if status == http.StatusServiceUnavailable {
+			loggerFrom(c).Warn("database unavailable", "error", res.Err)
+		} else {
+			loggerFrom(c).Error("internal error", "error", res.Err)
+		}
+	}
+	render(c, status, res.Body)
+}
+
+// jsonContentType accepts a JSON body: no Content-Type, application/json,
+// or any +json type (RESTCONF's application/yang-data+json).
+func jsonContentType(ct string) error {
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return errors.New("Content-Type " + ct + " is not supported: send application/json")
+}
+
+// restconfError is a RESTCONF error answer the HTTP layer gives itself
+// (media type, body size).
+func restconfError(tag, msg string) appc.ErrorsBody {
+	return (&appc.RestconfError{Type: appc.ErrorTypeProtocol, Tag: tag, Message: msg}).Body()
+}

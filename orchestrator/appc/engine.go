@@ -1,0 +1,604 @@
+package appc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// DefaultLockIdle is how long an LCM lock stays held without a request of
+// its owner (EngineConfig.LockIdle's default).
+const DefaultLockIdle = 15 * time.Minute
+
+// transientLockIdle bounds the lock a command takes for its own duration on
+// a VNF nobody locked (the guide: "APPC locks the target VNF during any VNF
+// command processing"): it is released when the command ends, and expires
+// after this long should the process die first.
+const transientLockIdle = 30 * time.Second
+
+// runTimeout bounds the store operations of one accepted request. They run
+// detached from the client's context: once a request is stored, it is
+// finished (its lock released, its outcome stored) even when the client
+// hangs up.
+const runTimeout = 30 * time.Second
+
+// maxHistory is how many history entries a VNF record keeps (the newest).
+const maxHistory = 100
+
+// EngineConfig configures an Engine.
+type EngineConfig struct {
+	// LockIdle is how long a VNF's LCM lock lasts after the last request
+	// of its owner; 0 means DefaultLockIdle.
+	LockIdle time.Duration
+	// DefaultTTL is how long a request stays valid after its timestamp
+	// when flags.ttl is absent or 0; 0 means DefaultTTL.
+	DefaultTTL time.Duration
+	// Now is the clock (time.Now when nil): request receipt, expiry,
+	// history times.
+	Now func() time.Time
+	// Logger receives what the engine cannot answer with (a lock it could
+	// not release, an outcome it could not store); nil discards.
+	Logger *slog.Logger
+}
+
+// Engine runs LCM requests against VNF records: it is the whole of
+// POST /restconf/operations/appc-provider-lcm:{rpc} but the HTTP. It keeps
+// no state of its own (locks, requests and VNF states live in the store),
+// so any number of engines may share one store. Safe for concurrent use.
+type Engine struct {
+	store      Store
+	sm         *StateMachine
+	lockIdle   time.Duration
+	defaultTTL time.Duration
+	now        func() time.Time
+	log        *slog.Logger
+}
+
+// NewEngine builds an engine over store.
+func NewEngine(store Store, cfg EngineConfig) (*Engine, error) {
+	if store == nil {
+		return nil, errors.New("appc: NewEngine: nil store")
+	}
+	if cfg.LockIdle < 0 {
+		return nil, fmt.Errorf("appc: NewEngine: negative lock idle time %v", cfg.LockIdle)
+	}
+	if cfg.DefaultTTL < 0 {
+		return nil, fmt.Errorf("appc: NewEngine: negative default TTL %v", cfg.DefaultTTL)
+	}
+	if cfg.LockIdle == 0 {
+		cfg.LockIdle = DefaultLockIdle
+	}
+	if cfg.DefaultTTL == 0 {
+		cfg.DefaultTTL = DefaultTTL
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	sm, err := NewStateMachine()
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{store: store, sm: sm, lockIdle: cfg.LockIdle, defaultTTL: cfg.DefaultTTL, now: cfg.Now, log: cfg.Logger}, nil
+}
+
+// Result is the answer to one LCM call.
+type Result struct {
+	// HTTPStatus is 200 for every LCM answer (Body a Response), 400 for a
+	// malformed message and 404 for an rpc this service does not have
+	// (Body an ErrorsBody).
+	HTTPStatus int
+	// Body is a Response or an ErrorsBody, ready for encoding/json.
+	Body any
+	// Err is set when the store failed (a *models.Error, its code says
+	// how: Unavailable, Internal). Body is then a Response with 200
+	// UNEXPECTED ERROR, and the caller picks the HTTP status from Err
+	// (HTTPStatus is 0).
+	Err error
+}
+
+// LCMStatus is the LCM status of an answer with a Response body, nil for
+// a RESTCONF error.
+func (r Result) LCMStatus() *Status {
+	if resp, ok := r.Body.(Response); ok {
+		return &resp.Output.Status
+	}
+	return nil
+}
+
+func answer(resp Response) Result { return Result{HTTPStatus: http.StatusOK, Body: resp} }
+
+func restconfResult(e *RestconfError) Result {
+	status := http.StatusBadRequest
+	if e.Tag == ErrorTagUnknownElement {
+		status = http.StatusNotFound
+	}
+	return Result{HTTPStatus: status, Body: e.Body()}
+}
+
+// Handle answers one call of POST /restconf/operations/{op}: op is the
+// URL's last segment, which must name an rpc of this module
+// ("appc-provider-lcm:lock"); body is the request body.
+//
+// A valid request is checked, in this order (after ParseRequest's 302,
+// 301, 303, 311, 305): 312 duplicate (the request is stored, keyed by
+// originator-id, request-id and sub-request-id, so duplicates are found
+// across restarts and replicas); 306 VNF not found; 301 vserver-id not a
+// vc_id of a vnfc_instance of the VNF; 310 VNF locked by another
+// request-id; 309 working state not Stable (unless flags.force is TRUE; not
+// for read-only actions); 304 no transition from the VNF's (or the VM's)
+// state. Then the action runs: its effect, the state machine's outcome, the
+// working state, a history entry and the SONATA status are written in one
+// atomic change of the VNF record. A refused request changes nothing in the
+// record. The outcome is stored with the request for ActionStatus.
+//
+// Locks. Lock takes the VNF's lock for the request-id (or renews it), Unlock
+// releases it (success when not locked), CheckLock reports it and, like
+// ActionStatus, is answered whoever holds it; every other action of another
+// request-id is refused with 310. Every request of the owner renews the
+// lock's idle time. As the guide says APPC does, a command also holds the
+// VNF's lock while it runs (taken for its request-id unless that already
+// holds it, released at its end), so commands of different request-ids
+// never interleave, on one replica or many: one that meets a running
+// command is refused with 310. Requests are never queued, whatever
+// flags.mode says (EXCLUSIVE and NORMAL behave alike).
+//
+// CheckLock and ActionStatus are queries: they write nothing to the
+// record. Every other action that runs writes its history entry, so the
+// record's version and updated_at move.
+func (e *Engine) Handle(ctx context.Context, op string, body []byte) Result {
+	received := e.now()
+	rpc, ok := strings.CutPrefix(op, RPCModulePrefix)
+	if !ok {
+		return restconfResult(&RestconfError{
+			Type:    ErrorTypeProtocol,
+			Tag:     ErrorTagUnknownElement,
+			Message: fmt.Sprintf(unknownRPCMessageFormat, op),
+			Info:    op,
+		})
+	}
+	req, refusal, err := ParseRequest(rpc, body, received, e.defaultTTL)
+	if err != nil {
+		var rerr *RestconfError
+		if errors.As(err, &rerr) {
+			return restconfResult(rerr)
+		}
+		return Result{Body: NewResponse(nil, UnexpectedError("internal error")), Err: err}
+	}
+	if refusal != nil {
+		return answer(refusal.Response())
+	}
+	return e.run(ctx, req, received)
+}
+
+// run takes a valid request through the engine's checks and its action.
+func (e *Engine) run(ctx context.Context, req *Request, received time.Time) Result {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runTimeout)
+	defer cancel()
+
+	vnfID := req.Identifiers.VNFID
+	if id, ok := models.NormalizeUUID(vnfID); ok {
+		vnfID = id // records are stored under lower-case uuids
+	}
+	stored := models.APPCRequest{
+		OriginatorID: req.CommonHeader.OriginatorID,
+		RequestID:    req.CommonHeader.RequestID,
+		SubRequestID: req.CommonHeader.SubRequestID,
+		Action:       string(req.Action),
+		VNFID:        vnfID,
+		Received:     received,
+	}
+	if err := e.store.AddRequest(ctx, stored); err != nil {
+		if models.ErrorCodeOf(err) == models.CodeConflict {
+			return answer(req.Respond(DuplicateRequest()))
+		}
+		return e.storeFailure(req, err)
+	}
+
+	x := &execution{e: e, req: req, vnfID: vnfID, owner: req.CommonHeader.RequestID}
+	resp, err := x.execute(ctx)
+	if err != nil {
+		resp = req.Respond(UnexpectedError(unexpectedDetail(err)))
+	}
+	stored.Finished = e.now()
+	stored.Code = resp.Output.Status.Code
+	stored.Message = resp.Output.Status.Message
+	stored.Payload = resp.Output.Payload
+	if ferr := e.store.FinishRequest(ctx, stored); ferr != nil {
+		// The action has run (or been refused) and the record says so:
+		// answer that; only ActionStatus misses the outcome.
+		e.log.Error("appc: store the outcome of a request", "request_id", stored.RequestID,
+			"sub_request_id", stored.SubRequestID, "originator_id", stored.OriginatorID, "error", ferr)
+	}
+	if err != nil {
+		return Result{Body: resp, Err: err}
+	}
+	return answer(resp)
+}
+
+func (e *Engine) storeFailure(req *Request, err error) Result {
+	return Result{Body: req.Respond(UnexpectedError(unexpectedDetail(err))), Err: err}
+}
+
+// unexpectedDetail is what an answer says of a store failure: the store's
+// detail for an unreachable database, "internal error" for anything else.
+func unexpectedDetail(err error) string {
+	var me *models.Error
+	if errors.As(err, &me) && me.Code != models.CodeInternal {
+		return me.Detail
+	}
+	return "internal error"
+}
+
+// execution is one accepted request on its way through the checks.
+type execution struct {
+	e     *Engine
+	req   *Request
+	vnfID string // normalised
+	owner string // the request-id: the lock owner
+}
+
+// refused carries a refusal out of a ModifyVNF callback: nothing is
+// written.
+type refused struct{ status Status }
+
+func (r *refused) Error() string { return "appc: refused: " + r.status.String() }
+
+// execute runs the checks from 306 on and the action. An error is a store
+// failure; every LCM outcome is a Response.
+func (x *execution) execute(ctx context.Context) (Response, error) {
+	req, e := x.req, x.e
+	rec, err := e.store.GetVNF(ctx, x.vnfID)
+	if models.ErrorCodeOf(err) == models.CodeNotFound {
+		return req.Respond(VNFNotFound(req.Identifiers.VNFID)), nil
+	}
+	if err != nil {
+		return Response{}, err
+	}
+	if vm := req.Identifiers.VServerID; vm != "" && !hasVM(rec.Fields, vm) {
+		return req.Respond(InvalidInputParameter(fmt.Sprintf(
+			"vserver-id: %s is not the vc_id of a vnfc_instance of VNF %s", vm, req.Identifiers.VNFID))), nil
+	}
+
+	holder, err := e.store.VNFLockHolder(ctx, x.vnfID)
+	if err != nil {
+		return Response{}, err
+	}
+	own := holder == x.owner
+	// Queries are answered whoever holds the lock: CheckLock reports
+	// it, ActionStatus is about another request.
+	query := req.Action == CheckLock || req.Action == ActionStatus
+	if holder != "" && !own && !query {
+		return req.Respond(x.lockedBy(holder)), nil
+	}
+	if own && req.Action != Unlock && req.Action != Lock {
+		// Every request of the owner renews the lock's idle time.
+		if _, err := x.takeLock(ctx, e.lockIdle); err != nil {
+			return Response{}, err
+		}
+	}
+
+	switch req.Action {
+	case ActionStatus:
+		return x.actionStatus(ctx)
+	case CheckLock:
+		if st := x.check(appcState(rec)); st != nil {
+			return req.Respond(*st), nil
+		}
+		return req.Respond(Success()).WithLocked(holder != ""), nil
+	}
+
+	// Refusals 309 and 304 on the record as read, before any lock is taken
+	// or released; they are checked again on the record ModifyVNF writes.
+	if st := x.check(appcState(rec)); st != nil {
+		return req.Respond(*st), nil
+	}
+
+	switch req.Action {
+	case Lock:
+		h, err := x.takeLock(ctx, e.lockIdle)
+		if err != nil {
+			return Response{}, err
+		}
+		if h != x.owner {
+			return req.Respond(x.lockedBy(h)), nil
+		}
+	case Unlock:
+		h, err := e.store.UnlockVNF(ctx, x.vnfID, x.owner)
+		if err != nil {
+			return Response{}, err
+		}
+		if h != "" && h != x.owner {
+			return req.Respond(x.lockedBy(h)), nil
+		}
+	default:
+		if !own {
+			// Lock the VNF for the command's duration.
+			h, err := x.takeLock(ctx, min(transientLockIdle, e.lockIdle))
+			if err != nil {
+				return Response{}, err
+			}
+			if h != x.owner {
+				return req.Respond(x.lockedBy(h)), nil
+			}
+			defer x.releaseTransient()
+		}
+	}
+	return x.apply(ctx)
+}
+
+// takeLock takes or renews the VNF's lock for the request and returns the
+// holder afterwards. A lock that keeps changing hands under the store's
+// attempts (a Conflict) is held by others: "?" stands for them.
+func (x *execution) takeLock(ctx context.Context, idle time.Duration) (string, error) {
+	h, err := x.e.store.LockVNF(ctx, x.vnfID, x.owner, idle)
+	if models.ErrorCodeOf(err) == models.CodeConflict {
+		return "?", nil
+	}
+	return h, err
+}
+
+// releaseTransient releases the lock a command took for its duration.
+func (x *execution) releaseTransient() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := x.e.store.UnlockVNF(ctx, x.vnfID, x.owner); err != nil {
+		x.e.log.Warn("appc: release a command's VNF lock; it expires by itself",
+			"vnf_id", x.vnfID, "request_id", x.owner, "expires_in", transientLockIdle.String(), "error", err)
+	}
+}
+
+func (x *execution) lockedBy(holder string) Status {
+	if holder == "?" {
+		return LockingFailure(fmt.Sprintf("VNF %s is being locked by other requests", x.req.Identifiers.VNFID))
+	}
+	return LockingFailure(fmt.Sprintf("VNF %s is locked by request-id %s", x.req.Identifiers.VNFID, holder))
+}
+
+// appcState returns the record's APPC state, or a new one (Instantiated,
+// Stable) for a record no LCM action has touched. It is the record's own
+// value: changes to it are changes to the record.
+func appcState(rec models.Record) *models.APPCState {
+	if rec.Admin.APPC != nil {
+		return rec.Admin.APPC
+	}
+	return &models.APPCState{State: string(StateInitial), Working: string(WorkingStable)}
+}
+
+// event is the state machine's name of the request's action.
+func (x *execution) event() Event { return Event(x.req.Action) }
+
+// fromState is the state the request's action starts from: the VM's for a
+// VM-scope request (a VM no VM-scope action touched is in its VNF's
+// state), else the VNF's.
+func (x *execution) fromState(st *models.APPCState) State {
+	if vm := x.req.Identifiers.VServerID; vm != "" {
+		if v, ok := st.VMs[vm]; ok && v.State != "" {
+			return State(v.State)
+		}
+	}
+	return State(st.State)
+}
+
+// check returns the refusal of the request by the VNF's working state
+// (309) or state machine (304), nil when it may run.
+func (x *execution) check(st *models.APPCState) *Status {
+	ev := x.event()
+	ws, err := WorkingStateParse(st.Working)
+	if err != nil {
+		ws = WorkingUnknown // an unreadable working state is not a stable one
+	}
+	if !WorkingAllowed(ws, ev, x.req.CommonHeader.Flags.Force) {
+		s := UnstableVNF(x.req.Identifiers.VNFID)
+		return &s
+	}
+	from := x.fromState(st)
+	if _, ok := x.e.sm.Next(from, ev); !ok {
+		s := NoTransitionDefined(x.req.Action, string(from))
+		return &s
+	}
+	return nil
+}
+
+// apply runs the action on the record in one ModifyVNF: checks again, the
+// action's effect, the state machine's outcome, working state, history and
+// SONATA status.
+func (x *execution) apply(ctx context.Context) (Response, error) {
+	req, e := x.req, x.e
+	gen := newGenerated(req)
+	at := e.now().UTC()
+	var out effect
+	var status Status
+	_, err := e.store.ModifyVNF(ctx, x.vnfID, func(rec *models.Record) error {
+		st := appcState(*rec)
+		if s := x.check(st); s != nil {
+			return &refused{status: *s}
+		}
+		from := x.fromState(st)
+		transitional, _ := e.sm.Next(from, x.event())
+		ws, err := WorkingStateParse(st.Working)
+		if err != nil {
+			ws = WorkingUnknown
+		}
+
+		out = x.effect(rec, st, from, gen, at)
+		success := out.failure == ""
+		status = Success()
+		if !success {
+			status = DGFailure(out.failure)
+		}
+
+		to := e.sm.Outcome(transitional, success)
+		if out.keepState {
+			to = from
+		}
+		x.setState(rec, st, to, transitional != from && !out.keepState)
+		st.Working = string(WorkingAfter(ws, x.event(), success))
+		result := "SUCCESS"
+		if !success {
+			result = "FAILURE"
+		}
+		st.History = append(st.History, models.APPCHistory{
+			Action:       string(req.Action),
+			RequestID:    req.CommonHeader.RequestID,
+			SubRequestID: req.CommonHeader.SubRequestID,
+			OriginatorID: req.CommonHeader.OriginatorID,
+			VServerID:    req.Identifiers.VServerID,
+			From:         string(from),
+			To:           string(to),
+			Result:       result,
+			Time:         at,
+		})
+		if n := len(st.History); n > maxHistory {
+			st.History = append([]models.APPCHistory(nil), st.History[n-maxHistory:]...)
+		}
+		rec.Admin.APPC = st
+		return nil
+	})
+	var r *refused
+	switch {
+	case errors.As(err, &r):
+		return req.Respond(r.status), nil
+	case models.ErrorCodeOf(err) == models.CodeNotFound:
+		return req.Respond(VNFNotFound(req.Identifiers.VNFID)), nil // deleted meanwhile
+	case err != nil:
+		return Response{}, err
+	}
+	resp := req.Respond(status)
+	if out.snapshotID != "" {
+		resp = resp.WithSnapshotID(out.snapshotID)
+	}
+	if out.payload != nil {
+		if resp, err = resp.WithPayloadJSON(out.payload); err != nil {
+			return Response{}, err
+		}
+	}
+	return resp, nil
+}
+
+// setState records the action's final state: the VM's for a VM-scope
+// request, else the VNF's, with the SONATA status of the VNF record when
+// the action moved the state through a transitional one. VNF-level Start,
+// Stop and Restart take every VM along.
+func (x *execution) setState(rec *models.Record, st *models.APPCState, to State, moved bool) {
+	if vm := x.req.Identifiers.VServerID; vm != "" {
+		if st.VMs == nil {
+			st.VMs = map[string]models.APPCVM{}
+		}
+		v := st.VMs[vm]
+		v.State = string(to)
+		st.VMs[vm] = v
+		return
+	}
+	st.State = string(to)
+	switch x.req.Action {
+	case Start, Stop, Restart:
+		for id, v := range st.VMs {
+			v.State = string(to)
+			st.VMs[id] = v
+		}
+	}
+	if !moved {
+		return
+	}
+	if status, ok := sonataStatus(to); ok {
+		if rec.Fields == nil {
+			rec.Fields = map[string]any{}
+		}
+		rec.Fields["status"] = status
+	}
+}
+
+// sonataStatus is the VNFR status (the SONATA schema's enumeration) that
+// an APPC state implies; ok is false for the states that leave it as is.
+func sonataStatus(s State) (string, bool) {
+	switch s {
+	case StateRunning:
+		return "normal operation", true
+	case StateStopped:
+		return "offline", true
+	case StateError:
+		return "failed", true
+	}
+	return "", false
+}
+
+// actionStatus answers ActionStatus from the stored requests: those with
+// the payload's request-id (and sub-request-id and originator-id when
+// given) on the same VNF, ActionStatus requests aside.
+func (x *execution) actionStatus(ctx context.Context) (Response, error) {
+	req := x.req
+	requestID, _ := req.PayloadString("request-id")
+	subRequestID, _ := req.PayloadString("sub-request-id")
+	originatorID, _ := req.PayloadString("originator-id")
+	found, err := x.e.store.FindRequests(ctx, originatorID, requestID, subRequestID)
+	if err != nil {
+		return Response{}, err
+	}
+	var matches []models.APPCRequest
+	for _, r := range found {
+		if r.VNFID == x.vnfID && r.Action != string(ActionStatus) {
+			matches = append(matches, r)
+		}
+	}
+	var res ActionStatusResult
+	switch len(matches) {
+	case 0:
+		res = ActionStatusResult{Status: LCMNotFound, StatusReason: "NOT_FOUND"}
+	case 1:
+		res = requestStatus(matches[0])
+	default:
+		res = ActionStatusResult{Status: LCMMultipleRequestsFound, StatusReason: "MULTIPLE_REQUESTS_FOUND"}
+	}
+	return req.Respond(Success()).WithPayloadJSON(res)
+}
+
+// requestStatus is what ActionStatus says of a stored request: IN_PROGRESS
+// while it runs; SUCCESSFUL for 400; FAILED for a refusal (reason
+// REJECTED), a failure (reason FAILED) or an unexpected error (reason
+// UNKNOWN).
+func requestStatus(r models.APPCRequest) ActionStatusResult {
+	s := Status{Code: r.Code}
+	switch {
+	case r.Finished.IsZero():
+		return ActionStatusResult{Status: LCMInProgress, StatusReason: "ACCEPTED"}
+	case s.OK():
+		return ActionStatusResult{Status: LCMSuccessful, StatusReason: "SUCCESSFUL"}
+	case s.Category() == "REJECT":
+		return ActionStatusResult{Status: LCMFailed, StatusReason: "REJECTED"}
+	case s.Category() == "FAILURE", s.Category() == "PARTIAL FAILURE":
+		return ActionStatusResult{Status: LCMFailed, StatusReason: "FAILED"}
+	}
+	return ActionStatusResult{Status: LCMFailed, StatusReason: "UNKNOWN"}
+}
+
+// generated are the identifiers an action may create, drawn once per
+// request (a ModifyVNF callback may run more than once).
+type generated struct {
+	uploadConfigID string
+	snapshotID     string
+	host           string
+}
+
+func newGenerated(req *Request) generated {
+	g := generated{}
+	switch req.Action {
+	case Configure, ConfigModify:
+		g.uploadConfigID = uuid.NewString()
+	case Snapshot:
+		g.snapshotID = uuid.NewString()
+	case Migrate, Evacuate:
+		g.host = "host-" + uuid.NewString()[:8]
+	}
+	return g
+}

@@ -1,0 +1,650 @@
+package appc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// These unit tests run the engine over fakeStore, an in-memory Store with
+// a settable clock, to check what the store cannot show from outside: the
+// order of the checks, that refusals never call ModifyVNF, store failures,
+// lock renewal on a clock, retried ModifyVNF callbacks. The same behaviour
+// is tested through the router against the real embedded store in
+// handlers/appc_test.go.
+
+// fakeStore is an in-memory Store. Records are deep-copied in and out, as
+// a database would.
+type fakeStore struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	records  map[string][]byte // JSON of models.Record
+	locks    map[string]fakeLock
+	requests []models.APPCRequest
+
+	modifyCalls int
+	// fail makes the named method fail with the error.
+	fail map[string]error
+	// replayModify makes ModifyVNF run its callback this many extra times
+	// (discarding the results), as a store does when it loses a race.
+	replayModify int
+	// duringModify runs inside ModifyVNF, before the callback.
+	duringModify func()
+}
+
+type fakeLock struct {
+	owner   string
+	expires time.Time
+}
+
+func newFakeStore(now func() time.Time) *fakeStore {
+	return &fakeStore{now: now, records: map[string][]byte{}, locks: map[string]fakeLock{}, fail: map[string]error{}}
+}
+
+func (s *fakeStore) put(t testing.TB, rec models.Record) {
+	t.Helper()
+	b, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records[rec.UUID] = b
+}
+
+func (s *fakeStore) get(t testing.TB, id string) models.Record {
+	t.Helper()
+	rec, err := s.GetVNF(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func (s *fakeStore) failure(method string, ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &models.Error{Code: models.CodeUnavailable, Detail: "context done", Err: err}
+	}
+	return s.fail[method]
+}
+
+func decodeRecord(b []byte) models.Record {
+	var r models.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func (s *fakeStore) GetVNF(ctx context.Context, uuid string) (models.Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("GetVNF", ctx); err != nil {
+		return models.Record{}, err
+	}
+	b, ok := s.records[uuid]
+	if !ok {
+		return models.Record{}, models.Errorf(models.CodeNotFound, "vnfr %s not found", uuid)
+	}
+	return decodeRecord(b), nil
+}
+
+func (s *fakeStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.Record) error) (models.Record, error) {
+	s.mu.Lock()
+	s.modifyCalls++
+	during := s.duringModify
+	s.mu.Unlock()
+	if during != nil {
+		during()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("ModifyVNF", ctx); err != nil {
+		return models.Record{}, err
+	}
+	b, ok := s.records[uuid]
+	if !ok {
+		return models.Record{}, models.Errorf(models.CodeNotFound, "vnfr %s not found", uuid)
+	}
+	for range s.replayModify {
+		r := decodeRecord(b)
+		if err := fn(&r); err != nil {
+			return models.Record{}, err
+		}
+	}
+	r := decodeRecord(b)
+	if err := fn(&r); err != nil {
+		return models.Record{}, err
+	}
+	r.Admin.Version++
+	r.Admin.Modified = s.now()
+	nb, err := json.Marshal(r)
+	if err != nil {
+		return models.Record{}, err
+	}
+	s.records[uuid] = nb
+	return decodeRecord(nb), nil
+}
+
+func (s *fakeStore) LockVNF(ctx context.Context, vnfID, owner string, idle time.Duration) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("LockVNF", ctx); err != nil {
+		return "", err
+	}
+	l, ok := s.locks[vnfID]
+	if ok && l.owner != owner && s.now().Before(l.expires) {
+		return l.owner, nil
+	}
+	s.locks[vnfID] = fakeLock{owner: owner, expires: s.now().Add(idle)}
+	return owner, nil
+}
+
+func (s *fakeStore) UnlockVNF(ctx context.Context, vnfID, owner string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("UnlockVNF", ctx); err != nil {
+		return "", err
+	}
+	if l, ok := s.locks[vnfID]; ok && l.owner == owner {
+		delete(s.locks, vnfID)
+	}
+	return s.holder(vnfID), nil
+}
+
+func (s *fakeStore) holder(vnfID string) string {
+	if l, ok := s.locks[vnfID]; ok && s.now().Before(l.expires) {
+		return l.owner
+	}
+	return ""
+}
+
+func (s *fakeStore) VNFLockHolder(ctx context.Context, vnfID string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("VNFLockHolder", ctx); err != nil {
+		return "", err
+	}
+	return s.holder(vnfID), nil
+}
+
+func sameKey(a, b models.APPCRequest) bool {
+	return a.OriginatorID == b.OriginatorID && a.RequestID == b.RequestID && a.SubRequestID == b.SubRequestID
+}
+
+func (s *fakeStore) AddRequest(ctx context.Context, r models.APPCRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("AddRequest", ctx); err != nil {
+		return err
+	}
+	for _, o := range s.requests {
+		if sameKey(o, r) {
+			return models.Errorf(models.CodeConflict, "request exists")
+		}
+	}
+	s.requests = append(s.requests, r)
+	return nil
+}
+
+func (s *fakeStore) FinishRequest(ctx context.Context, r models.APPCRequest) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("FinishRequest", ctx); err != nil {
+		return err
+	}
+	for i, o := range s.requests {
+		if sameKey(o, r) {
+			s.requests[i].Finished, s.requests[i].Code, s.requests[i].Message, s.requests[i].Payload = r.Finished, r.Code, r.Message, r.Payload
+			return nil
+		}
+	}
+	return models.Errorf(models.CodeNotFound, "no such request")
+}
+
+func (s *fakeStore) FindRequests(ctx context.Context, originatorID, requestID, subRequestID string) ([]models.APPCRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("FindRequests", ctx); err != nil {
+		return nil, err
+	}
+	var out []models.APPCRequest
+	for _, r := range s.requests {
+		if r.RequestID == requestID && (originatorID == "" || r.OriginatorID == originatorID) && (subRequestID == "" || r.SubRequestID == subRequestID) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (s *fakeStore) request(t testing.TB, requestID string) models.APPCRequest {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.requests {
+		if r.RequestID == requestID {
+			return r
+		}
+	}
+	t.Fatalf("request %s not stored", requestID)
+	return models.APPCRequest{}
+}
+
+// clock is a settable time.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+const (
+	engineVNF = "5e0ff6e2-4a47-4b33-9b8f-2a1d1c3b4e5f"
+	engineVM  = "vm-1"
+)
+
+// vnfRecord is a VNF record with one VM, in APPC state st (nil: untouched).
+func vnfRecord(st *models.APPCState) models.Record {
+	return models.Record{
+		UUID: engineVNF,
+		Fields: map[string]any{
+			"status": "normal operation",
+			"virtual_deployment_units": []any{
+				map[string]any{"id": "vdu01", "vnfc_instance": []any{map[string]any{"id": "0", "vc_id": engineVM}}},
+			},
+		},
+		Admin: models.Admin{Version: 1, Created: testNow.Add(-time.Hour), Modified: testNow.Add(-time.Hour), APPC: st},
+	}
+}
+
+// engineFixture is an engine over a fake store holding vnfRecord(st), on a
+// clock at testNow.
+func engineFixture(t testing.TB, st *models.APPCState, cfg EngineConfig) (*Engine, *fakeStore, *clock) {
+	t.Helper()
+	clk := &clock{t: testNow}
+	store := newFakeStore(clk.now)
+	store.put(t, vnfRecord(st))
+	cfg.Now = clk.now
+	e, err := NewEngine(store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, store, clk
+}
+
+// call is one request of the engine tests.
+type call struct {
+	action    Action
+	vnf       string
+	vm        string
+	requestID string
+	sub       string
+	force     string
+	payload   string
+}
+
+func (c call) body(now time.Time) []byte {
+	if c.vnf == "" {
+		c.vnf = engineVNF
+	}
+	if c.requestID == "" {
+		c.requestID = "req"
+	}
+	header := obj{"timestamp": FormatTimestamp(now.Add(-time.Second)), "api-ver": "5.00", "originator-id": "SO", "request-id": c.requestID}
+	if c.sub != "" {
+		header["sub-request-id"] = c.sub
+	}
+	if c.force != "" {
+		header["flags"] = obj{"force": c.force}
+	}
+	ids := obj{"vnf-id": c.vnf}
+	if c.vm != "" {
+		ids["vserver-id"] = c.vm
+	}
+	input := obj{"common-header": header, "action": string(c.action), "action-identifiers": ids}
+	scope := ActionIdentifiers{VServerID: c.vm}.Scope()
+	if c.payload != "" {
+		input["payload"] = c.payload
+	} else if p, ok := validPayload(c.action, scope); ok {
+		input["payload"] = p
+	}
+	b, _ := json.Marshal(obj{"input": input})
+	return b
+}
+
+func handle(t testing.TB, e *Engine, c call) Result {
+	t.Helper()
+	return e.Handle(context.Background(), RPCModulePrefix+c.action.RPC(), c.body(e.now()))
+}
+
+// code runs c and returns its LCM status code (failing on anything but an
+// LCM answer).
+func code(t testing.TB, e *Engine, c call) int {
+	t.Helper()
+	res := handle(t, e, c)
+	if res.Err != nil || res.HTTPStatus != http.StatusOK {
+		t.Fatalf("%s: HTTP %d err %v body %+v", c.action, res.HTTPStatus, res.Err, res.Body)
+	}
+	return res.LCMStatus().Code
+}
+
+func TestEngineCheckOrder(t *testing.T) {
+	unstable := &models.APPCState{State: "Stopped", Working: "Unknown"}
+	tests := []struct {
+		name  string
+		st    *models.APPCState
+		setup func(t *testing.T, s *fakeStore)
+		call  call
+		want  int
+	}{
+		{"312 before 306", nil, func(t *testing.T, s *fakeStore) {
+			_ = s.AddRequest(context.Background(), models.APPCRequest{OriginatorID: "SO", RequestID: "dup"})
+		}, call{action: Start, vnf: "00000000-0000-4000-8000-00000000000a", requestID: "dup"}, CodeDuplicateRequest},
+		{"306 before 301", nil, nil, call{action: Stop, vnf: "00000000-0000-4000-8000-00000000000a", vm: "nope"}, CodeVNFNotFound},
+		{"301 before 310", nil, func(t *testing.T, s *fakeStore) {
+			_, _ = s.LockVNF(context.Background(), engineVNF, "other", time.Hour)
+		}, call{action: Stop, vm: "nope"}, CodeInvalidInputParameter},
+		{"310 before 309 and 304", unstable, func(t *testing.T, s *fakeStore) {
+			_, _ = s.LockVNF(context.Background(), engineVNF, "other", time.Hour)
+		}, call{action: Stop}, CodeLockingFailure},
+		{"309 before 304", unstable, nil, call{action: Stop}, CodeUnstableVNF},
+		{"304 when forced", unstable, nil, call{action: Stop, force: "TRUE"}, CodeNoTransitionDefined},
+		{"304 of the VM's state", &models.APPCState{State: "Running", Working: "Stable", VMs: map[string]models.APPCVM{engineVM: {State: "Stopped"}}},
+			nil, call{action: Stop, vm: engineVM}, CodeNoTransitionDefined},
+		{"Unlock by another: 310", nil, func(t *testing.T, s *fakeStore) {
+			_, _ = s.LockVNF(context.Background(), engineVNF, "other", time.Hour)
+		}, call{action: Unlock}, CodeLockingFailure},
+		{"expired lock is free", unstable, func(t *testing.T, s *fakeStore) {
+			_, _ = s.LockVNF(context.Background(), engineVNF, "other", -time.Second)
+		}, call{action: Start, force: "TRUE"}, CodeSuccess},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, s, _ := engineFixture(t, tt.st, EngineConfig{})
+			if tt.setup != nil {
+				tt.setup(t, s)
+			}
+			before := s.get(t, engineVNF)
+			if got := code(t, e, tt.call); got != tt.want {
+				t.Fatalf("code %d, want %d", got, tt.want)
+			}
+			if tt.want == CodeSuccess {
+				return
+			}
+			if s.modifyCalls != 0 {
+				t.Errorf("a refused request called ModifyVNF %d times", s.modifyCalls)
+			}
+			if after := s.get(t, engineVNF); !reflect.DeepEqual(before, after) {
+				t.Errorf("record changed:\n%+v\n%+v", before, after)
+			}
+			if tt.want != CodeDuplicateRequest {
+				rid := tt.call.requestID
+				if rid == "" {
+					rid = "req"
+				}
+				if r := s.request(t, rid); r.Code != tt.want || r.Finished.IsZero() || r.Message == "" {
+					t.Errorf("stored request %+v", r)
+				}
+			}
+		})
+	}
+}
+
+func TestEngineRESTCONFResults(t *testing.T) {
+	e, s, _ := engineFixture(t, nil, EngineConfig{})
+	body := call{action: Start}.body(testNow)
+	tests := []struct {
+		name   string
+		op     string
+		body   []byte
+		status int
+		tag    string
+	}{
+		{"other module", "ietf-foo:start", body, http.StatusNotFound, ErrorTagUnknownElement},
+		{"no module", "start", body, http.StatusNotFound, ErrorTagUnknownElement},
+		{"unknown rpc", RPCModulePrefix + "terminate", body, http.StatusNotFound, ErrorTagUnknownElement},
+		{"malformed", RPCModulePrefix + "start", []byte(`{"input": 1}`), http.StatusBadRequest, ErrorTagMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := e.Handle(context.Background(), tt.op, tt.body)
+			eb, ok := res.Body.(ErrorsBody)
+			if res.HTTPStatus != tt.status || !ok || eb.Errors.Error[0].ErrorTag != tt.tag || res.Err != nil || res.LCMStatus() != nil {
+				t.Errorf("result %+v", res)
+			}
+		})
+	}
+	// A request refused by the parser is not stored: its key stays free.
+	bad := call{action: HealthCheck, payload: `{}`}
+	if got := code(t, e, bad); got != CodeMissingMandatoryParameter {
+		t.Fatalf("code %d", got)
+	}
+	if len(s.requests) != 0 || s.modifyCalls != 0 {
+		t.Errorf("requests %v, %d modifications", s.requests, s.modifyCalls)
+	}
+}
+
+func TestEngineStoreFailures(t *testing.T) {
+	down := &models.Error{Code: models.CodeUnavailable, Detail: "the database is unreachable; retry later"}
+	for _, method := range []string{"AddRequest", "GetVNF", "VNFLockHolder", "LockVNF", "ModifyVNF", "FindRequests"} {
+		t.Run(method, func(t *testing.T) {
+			e, s, _ := engineFixture(t, nil, EngineConfig{})
+			s.fail[method] = down
+			action := Start
+			if method == "FindRequests" {
+				action = ActionStatus
+			}
+			res := handle(t, e, call{action: action})
+			if !errors.Is(res.Err, down) {
+				t.Fatalf("err %v", res.Err)
+			}
+			st := res.LCMStatus()
+			if st == nil || st.Code != CodeUnexpectedError || !strings.Contains(st.Message, "unreachable") {
+				t.Errorf("status %+v", st)
+			}
+			if s.locks[engineVNF].owner != "" {
+				t.Errorf("lock left behind: %+v", s.locks)
+			}
+			if method != "AddRequest" {
+				if r := s.request(t, "req"); r.Code != CodeUnexpectedError || r.Finished.IsZero() {
+					t.Errorf("stored outcome %+v", r)
+				}
+			}
+		})
+	}
+	t.Run("internal errors are not shown", func(t *testing.T) {
+		e, s, _ := engineFixture(t, nil, EngineConfig{})
+		s.fail["GetVNF"] = errors.New("secret driver detail")
+		res := handle(t, e, call{action: Start})
+		if res.Err == nil || strings.Contains(res.LCMStatus().Message, "secret") {
+			t.Errorf("result %+v", res)
+		}
+	})
+	t.Run("FinishRequest failing still answers", func(t *testing.T) {
+		e, s, _ := engineFixture(t, nil, EngineConfig{})
+		s.fail["FinishRequest"] = down
+		if got := code(t, e, call{action: Start}); got != CodeSuccess {
+			t.Errorf("code %d", got)
+		}
+	})
+	t.Run("the client hanging up does not cut a request short", func(t *testing.T) {
+		e, s, _ := engineFixture(t, nil, EngineConfig{})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		res := e.Handle(ctx, RPCModulePrefix+"start", call{action: Start}.body(testNow))
+		if res.Err != nil || res.LCMStatus().Code != CodeSuccess {
+			t.Fatalf("result %+v", res)
+		}
+		if s.get(t, engineVNF).Admin.APPC.State != "Running" || s.request(t, "req").Code != CodeSuccess {
+			t.Error("not finished")
+		}
+	})
+}
+
+// TestEngineLockIdle: the lock lasts LockIdle after the owner's last
+// request, on the store's clock.
+func TestEngineLockIdle(t *testing.T) {
+	e, s, clk := engineFixture(t, nil, EngineConfig{LockIdle: 10 * time.Minute})
+	n := 0
+	next := func(c call) call { n++; c.sub = fmt.Sprint(n); return c }
+	if got := code(t, e, next(call{action: Lock, requestID: "a"})); got != CodeSuccess {
+		t.Fatal(got)
+	}
+	for _, renew := range []Action{CheckLock, Start, Audit, ActionStatus, Lock} {
+		clk.advance(9 * time.Minute)
+		if got := code(t, e, next(call{action: renew, requestID: "a"})); got != CodeSuccess {
+			t.Fatalf("%s by the owner: %d", renew, got)
+		}
+		if l := s.locks[engineVNF]; l.owner != "a" || !l.expires.Equal(clk.now().Add(10*time.Minute)) {
+			t.Fatalf("%s did not renew the lock: %+v", renew, l)
+		}
+	}
+	clk.advance(9 * time.Minute)
+	if got := code(t, e, next(call{action: Stop, requestID: "b"})); got != CodeLockingFailure {
+		t.Fatalf("b before expiry: %d", got)
+	}
+	clk.advance(2 * time.Minute)
+	if got := code(t, e, next(call{action: Stop, requestID: "b"})); got != CodeSuccess {
+		t.Fatalf("b after expiry: %d", got)
+	}
+}
+
+// TestEngineTransientLock: a command holds the VNF's lock while it runs,
+// and releases it unless its request-id holds it explicitly.
+func TestEngineTransientLock(t *testing.T) {
+	e, s, _ := engineFixture(t, nil, EngineConfig{})
+	var during []string
+	s.duringModify = func() { during = append(during, s.holder(engineVNF)) }
+	code(t, e, call{action: Start, requestID: "a"})
+	if len(during) != 1 || during[0] != "a" {
+		t.Errorf("holder while running: %v", during)
+	}
+	if h := s.holder(engineVNF); h != "" {
+		t.Errorf("holder after: %q", h)
+	}
+	code(t, e, call{action: Lock, requestID: "b", sub: "1"})
+	code(t, e, call{action: Stop, requestID: "b", sub: "2"})
+	if h := s.holder(engineVNF); h != "b" {
+		t.Errorf("an explicit lock was released: holder %q", h)
+	}
+	// Another request's command during b's lock is refused, and the
+	// failed attempt does not disturb b's lock.
+	if got := code(t, e, call{action: Start, requestID: "c"}); got != CodeLockingFailure {
+		t.Errorf("c: %d", got)
+	}
+	if h := s.holder(engineVNF); h != "b" {
+		t.Errorf("holder %q", h)
+	}
+}
+
+// TestEngineModifyReplay: a ModifyVNF callback that runs several times
+// leaves one effect, and the answer matches what was written.
+func TestEngineModifyReplay(t *testing.T) {
+	e, s, _ := engineFixture(t, &models.APPCState{State: "Running", Working: "Stable"}, EngineConfig{})
+	s.replayModify = 2
+	res := handle(t, e, call{action: Configure})
+	var up UploadConfigResult
+	if err := json.Unmarshal([]byte(res.Body.(Response).Output.Payload), &up); err != nil {
+		t.Fatal(err)
+	}
+	st := s.get(t, engineVNF).Admin.APPC
+	if len(st.History) != 1 || st.State != "Configured" {
+		t.Errorf("history %+v state %s", st.History, st.State)
+	}
+	var cfg configuration
+	if !getExtra(st, extraConfig, &cfg) || cfg.UploadConfigID != up.UploadConfigID {
+		t.Errorf("stored %+v, answered %s", cfg, up.UploadConfigID)
+	}
+	res = handle(t, e, call{action: Snapshot, vm: engineVM, requestID: "snap"})
+	var snaps []snapshot
+	getExtra(s.get(t, engineVNF).Admin.APPC, extraSnapshots, &snaps)
+	if len(snaps) != 1 || snaps[0].SnapshotID != res.Body.(Response).Output.SnapshotID {
+		t.Errorf("snapshots %+v, answered %s", snaps, res.Body.(Response).Output.SnapshotID)
+	}
+}
+
+func TestEngineHistoryBounded(t *testing.T) {
+	st := &models.APPCState{State: "Running", Working: "Stable"}
+	for i := range maxHistory {
+		st.History = append(st.History, models.APPCHistory{Action: "Lock", RequestID: fmt.Sprint(i)})
+	}
+	e, s, _ := engineFixture(t, st, EngineConfig{})
+	code(t, e, call{action: Stop})
+	h := s.get(t, engineVNF).Admin.APPC.History
+	if len(h) != maxHistory || h[0].RequestID != "1" || h[len(h)-1].Action != "Stop" {
+		t.Errorf("%d entries, first %+v last %+v", len(h), h[0], h[len(h)-1])
+	}
+}
+
+func TestEngineActionStatusInProgress(t *testing.T) {
+	e, s, _ := engineFixture(t, nil, EngineConfig{})
+	_ = s.AddRequest(context.Background(), models.APPCRequest{OriginatorID: "SO", RequestID: "running", Action: "Start", VNFID: engineVNF, Received: testNow})
+	res := handle(t, e, call{action: ActionStatus, requestID: "ask", payload: `{"request-id": "running"}`})
+	if p := res.Body.(Response).Output.Payload; p != `{"status":"IN_PROGRESS","status-reason":"ACCEPTED"}` {
+		t.Errorf("payload %s", p)
+	}
+}
+
+func TestEngineVNFIDCase(t *testing.T) {
+	e, s, _ := engineFixture(t, nil, EngineConfig{})
+	if got := code(t, e, call{action: Start, vnf: strings.ToUpper(engineVNF)}); got != CodeSuccess {
+		t.Fatalf("code %d", got)
+	}
+	if s.get(t, engineVNF).Admin.APPC.State != "Running" {
+		t.Error("not started")
+	}
+}
+
+func TestNewEngineConfig(t *testing.T) {
+	s := newFakeStore(time.Now)
+	if _, err := NewEngine(nil, EngineConfig{}); err == nil {
+		t.Error("nil store accepted")
+	}
+	if _, err := NewEngine(s, EngineConfig{LockIdle: -time.Second}); err == nil {
+		t.Error("negative lock idle accepted")
+	}
+	if _, err := NewEngine(s, EngineConfig{DefaultTTL: -time.Second}); err == nil {
+		t.Error("negative TTL accepted")
+	}
+	e, err := NewEngine(s, EngineConfig{})
+	if err != nil || e.lockIdle != DefaultLockIdle || e.defaultTTL != DefaultTTL || e.now == nil {
+		t.Errorf("defaults %+v %v", e, err)
+	}
+}
+
+func TestHasVM(t *testing.T) {
+	type namedSlice []any
+	type namedMap map[string]any
+	fields := map[string]any{"virtual_deployment_units": namedSlice{
+		namedMap{"vnfc_instance": namedSlice{namedMap{"vc_id": "a"}}},
+		map[string]any{"vnfc_instance": []any{map[string]any{"vc_id": "b"}, "junk"}},
+		"junk",
+	}}
+	for vm, want := range map[string]bool{"a": true, "b": true, "c": false, "": false} {
+		if got := hasVM(fields, vm); got != want {
+			t.Errorf("hasVM(%q) = %v", vm, got)
+		}
+	}
+	if hasVM(nil, "a") || hasVM(map[string]any{"virtual_deployment_units": "x"}, "a") {
+		t.Error("found a VM in nothing")
+	}
+}
