@@ -15,8 +15,12 @@
 //     answers it with RestconfError.Body() (HTTP 400 for malformed-message);
 //   - a *Refusal with a 3xx status of the guide: answered HTTP 200 with
 //     Refusal.Response();
-//   - a valid *Request, which the engine runs (VNF lookup 306, lock 310,
-//     duplicate 312, state machine 304, working state 309) and answers with
+//   - a valid *Request, which the Engine (engine.go) runs through, in this
+//     order: duplicate 312 (the request is stored first), VNF lookup 306,
+//     a vserver-id that is no vc_id of the record 301, lock held by another
+//     request-id 310, working state 309 (unless forced), no transition 304;
+//     then the action's effect (effects.go) in one atomic update of the
+//     record, and the outcome is stored for ActionStatus. It answers with
 //     Request.Respond(status) plus WithLocked / WithSnapshotID /
 //     WithPayloadJSON.
 //
@@ -97,8 +101,10 @@
 //
 // Read-only actions (Action.ReadOnly): Lock, Unlock, CheckLock, Sync,
 // Audit, ConfigBackup and ActionStatus. They skip working state management
-// (no 309, no Unstable). HealthCheck is not read-only: the state machine
-// moves the VNF through Testing.
+// (no 309, no Unstable). HealthCheck is not read-only (309 applies, and
+// 304 where the state machine has no HealthCheck transition), but it keeps
+// the APPC state: the state machine would move a Running VNF to Tested, and
+// the issue wants HealthCheck to answer healthy only for a running VNF.
 //
 // Responses echo the request's common-header as sent (compacted), omit it
 // when the request had none, and carry payload as a JSON string. CheckLock
