@@ -15,20 +15,7 @@ import (
 // stores, as two service replicas would, on one database. Every increment
 // must land: a conditional replace is never overwritten unseen.
 func TestReplicasLoseNoUpdate(t *testing.T) {
-	db := "t_replicas_" + time.Now().Format("150405.000000")[7:]
-	open := func() *repo.Store {
-		s, err := repo.Open(testDB.Config(db))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	a, b := open(), open()
-	t.Cleanup(func() {
-		_ = a.Database().Drop(t.Context())
-		_ = a.Close(t.Context())
-		_ = b.Close(t.Context())
-	})
+	a, b := openReplicas(t)
 	id := uuidN(42)
 	if _, err := a.Create(t.Context(), models.KindVNFR, id, map[string]any{"id": id, "n": int64(0)}); err != nil {
 		t.Fatal(err)
