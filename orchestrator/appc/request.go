@@ -240,7 +240,7 @@ func decodeJSON(body []byte) (any, *RestconfError) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	v, err := readJSON(dec, "")
+	v, err := readJSON(dec, "", 1)
 	if err != nil {
 		return nil, err
 	}
@@ -257,7 +257,14 @@ func syntaxError(dec *json.Decoder, err error) *RestconfError {
 	return malformed("", "invalid JSON at offset %d: %v", dec.InputOffset(), err)
 }
 
-func readJSON(dec *json.Decoder, pointer string) (any, *RestconfError) {
+// maxBodyDepth bounds the nesting of a request body. The YANG input is
+// four levels deep (input, common-header, flags, ttl) and the payload is a
+// string, so a deeper body is malformed anyway; refusing it before reading
+// on keeps a body of nested brackets from costing memory and time.
+const maxBodyDepth = 16
+
+// readJSON reads one value whose containers start at nesting level depth.
+func readJSON(dec *json.Decoder, pointer string, depth int) (any, *RestconfError) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, syntaxError(dec, err)
@@ -265,6 +272,9 @@ func readJSON(dec *json.Decoder, pointer string) (any, *RestconfError) {
 	d, ok := tok.(json.Delim)
 	if !ok {
 		return tok, nil // string, json.Number, bool or nil
+	}
+	if depth > maxBodyDepth {
+		return nil, malformed(pointer, "nested more than %d levels deep", maxBodyDepth)
 	}
 	switch d {
 	case '{':
@@ -279,7 +289,7 @@ func readJSON(dec *json.Decoder, pointer string) (any, *RestconfError) {
 			if _, dup := obj.vals[key]; dup {
 				return nil, malformed(child, "duplicate member %q", key)
 			}
-			v, rerr := readJSON(dec, child)
+			v, rerr := readJSON(dec, child, depth+1)
 			if rerr != nil {
 				return nil, rerr
 			}
@@ -293,7 +303,7 @@ func readJSON(dec *json.Decoder, pointer string) (any, *RestconfError) {
 	case '[':
 		var arr []any
 		for i := 0; dec.More(); i++ {
-			v, rerr := readJSON(dec, pointer+"/"+strconv.Itoa(i))
+			v, rerr := readJSON(dec, pointer+"/"+strconv.Itoa(i), depth+1)
 			if rerr != nil {
 				return nil, rerr
 			}

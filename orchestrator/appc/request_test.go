@@ -841,6 +841,14 @@ func TestParseMalformed(t *testing.T) {
 		{"timestamp with trailing newline", "start", with(Start, func(b obj) { headerOf(b)["timestamp"] = "2024-05-01T11:59:50.0Z\n" }),
 			"/input/common-header/timestamp", "does not match required pattern"},
 
+		// Depth: a body of nested brackets is refused before it costs memory.
+		{"deepest allowed", "start", `{"input": {"x": ` + strings.Repeat("[", 14) + strings.Repeat("]", 14) + `}}`, "/input/x",
+			"Schema node with name x was not found"},
+		{"too deep", "start", `{"input": ` + strings.Repeat("[", 16) + strings.Repeat("]", 16) + `}`, "/input" + strings.Repeat("/0", 15),
+			"nested more than 16 levels deep"},
+		{"two million brackets", "start", `{"input": ` + strings.Repeat("[", 2_000_000), "/input" + strings.Repeat("/0", 15),
+			"nested more than 16 levels deep"},
+
 		// The first error in document order is reported.
 		{"first error wins", "start", `{"input": {"action": "Stopp", "common-header": 1}}`, "/input/action", "Invalid value 'Stopp'"},
 	}

@@ -191,7 +191,7 @@ type ErrorEntry struct {
 	ErrorType    string `json:"error-type"`
 	ErrorTag     string `json:"error-tag"`
 	ErrorMessage string `json:"error-message"`
-	ErrorInfo    string `json:"error-info,omitempty"`
+	ErrorInfo    string `json:"error-info"` // a JSON pointer; "" is the whole body
 }
 
 // Body returns the error answer for e.

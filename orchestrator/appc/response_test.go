@@ -75,7 +75,7 @@ func TestResponseShapes(t *testing.T) {
 			"error-info": "/input/action"}]}}`},
 		{"malformed at the top", malformed("", "invalid JSON").Body(), `{
 			"errors": {"error": [{"error-type": "protocol", "error-tag": "malformed-message",
-			"error-message": "Error parsing input: invalid JSON"}]}}`},
+			"error-message": "Error parsing input: invalid JSON", "error-info": ""}]}}`},
 		{"unknown rpc", unknownRPC("terminate").Body(), `{
 			"errors": {"error": [{"error-type": "protocol", "error-tag": "unknown-element",
 			"error-message": "RPC \"terminate\" does not exist.", "error-info": "appc-provider-lcm:terminate"}]}}`},
