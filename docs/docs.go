@@ -1998,6 +1998,7 @@ const docTemplate = `{
             "type": "object",
             "properties": {
                 "error-info": {
+                    "description": "a JSON pointer; \"\" is the whole body",
                     "type": "string"
                 },
                 "error-message": {
