@@ -103,7 +103,7 @@ func newBenchEnv(b *testing.B) benchEnv {
 // all exist already.)
 func waitForIndexes(b *testing.B, coll *mongo.Collection) {
 	b.Helper()
-	want := []string{"_id_", "created_desc", "status", "descriptor_reference"}
+	want := []string{"_id_", "created_desc", "status_created_desc", "descriptor_reference_created_desc"}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		specs, err := coll.Indexes().ListSpecifications(b.Context())

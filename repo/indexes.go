@@ -20,8 +20,11 @@ import (
 func recordIndexes() []mongo.IndexModel {
 	return []mongo.IndexModel{
 		{Keys: bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("created_desc")},
-		{Keys: bson.D{{Key: "status", Value: 1}}, Options: options.Index().SetName("status")},
-		{Keys: bson.D{{Key: "descriptor_reference", Value: 1}}, Options: options.Index().SetName("descriptor_reference")},
+		// In the list order after the value, so that a filtered page in the
+		// default order reads only the records it returns (as the SQLite
+		// indexes of the embedded store do).
+		{Keys: bson.D{{Key: "status", Value: 1}, {Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("status_created_desc")},
+		{Keys: bson.D{{Key: "descriptor_reference", Value: 1}, {Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}}, Options: options.Index().SetName("descriptor_reference_created_desc")},
 	}
 }
 

@@ -182,7 +182,7 @@ func TestEnsureIndexesIsIdempotent(t *testing.T) {
 	for _, sp := range specs {
 		names[fmt.Sprint(sp["name"])] = true
 	}
-	for _, want := range []string{"_id_", "created_desc", "status", "descriptor_reference"} {
+	for _, want := range []string{"_id_", "created_desc", "status_created_desc", "descriptor_reference_created_desc"} {
 		if !names[want] {
 			t.Errorf("index %s missing; have %v", want, names)
 		}
