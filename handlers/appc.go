@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -129,14 +127,14 @@ func (h lcmHandlers) call(c *gin.Context) {
 	render(c, status, res.Body)
 }
 
-// jsonContentType accepts a JSON body: no Content-Type, application/json,
-// or any +json type (RESTCONF's application/yang-data+json).
+// jsonContentType accepts a JSON body: no Content-Type, or one bodyFormat
+// reads as JSON (application/json or any +json type, such as RESTCONF's
+// application/yang-data+json).
 func jsonContentType(ct string) error {
 	if ct == "" {
 		return nil
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+	if isYAML, err := bodyFormat(ct); err == nil && !isYAML {
 		return nil
 	}
 	return errors.New("Content-Type " + ct + " is not supported: send application/json")

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -54,12 +55,26 @@ func newLCMRouter(t testing.TB) (http.Handler, *repo.Store) {
 // POST /vnfrs, and returns the uuid.
 func createVNF(t testing.TB, h http.Handler) string {
 	t.Helper()
+	return createVNFWithVMs(t, h)
+}
+
+// createVNFWithVMs is createVNF with the vc_id of the first VDUs' first
+// vnfc_instance set to vms, in order.
+func createVNFWithVMs(t testing.TB, h http.Handler, vms ...string) string {
+	t.Helper()
 	var doc map[string]any
 	if err := json.Unmarshal(fixture(t, "vnfr/gatekeeper-seed-function-1.json"), &doc); err != nil {
 		t.Fatal(err)
 	}
 	id := uuid.NewString()
 	doc["id"] = id
+	vdus, _ := doc["virtual_deployment_units"].([]any)
+	if len(vms) > len(vdus) {
+		t.Fatalf("the fixture has %d VDUs, not %d", len(vdus), len(vms))
+	}
+	for i, vm := range vms {
+		vdus[i].(map[string]any)["vnfc_instance"].([]any)[0].(map[string]any)["vc_id"] = vm
+	}
 	b, _ := json.Marshal(doc)
 	wantStatus(t, do(t, h, http.MethodPost, "/vnfrs", b), http.StatusOK)
 	return id
@@ -454,6 +469,35 @@ func TestLCMVMScope(t *testing.T) {
 	}
 }
 
+// TestLCMVMKeys: a vserver-id is any vc_id, also one that cannot be a
+// field name of the store ('.', a leading '$', NUL): VM-scope actions on it
+// succeed, and read back the VM's state, instead of an UNEXPECTED ERROR.
+func TestLCMVMKeys(t *testing.T) {
+	h, store := newLCMRouter(t)
+	for _, pair := range [][2]string{{"vm.1", "$vm%2E"}, {"a\x00b", "%24x"}} {
+		vnf := createVNFWithVMs(t, h, pair[0], pair[1])
+		sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+		for _, vm := range pair {
+			sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: vm}, appc.CodeSuccess)
+			sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: vm}, appc.CodeNoTransitionDefined)
+		}
+		sendCode(t, h, lcm{action: appc.Start, vnf: vnf, vm: pair[1]}, appc.CodeSuccess)
+		out := sendCode(t, h, lcm{action: appc.HealthCheck, vnf: vnf}, appc.CodeSuccess)
+		var hc appc.HealthCheckResult
+		if err := json.Unmarshal([]byte(out.Payload), &hc); err != nil || hc.Info != "VM "+pair[0]+" is Stopped, not Running" {
+			t.Errorf("health %s (%v)", out.Payload, err)
+		}
+		out = sendCode(t, h, lcm{action: appc.Migrate, vnf: vnf, vm: pair[1]}, appc.CodeSuccess)
+		var mig appc.MigrateResult
+		if err := json.Unmarshal([]byte(out.Payload), &mig); err != nil || mig.VServerID != pair[1] {
+			t.Errorf("migrate %s (%v)", out.Payload, err)
+		}
+		if st := appcOf(t, store, vnf); len(st.VMs) != 2 || st.State != "Running" {
+			t.Errorf("VNF %s VMs %+v", st.State, st.VMs)
+		}
+	}
+}
+
 // TestLCMValidation provokes every refusal of the guide's table and checks
 // that none changes the record.
 func TestLCMValidation(t *testing.T) {
@@ -665,6 +709,33 @@ func TestLCMLocking(t *testing.T) {
 	}
 }
 
+// race sends n requests at once, request i built by req(i) and sent
+// through replicas[i%len(replicas)], and returns their LCM status codes; an
+// answer that is no LCM response is minus its HTTP status.
+func race(replicas []http.Handler, n int, req func(i int) lcm) []int {
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := req(i)
+			rec := httptest.NewRecorder()
+			hr := httptest.NewRequest(http.MethodPost, r.path(), bytes.NewReader(r.body()))
+			hr.Header.Set("Content-Type", "application/json")
+			replicas[i%len(replicas)].ServeHTTP(rec, hr)
+			var resp struct{ Output *lcmOutput }
+			if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &resp) == nil && resp.Output != nil {
+				codes[i] = resp.Output.Status.Code
+			} else {
+				codes[i] = -rec.Code
+			}
+		}()
+	}
+	wg.Wait()
+	return codes
+}
+
 // TestLCMLockTwoReplicas: many request ids race for one VNF's lock through
 // two routers on one store (two service replicas): exactly one wins.
 func TestLCMLockTwoReplicas(t *testing.T) {
@@ -673,26 +744,9 @@ func TestLCMLockTwoReplicas(t *testing.T) {
 	vnf := createVNF(t, replicas[0])
 
 	const n = 8
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := lcm{action: appc.Lock, vnf: vnf, requestID: fmt.Sprintf("racer-%d", i)}
-			rec := httptest.NewRecorder()
-			req := httptest.NewRequest(http.MethodPost, r.path(), strings.NewReader(string(r.body())))
-			req.Header.Set("Content-Type", "application/json")
-			replicas[i%2].ServeHTTP(rec, req)
-			var resp struct{ Output lcmOutput }
-			if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &resp) == nil {
-				codes[i] = resp.Output.Status.Code
-			} else {
-				codes[i] = -rec.Code
-			}
-		}()
-	}
-	wg.Wait()
+	codes := race(replicas, n, func(i int) lcm {
+		return lcm{action: appc.Lock, vnf: vnf, requestID: fmt.Sprintf("racer-%d", i)}
+	})
 	winner := ""
 	for i, c := range codes {
 		switch c {
@@ -732,23 +786,9 @@ func TestLCMConcurrentCommands(t *testing.T) {
 	replicas := []http.Handler{lcmRouterOn(t, store, appc.EngineConfig{}), lcmRouterOn(t, store, appc.EngineConfig{})}
 	vnf := createVNF(t, replicas[0])
 	const n = 8
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := lcm{action: appc.Restart, vnf: vnf, requestID: fmt.Sprintf("restart-%d", i)}
-			rec := httptest.NewRecorder()
-			req := httptest.NewRequest(http.MethodPost, r.path(), strings.NewReader(string(r.body())))
-			replicas[i%2].ServeHTTP(rec, req)
-			var resp struct{ Output lcmOutput }
-			if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &resp) == nil {
-				codes[i] = resp.Output.Status.Code
-			}
-		}()
-	}
-	wg.Wait()
+	codes := race(replicas, n, func(i int) lcm {
+		return lcm{action: appc.Restart, vnf: vnf, requestID: fmt.Sprintf("restart-%d", i)}
+	})
 	ran := 0
 	for _, c := range codes {
 		switch c {

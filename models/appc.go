@@ -12,8 +12,9 @@ type APPCState struct {
 	// Working is Stable, Unstable (while a command runs) or Unknown (after
 	// a failure).
 	Working string `bson:"working" json:"working"`
-	// VMs are the states of the VMs (vnfc_instance vc_id) that VM-scope
-	// actions changed.
+	// VMs are the states of the VMs that VM-scope actions changed, keyed
+	// by their vnfc_instance vc_id escaped for a field name (the engine's
+	// vmKey: '%', '.', '$' and NUL escaped).
 	VMs map[string]APPCVM `bson:"vms,omitempty" json:"vms,omitempty"`
 	// Extra holds the action effects (configuration, backup, snapshots,
 	// application state), as the engine defines them.

@@ -361,11 +361,3 @@ var yangActions = []string{
 	"StartTraffic", "StatusTraffic", "StopTraffic", "ConfigScaleIn", "DownloadNESw",
 	"ActivateNESw",
 }
-
-// YANGActions returns the values of the YANG "action" enumeration, in the
-// model's order. The slice is new on each call.
-func YANGActions() []string { return slices.Clone(yangActions) }
-
-// IsYANGAction tells whether s is a value of the YANG "action" enumeration
-// (exact spelling).
-func IsYANGAction(s string) bool { return slices.Contains(yangActions, s) }

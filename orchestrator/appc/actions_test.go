@@ -121,7 +121,7 @@ func TestActionsAgreeWithYANG(t *testing.T) {
 		if !a.Known() {
 			t.Errorf("%s not Known", a)
 		}
-		if !IsYANGAction(string(a)) {
+		if !slices.Contains(yangActions, string(a)) {
 			t.Errorf("%s is not a value of the YANG action enumeration", a)
 		}
 		rpc := a.RPC()
@@ -139,14 +139,11 @@ func TestActionsAgreeWithYANG(t *testing.T) {
 			t.Errorf("String() = %q", a.String())
 		}
 	}
-	if n := len(YANGActions()); n != 57 {
+	if n := len(yangActions); n != 57 {
 		t.Errorf("YANG action enumeration has %d values, want 57", n)
 	}
 	if Action("Terminate").Known() || Action("Terminate").RPC() != "" || Action("").Known() {
 		t.Error("Terminate and the empty action must be unknown")
-	}
-	if IsYANGAction("Stopp") || IsYANGAction("start") || !IsYANGAction("Terminate") {
-		t.Error("IsYANGAction is exact")
 	}
 }
 

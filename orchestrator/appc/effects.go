@@ -212,12 +212,7 @@ func (x *execution) effect(rec *models.Record, st *models.APPCState, from State,
 			host = gen.host
 		}
 		vm := req.Identifiers.VServerID
-		if st.VMs == nil {
-			st.VMs = map[string]models.APPCVM{}
-		}
-		v := st.VMs[vm]
-		v.Host = host
-		st.VMs[vm] = v
+		updateVM(st, vm, func(v *models.APPCVM) { v.Host = host })
 		return effect{payload: MigrateResult{VServerID: vm, Host: host}}
 
 	case HealthCheck:
@@ -254,14 +249,14 @@ func (x *execution) health(st *models.APPCState, from State) (bool, string) {
 	if from != StateRunning {
 		return false, fmt.Sprintf("VNF %s is %s, not Running", x.req.Identifiers.VNFID, from)
 	}
-	ids := make([]string, 0, len(st.VMs))
-	for id := range st.VMs {
-		ids = append(ids, id)
+	keys := make([]string, 0, len(st.VMs))
+	for k := range st.VMs {
+		keys = append(keys, k)
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		if s := st.VMs[id].State; s != "" && State(s) != StateRunning {
-			return false, fmt.Sprintf("VM %s is %s, not Running", id, s)
+	sort.Strings(keys)
+	for _, k := range keys {
+		if s := st.VMs[k].State; s != "" && State(s) != StateRunning {
+			return false, fmt.Sprintf("VM %s is %s, not Running", vmID(k), s)
 		}
 	}
 	return true, ""

@@ -383,11 +383,37 @@ func (x *execution) event() Event { return Event(x.req.Action) }
 // state), else the VNF's.
 func (x *execution) fromState(st *models.APPCState) State {
 	if vm := x.req.Identifiers.VServerID; vm != "" {
-		if v, ok := st.VMs[vm]; ok && v.State != "" {
+		if v := st.VMs[vmKey(vm)]; v.State != "" {
 			return State(v.State)
 		}
 	}
 	return State(st.State)
+}
+
+// vmKeyEscaper turns a vserver-id (a vc_id, any string) into a key of
+// APPCState.VMs the store can keep: a field name must not contain '.' or
+// NUL nor start with '$'. '%' is escaped too, so keys stay distinct; a
+// uuid is its own key.
+var (
+	vmKeyEscaper   = strings.NewReplacer("%", "%25", ".", "%2E", "$", "%24", "\x00", "%00")
+	vmKeyUnescaper = strings.NewReplacer("%25", "%", "%2E", ".", "%24", "$", "%00", "\x00")
+)
+
+// vmKey is the APPCState.VMs key of the VM vserverID.
+func vmKey(vserverID string) string { return vmKeyEscaper.Replace(vserverID) }
+
+// vmID is the vserver-id of an APPCState.VMs key.
+func vmID(key string) string { return vmKeyUnescaper.Replace(key) }
+
+// updateVM changes the VM vserverID's entry of st.VMs with fn.
+func updateVM(st *models.APPCState, vserverID string, fn func(*models.APPCVM)) {
+	if st.VMs == nil {
+		st.VMs = map[string]models.APPCVM{}
+	}
+	k := vmKey(vserverID)
+	v := st.VMs[k]
+	fn(&v)
+	st.VMs[k] = v
 }
 
 // check returns the refusal of the request by the VNF's working state
@@ -492,12 +518,7 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 // Stop and Restart take every VM along.
 func (x *execution) setState(rec *models.Record, st *models.APPCState, to State, moved bool) {
 	if vm := x.req.Identifiers.VServerID; vm != "" {
-		if st.VMs == nil {
-			st.VMs = map[string]models.APPCVM{}
-		}
-		v := st.VMs[vm]
-		v.State = string(to)
-		st.VMs[vm] = v
+		updateVM(st, vm, func(v *models.APPCVM) { v.State = string(to) })
 		return
 	}
 	st.State = string(to)

@@ -648,3 +648,25 @@ func TestHasVM(t *testing.T) {
 		t.Error("found a VM in nothing")
 	}
 }
+
+// TestVMKey: every vserver-id maps to a distinct key the store accepts
+// (no '.', no NUL, no leading '$'), and back.
+func TestVMKey(t *testing.T) {
+	seen := map[string]string{}
+	for _, id := range []string{"da65a620-1e1a-47f0-9bd3-f4b849fe3fbb", "vm.1", "$vm", "a\x00b", "%2E", ".", "%", "%252E", ""} {
+		k := vmKey(id)
+		if strings.ContainsAny(k, ".\x00") || strings.HasPrefix(k, "$") {
+			t.Errorf("vmKey(%q) = %q: not a field name", id, k)
+		}
+		if got := vmID(k); got != id {
+			t.Errorf("vmID(vmKey(%q)) = %q", id, got)
+		}
+		if other, dup := seen[k]; dup {
+			t.Errorf("%q and %q share key %q", id, other, k)
+		}
+		seen[k] = id
+	}
+	if k := vmKey("da65a620-1e1a-47f0-9bd3-f4b849fe3fbb"); k != "da65a620-1e1a-47f0-9bd3-f4b849fe3fbb" {
+		t.Errorf("a uuid's key is %q", k)
+	}
+}

@@ -457,12 +457,9 @@ func (in *rawInput) decodeInputContainer(action Action, v any) *RestconfError {
 				return rerr
 			}
 		case key == "action":
-			s, ok := val.(string)
-			if !ok {
-				return wrongType(ptr, "action", "a string", val)
-			}
-			if !IsYANGAction(s) {
-				return invalidEnum(ptr, s, yangActions)
+			s, rerr := enumString(val, ptr, key, yangActions)
+			if rerr != nil {
+				return rerr
 			}
 			in.action = &s
 		case key == "action-identifiers":
@@ -488,52 +485,87 @@ func (in *rawInput) decodeInputContainer(action Action, v any) *RestconfError {
 	return nil
 }
 
-func (in *rawInput) decodeHeader(v any, base string) *RestconfError {
-	obj, rerr := asJSONObject(v, base, "common-header")
+// decodeLeaves decodes the container v (name, at base) whose members are
+// string leaves: leaves maps each member name to where it goes; other
+// names are not in the schema, unless other takes them (handled true).
+func decodeLeaves(v any, base, name string, leaves map[string]**string, other func(key string, val any, ptr string) (bool, *RestconfError)) *RestconfError {
+	obj, rerr := asJSONObject(v, base, name)
 	if rerr != nil {
 		return rerr
 	}
-	h := &rawHeader{}
 	for _, key := range obj.keys {
 		val, ptr := obj.vals[key], base+"/"+escapePointer(key)
-		var target **string
-		switch key {
-		case "timestamp":
-			target = &h.timestamp
-		case "api-ver":
-			target = &h.apiVer
-		case "originator-id":
-			target = &h.originatorID
-		case "request-id":
-			target = &h.requestID
-		case "sub-request-id":
-			target = &h.subRequestID
-		case "x-onap-requestorid":
-			target = &h.requestorID
-		case "flags":
-			flags, rerr := decodeFlags(val, ptr)
-			if rerr != nil {
-				return rerr
+		target, ok := leaves[key]
+		if !ok {
+			if other != nil {
+				handled, rerr := other(key, val, ptr)
+				if rerr != nil {
+					return rerr
+				}
+				if handled {
+					continue
+				}
 			}
-			h.flags = flags
-			continue
-		default:
-			return notInSchema(ptr, key, "common-header")
+			return notInSchema(ptr, key, name)
 		}
 		s, rerr := asString(val, ptr, key)
 		if rerr != nil {
 			return rerr
 		}
-		// An empty timestamp is a missing one (302), like every other
-		// empty common-header leaf; a non-empty one must match ZULU.
-		if key == "timestamp" && *s != "" && !zuluPattern.MatchString(*s) {
-			return malformed(ptr, "Supplied value %q does not match required pattern %q", *s, zuluPatternText)
-		}
 		*target = s
+	}
+	return nil
+}
+
+// enumString reads the enumeration leaf name: a string among allowed.
+func enumString(v any, ptr, name string, allowed []string) (string, *RestconfError) {
+	s, ok := v.(string)
+	if !ok {
+		return "", wrongType(ptr, name, "a string", v)
+	}
+	if !slices.Contains(allowed, s) {
+		return "", invalidEnum(ptr, s, allowed)
+	}
+	return s, nil
+}
+
+func (in *rawInput) decodeHeader(v any, base string) *RestconfError {
+	h := &rawHeader{}
+	leaves := map[string]**string{
+		"api-ver":            &h.apiVer,
+		"originator-id":      &h.originatorID,
+		"request-id":         &h.requestID,
+		"sub-request-id":     &h.subRequestID,
+		"x-onap-requestorid": &h.requestorID,
+	}
+	rerr := decodeLeaves(v, base, "common-header", leaves, func(key string, val any, ptr string) (bool, *RestconfError) {
+		var rerr *RestconfError
+		switch key {
+		case "flags":
+			h.flags, rerr = decodeFlags(val, ptr)
+		case "timestamp":
+			// An empty timestamp is a missing one (302), like every other
+			// empty common-header leaf; a non-empty one must match ZULU.
+			h.timestamp, rerr = asString(val, ptr, key)
+			if rerr == nil && *h.timestamp != "" && !zuluPattern.MatchString(*h.timestamp) {
+				rerr = malformed(ptr, "Supplied value %q does not match required pattern %q", *h.timestamp, zuluPatternText)
+			}
+		default:
+			return false, nil
+		}
+		return true, rerr
+	})
+	if rerr != nil {
+		return rerr
 	}
 	in.header = h
 	return nil
 }
+
+var (
+	modeValues  = []string{string(ModeExclusive), string(ModeNormal)}
+	forceValues = []string{ForceTrue, ForceFalse}
+)
 
 func decodeFlags(v any, base string) (Flags, *RestconfError) {
 	var f Flags
@@ -545,21 +577,15 @@ func decodeFlags(v any, base string) (Flags, *RestconfError) {
 		val, ptr := obj.vals[key], base+"/"+escapePointer(key)
 		switch key {
 		case "mode":
-			s, ok := val.(string)
-			if !ok {
-				return f, wrongType(ptr, "mode", "a string", val)
-			}
-			if s != string(ModeExclusive) && s != string(ModeNormal) {
-				return f, invalidEnum(ptr, s, []string{string(ModeExclusive), string(ModeNormal)})
+			s, rerr := enumString(val, ptr, key, modeValues)
+			if rerr != nil {
+				return f, rerr
 			}
 			f.Mode = Mode(s)
 		case "force":
-			s, ok := val.(string)
-			if !ok {
-				return f, wrongType(ptr, "force", "a string", val)
-			}
-			if s != ForceTrue && s != ForceFalse {
-				return f, invalidEnum(ptr, s, []string{ForceTrue, ForceFalse})
+			s, rerr := enumString(val, ptr, key, forceValues)
+			if rerr != nil {
+				return f, rerr
 			}
 			f.Force = s
 		case "ttl":
@@ -588,33 +614,16 @@ func decodeFlags(v any, base string) (Flags, *RestconfError) {
 }
 
 func (in *rawInput) decodeIdentifiers(v any, base string) *RestconfError {
-	obj, rerr := asJSONObject(v, base, "action-identifiers")
-	if rerr != nil {
-		return rerr
-	}
 	ids := &rawIdentifiers{}
-	for _, key := range obj.keys {
-		val, ptr := obj.vals[key], base+"/"+escapePointer(key)
-		var target **string
-		switch key {
-		case "service-instance-id":
-			target = &ids.serviceInstanceID
-		case "vnf-id":
-			target = &ids.vnfID
-		case "vf-module-id":
-			target = &ids.vfModuleID
-		case "vnfc-name":
-			target = &ids.vnfcName
-		case "vserver-id":
-			target = &ids.vserverID
-		default:
-			return notInSchema(ptr, key, "action-identifiers")
-		}
-		s, rerr := asString(val, ptr, key)
-		if rerr != nil {
-			return rerr
-		}
-		*target = s
+	leaves := map[string]**string{
+		"service-instance-id": &ids.serviceInstanceID,
+		"vnf-id":              &ids.vnfID,
+		"vf-module-id":        &ids.vfModuleID,
+		"vnfc-name":           &ids.vnfcName,
+		"vserver-id":          &ids.vserverID,
+	}
+	if rerr := decodeLeaves(v, base, "action-identifiers", leaves, nil); rerr != nil {
+		return rerr
 	}
 	in.ids = ids
 	return nil
