@@ -188,21 +188,16 @@ func (s Sort) ParseMarker(raw string) (Position, error) {
 			Err: errors.New("marker for sort " + strconv.Quote(*w.S) + ", request sort " + strconv.Quote(s.String())),
 		}
 	}
-	if len(*w.K) != len(s.Keys) {
-		return Position{}, markerInvalid(errors.New("marker has " + strconv.Itoa(len(*w.K)) + " keys"))
-	}
-	p := Position{Key: make([]any, len(s.Keys))}
+	p := Position{Key: make([]any, len(*w.K))}
 	for i, x := range *w.K {
 		v, ok := decodeValue(x)
 		if !ok {
 			return Position{}, markerInvalid(errMalformed)
 		}
-		if s.Keys[i].Time {
-			if _, isTime := v.(time.Time); !isTime && v != nil {
-				return Position{}, markerInvalid(errors.New("time key without a time"))
-			}
-		}
 		p.Key[i] = v
+	}
+	if !s.Fits(p) {
+		return Position{}, markerInvalid(errors.New("marker keys do not fit the order (count, or a time key without a time)"))
 	}
 	if u, ok := models.NormalizeUUID(*w.U); !ok || u != *w.U {
 		return Position{}, markerInvalid(errors.New("marker uuid not canonical"))

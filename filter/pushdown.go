@@ -18,8 +18,9 @@ type IndexCond struct {
 }
 
 // TimeSpan is the half-open interval [From, Until) at millisecond
-// precision; a zero bound is unbounded.
-type TimeSpan struct{ From, Until time.Time }
+// precision; a nil bound is unbounded. (Not the zero time: year 1 is a
+// bound a client can write, created_at.lt=0001-01-01T00:00:00Z.)
+type TimeSpan struct{ From, Until *time.Time }
 
 // IndexConds returns the conditions of e a store can evaluate with its
 // indexes, and whether they are all of e (then the store's answer is
@@ -74,18 +75,18 @@ func (l *leaf) timeCond() (IndexCond, bool) {
 		var s TimeSpan
 		switch a.kind {
 		case atomRange:
-			s = TimeSpan{From: a.lo, Until: a.hi}
+			s = TimeSpan{From: &a.lo, Until: &a.hi}
 		case atomCmp:
 			t := a.val.(time.Time)
 			switch a.op {
 			case OpGt:
-				s.From = t.Add(time.Millisecond)
+				s.From = ptr(t.Add(time.Millisecond))
 			case OpGte:
-				s.From = t
+				s.From = &t
 			case OpLt:
-				s.Until = t
+				s.Until = &t
 			case OpLte:
-				s.Until = t.Add(time.Millisecond)
+				s.Until = ptr(t.Add(time.Millisecond))
 			}
 		case atomNull:
 			continue // a time field is never null or missing
@@ -97,24 +98,7 @@ func (l *leaf) timeCond() (IndexCond, bool) {
 	return c, true
 }
 
-// Attributes lists the root-level rendered attribute names e reads, in
-// order of first use: what a store must fetch of a record to Match it.
-func (e Expr) Attributes() []string {
-	var out []string
-	add := func(name string) {
-		if !slices.Contains(out, name) {
-			out = append(out, name)
-		}
-	}
-	for _, n := range e.root.nodes {
-		if n.leaf != nil {
-			add(n.leaf.path[0])
-		} else {
-			add(n.group.prefix[0])
-		}
-	}
-	return out
-}
+func ptr[T any](v T) *T { return &v }
 
 // AnyIndex is the path segment Paths uses for an ANYINDEX group: each
 // element of the array found at the path before it, read as a document.
@@ -124,8 +108,7 @@ const AnyIndex = anyIndex
 // rendered path from the record's root, ANYINDEX segments kept (AnyIndex)
 // where the condition sits in an ANYINDEX group, so that a store can
 // decode only those parts of a record before it calls Match. Time fields
-// and uuid are root attributes ([]string{"created_at"}), as Attributes
-// names them.
+// and uuid are root attributes ([]string{"created_at"}).
 //
 // What Match reads along a path p, so what a partial record must keep
 // identical to the whole one: at the end of p the whole value; before it,
@@ -165,8 +148,7 @@ func (g *group) paths(under []string, out *[][]string) {
 }
 
 // Paths lists the rendered paths the order reads (each key's path, then
-// uuid, deduplicated): as Attributes, but whole, so that a store can
-// decode only those parts of a record before it calls KeyOf. KeyOf reads
+// uuid, deduplicated), so that a store can decode only those parts of a record before it calls KeyOf. KeyOf reads
 // along each path what Expr.Paths says Match reads (sort paths never hold
 // ANYINDEX), and the length of the arrays met: a number segment takes
 // the element at that position only when the array has one.

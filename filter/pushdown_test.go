@@ -3,6 +3,7 @@ package filter
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPaths pins the paths a store must decode for Match and KeyOf: each
@@ -44,6 +45,35 @@ func TestPaths(t *testing.T) {
 		}
 		if got := join(s.Paths()); got != tt.want {
 			t.Errorf("%q: %s, want %s", tt.query, got, tt.want)
+		}
+	}
+}
+
+// TestIndexCondsTimeBounds: a bound at the zero time.Time (year 1, which a
+// client can write) is a bound, not "unbounded".
+func TestIndexCondsTimeBounds(t *testing.T) {
+	zero := time.Time{}
+	for _, tt := range []struct {
+		query       string
+		from, until *time.Time
+	}{
+		{"created_at.lt=0001-01-01T00:00:00Z", nil, &zero},
+		{"created_at.lte=0000-12-31T23:59:59.999Z", nil, &zero},
+		{"created_at.gte=0001-01-01T00:00:00Z", &zero, nil},
+		{"created_at.gt=0000-12-31T23:59:59.999Z", &zero, nil},
+	} {
+		e, err := parseString(t, tt.query, Options{Fields: recordFields})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conds, exact := e.IndexConds(func(string) bool { return true })
+		if !exact || len(conds) != 1 || len(conds[0].Spans) != 1 {
+			t.Fatalf("%q: %+v, exact %v", tt.query, conds, exact)
+		}
+		s := conds[0].Spans[0]
+		same := func(a, b *time.Time) bool { return a == nil && b == nil || a != nil && b != nil && a.Equal(*b) }
+		if !same(s.From, tt.from) || !same(s.Until, tt.until) {
+			t.Errorf("%q: span [%v, %v), want [%v, %v)", tt.query, s.From, s.Until, tt.from, tt.until)
 		}
 	}
 }

@@ -223,22 +223,6 @@ func (s Sort) String() string {
 	return b.String()
 }
 
-// Attributes lists the top-level rendered attribute names the order reads
-// (first path segments, deduplicated, in key order), always including
-// "uuid": what a projection must keep for KeyOf and Compare to work.
-func (s Sort) Attributes() []string {
-	out := make([]string, 0, len(s.Keys)+1)
-	for _, k := range s.Keys {
-		if len(k.Path) > 0 && !slices.Contains(out, k.Path[0]) {
-			out = append(out, k.Path[0])
-		}
-	}
-	if !slices.Contains(out, models.FieldUUID) {
-		out = append(out, models.FieldUUID)
-	}
-	return out
-}
-
 // KeyOf returns the sort value of each key for a rendered record (one
 // entry per s.Keys).
 //

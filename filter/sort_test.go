@@ -177,23 +177,6 @@ func TestSortStringHandBuilt(t *testing.T) {
 	}
 }
 
-func TestSortAttributes(t *testing.T) {
-	tests := []struct{ query, want string }{
-		{"", "created_at,uuid"},
-		{"sort=status,-virtual_deployment_units.id,virtual_deployment_units.0.id,status_x", "status,virtual_deployment_units,status_x,uuid"},
-		{"sort=-uuid,a", "uuid,a"},
-	}
-	for _, tt := range tests {
-		s, err := parseSortString(t, tt.query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Join(s.Attributes(), ","); got != tt.want {
-			t.Errorf("%q: %s, want %s", tt.query, got, tt.want)
-		}
-	}
-}
-
 // loadVNFRs renders the fixture VNFRs as the store would: integers as
 // int64 (the number of instances as int32, as a driver may decode it).
 func loadVNFRs(t *testing.T) []map[string]any {

@@ -114,10 +114,7 @@ var (
 )
 
 // bqStatuses are the VNFR statuses (the schema's enum) and their shares.
-var bqStatuses = []struct {
-	status string
-	weight int
-}{
+var bqStatuses = []bqShare[string]{
 	{"normal operation", 60}, {"terminated", 15}, {"offline", 10}, {"degraded operation", 10}, {"failed", 5},
 }
 
@@ -131,10 +128,7 @@ var bqImages = []string{
 }
 
 // bqVCPUs are the VDU vCPU counts and their shares: 10% have more than 4.
-var bqVCPUs = []struct {
-	vcpus  int64
-	weight int
-}{
+var bqVCPUs = []bqShare[int64]{
 	{1, 35}, {2, 35}, {4, 20}, {8, 8}, {16, 2},
 }
 
@@ -279,7 +273,7 @@ func bqSeed(b *testing.B, n int) *bqSeeded {
 		id := uuid.NewString()
 		ids = append(ids, id)
 		doc := e.document(id, created)
-		doc["status"] = bqStatus(rng)
+		doc["status"] = bqPick(rng, bqStatuses)
 		doc["descriptor_reference"] = refs[rng.IntN(len(refs))]
 		units := make(bson.A, 1+rng.IntN(3))
 		for j := range units {
@@ -289,7 +283,7 @@ func bqSeed(b *testing.B, n int) *bqSeeded {
 			bqSet(u, "vfoo-vnf:"+vdu, "vdu_reference")
 			bqSet(u, bqImages[rng.IntN(len(bqImages))], "vm_image")
 			bqSet(u, int64(1+rng.IntN(4)), "number_of_instances")
-			bqSet(u, bqVCPU(rng), "resource_requirements", "cpu", "vcpus")
+			bqSet(u, bqPick(rng, bqVCPUs), "resource_requirements", "cpu", "vcpus")
 			units[j] = u
 		}
 		doc["virtual_deployment_units"] = units
@@ -329,28 +323,22 @@ func bqCheckValid(b *testing.B, s *bqSeeded, ids []string) {
 	}
 }
 
-// bqStatus picks a status by bqStatuses' shares.
-func bqStatus(rng *rand.Rand) string {
+// bqShare is a value and its share (in percent) of the seeded records.
+type bqShare[T any] struct {
+	value  T
+	weight int
+}
+
+// bqPick picks a value by its share; the shares add up to 100.
+func bqPick[T any](rng *rand.Rand, shares []bqShare[T]) T {
 	k := rng.IntN(100)
-	for _, s := range bqStatuses {
+	for _, s := range shares {
 		if k < s.weight {
-			return s.status
+			return s.value
 		}
 		k -= s.weight
 	}
-	panic("bqStatuses: shares do not add up to 100")
-}
-
-// bqVCPU picks a vCPU count by bqVCPUs' shares.
-func bqVCPU(rng *rand.Rand) int64 {
-	k := rng.IntN(100)
-	for _, v := range bqVCPUs {
-		if k < v.weight {
-			return v.vcpus
-		}
-		k -= v.weight
-	}
-	panic("bqVCPUs: shares do not add up to 100")
+	panic("bqPick: shares do not add up to 100")
 }
 
 // bqCases builds the cases on s. The deep marker is found by walking the

@@ -482,6 +482,10 @@ func qFilterCases(recs []qRec) []qCase {
 		{"created_at neq timestamp", "created_at.neq=" + t2, func(r qRec) bool { return r.created != t2 }, false},
 		{"created_at a day", "created_at=" + day, func(r qRec) bool { return r.created[:10] == day }, false},
 		{"created_at before 2018", "created_at.lt=2018-01-01", qNone, false},
+		// Bounds at the zero time.Time: the index query once read them as "unbounded".
+		{"created_at before year 1", "created_at.lt=0001-01-01T00:00:00Z", qNone, false},
+		{"created_at up to year 0", "created_at.lte=0000-12-31T23:59:59.999Z", qNone, false},
+		{"created_at since year 1", "created_at.gte=0001-01-01T00:00:00Z", qAll, false},
 		{"created_at since 2018", "created_at.gte=2018-01-01", qAll, false},
 		{"created_at empty never", "created_at=", qNone, false},
 		{"updated_at after every creation", "updated_at.gt=" + maxCreated,

@@ -99,17 +99,11 @@ func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, 
 	if err := cur.All(ctx, &docs); err != nil {
 		return Page{}, classify(err, fmt.Sprintf("list %s", kind))
 	}
-	more := int64(len(docs)) > q.Limit
-	if more {
-		docs = docs[:q.Limit]
-	}
-	page := Page{Records: make([]models.Record, len(docs))}
+	records := make([]models.Record, len(docs))
 	for i, d := range docs {
-		page.Records[i] = d.record()
+		records[i] = d.record()
 	}
-	if more {
-		page.Next = positionOf(q.Sort, page.Records[len(page.Records)-1])
-	}
+	page := cutPage(q, records)
 	if total, ok := knownTotal(q, page); ok {
 		page.Total = total
 		return page, nil
@@ -118,6 +112,18 @@ func (s *Store) List(ctx context.Context, kind models.Kind, q ListQuery) (Page, 
 		return Page{}, classify(err, fmt.Sprintf("count %s", kind))
 	}
 	return page, nil
+}
+
+// cutPage is the page of records read in list order, one more than the
+// page holds when more follow: that one is left out and the page's last
+// record is where the next page starts.
+func cutPage(q ListQuery, records []models.Record) Page {
+	page := Page{Records: records}
+	if int64(len(records)) > q.Limit {
+		page.Records = records[:q.Limit]
+		page.Next = positionOf(q.Sort, page.Records[q.Limit-1])
+	}
+	return page
 }
 
 // knownTotal is the total when the page itself tells it: the last page of

@@ -288,6 +288,8 @@ func TestListEdgeCases(t *testing.T) {
 		{"created_at.gte=2026-01-05T12:00:00Z&created_at.lt=2026-01-05T15:00:00Z", ""},
 		{"created_at.lt=2026-01-05T15:00:00Z&created_at.gte=2026-01-05T12:00:00Z", "created_at"},
 		{"created_at=2026-01-05T13:00:00Z", ""},
+		{"created_at.lt=0001-01-01T00:00:00Z", ""}, // a bound at the zero time.Time is still a bound
+		{"created_at.gte=0001-01-01T00:00:00Z", "status"},
 		{"created_at.gt=2026-01-05", "uuid"},
 		{"updated_at.gte=2026-01-05T12:01:00Z", ""},
 		{"uuid=00000010-0000-4000-8000-000000000050", ""},
@@ -334,6 +336,11 @@ func TestListEdgeCases(t *testing.T) {
 			_, err = s.store.List(t.Context(), models.KindNSR, repo.ListQuery{Sort: def.order, After: page.Next, Limit: 5})
 			if models.ErrorCodeOf(err) != models.CodeInvalid {
 				t.Errorf("%s: a marker of another order: %v, want invalid", s.name, err)
+			}
+			// A position with fewer keys than the order: refused, not read at Key[0].
+			_, err = s.store.List(t.Context(), models.KindNSR, repo.ListQuery{Sort: def.order, After: &filter.Position{UUID: page.Next.UUID}, Limit: 5})
+			if models.ErrorCodeOf(err) != models.CodeInvalid {
+				t.Errorf("%s: a position without keys: %v, want invalid", s.name, err)
 			}
 		}
 	})

@@ -109,11 +109,11 @@ func where(conds []filter.IndexCond) (string, []any) {
 		case c.Time:
 			for _, s := range c.Spans {
 				var b []string
-				if !s.From.IsZero() {
+				if s.From != nil {
 					b = append(b, expr+` >= ?`)
 					args = append(args, s.From.UnixMilli())
 				}
-				if !s.Until.IsZero() {
+				if s.Until != nil {
 					b = append(b, expr+` < ?`)
 					args = append(args, s.Until.UnixMilli())
 				}
@@ -171,11 +171,7 @@ func (l *sqliteLists) listIndexed(ctx context.Context, tx *sql.Tx, table string,
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{Records: records}
-	if int64(len(records)) > q.Limit {
-		page.Records = records[:q.Limit]
-		page.Next = positionOf(q.Sort, page.Records[q.Limit-1])
-	}
+	page := cutPage(q, records)
 	if total, ok := knownTotal(q, page); ok {
 		page.Total = total
 		return page, nil
