@@ -43,7 +43,18 @@ type config struct {
 	ShutdownTimeout time.Duration
 	LCMLockIdle     time.Duration
 	LCMDefaultTTL   time.Duration
+	// LCMRequestRetention is how long stored LCM requests are kept; 0
+	// keeps them forever.
+	LCMRequestRetention time.Duration
 }
+
+// defaultLCMRequestRetention keeps LCM requests a month: ActionStatus and
+// the duplicate check look back that far.
+const defaultLCMRequestRetention = 30 * 24 * time.Hour
+
+// lcmPruneEvery is how often stored LCM requests past their retention are
+// deleted.
+const lcmPruneEvery = time.Hour
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
 	env := func(name, def string) string {
@@ -54,7 +65,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
 	var c config
-	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL string
+	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention string
 	fs.StringVar(&c.ListenAddr, "listen", env("LISTEN_ADDR", ":4012"), "address to serve on (LISTEN_ADDR)")
 	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty starts the embedded store (MONGO_URI)")
 	fs.StringVar(&c.MongoDB, "mongo-db", env("MONGO_DB", "nfv_records"), "database name (MONGO_DB)")
@@ -65,6 +76,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&shutdown, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "8s"), "how long in-flight requests may finish on SIGTERM (SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&lockIdle, "lcm-lock-idle", env("LCM_LOCK_IDLE", appc.DefaultLockIdle.String()), "how long an LCM lock lasts after its owner's last request (LCM_LOCK_IDLE)")
 	fs.StringVar(&defaultTTL, "lcm-default-ttl", env("LCM_DEFAULT_TTL", appc.DefaultTTL.String()), "how long an LCM request without flags.ttl stays valid after its timestamp (LCM_DEFAULT_TTL)")
+	fs.StringVar(&retention, "lcm-request-retention", env("LCM_REQUEST_RETENTION", defaultLCMRequestRetention.String()), "how long stored LCM requests are kept for ActionStatus and the duplicate check; 0 keeps them forever (LCM_REQUEST_RETENTION)")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -86,6 +98,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.LCMDefaultTTL, err = time.ParseDuration(defaultTTL); err != nil || c.LCMDefaultTTL <= 0 {
 		return config{}, fmt.Errorf("LCM_DEFAULT_TTL=%q: want a positive duration such as 1h", defaultTTL)
+	}
+	if c.LCMRequestRetention, err = time.ParseDuration(retention); err != nil || c.LCMRequestRetention < 0 {
+		return config{}, fmt.Errorf("LCM_REQUEST_RETENTION=%q: want a duration such as 720h, or 0 to keep requests forever", retention)
 	}
 	return c, nil
 }
@@ -144,11 +159,13 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 
 	lcm, err := appc.NewEngine(store, appc.EngineConfig{
-		LockIdle: cfg.LCMLockIdle, DefaultTTL: cfg.LCMDefaultTTL, Logger: log.With("component", "appc"),
+		LockIdle: cfg.LCMLockIdle, DefaultTTL: cfg.LCMDefaultTTL, RequestRetention: cfg.LCMRequestRetention,
+		Logger: log.With("component", "appc"),
 	})
 	if err != nil {
 		return err
 	}
+	go lcm.PruneLoop(ctx, lcmPruneEvery)
 
 	gin.SetMode(gin.ReleaseMode)
 	srv := &http.Server{

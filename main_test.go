@@ -22,12 +22,17 @@ func TestParseConfig(t *testing.T) {
 		{"defaults", nil, nil, func(c config) bool {
 			return c.ListenAddr == ":4012" && c.MongoURI == "" && c.MongoDB == "nfv_records" && c.DataDir == "./data" &&
 				c.MaxBodyBytes == 4<<20 && c.LogLevel == slog.LevelInfo && c.MongoTimeout == 5*time.Second &&
-				c.LCMLockIdle == 15*time.Minute && c.LCMDefaultTTL == time.Hour
+				c.LCMLockIdle == 15*time.Minute && c.LCMDefaultTTL == time.Hour && c.LCMRequestRetention == 720*time.Hour
 		}, ""},
 		{"lcm settings", []string{"-lcm-default-ttl", "90s"}, map[string]string{"LCM_LOCK_IDLE": "2m", "LCM_DEFAULT_TTL": "1m"},
 			func(c config) bool { return c.LCMLockIdle == 2*time.Minute && c.LCMDefaultTTL == 90*time.Second }, ""},
 		{"bad lock idle", nil, map[string]string{"LCM_LOCK_IDLE": "0s"}, nil, "LCM_LOCK_IDLE"},
 		{"bad default ttl", nil, map[string]string{"LCM_DEFAULT_TTL": "soon"}, nil, "LCM_DEFAULT_TTL"},
+		{"request retention", []string{"-lcm-request-retention", "48h"}, map[string]string{"LCM_REQUEST_RETENTION": "1h"},
+			func(c config) bool { return c.LCMRequestRetention == 48*time.Hour }, ""},
+		{"requests kept forever", nil, map[string]string{"LCM_REQUEST_RETENTION": "0"},
+			func(c config) bool { return c.LCMRequestRetention == 0 }, ""},
+		{"bad request retention", nil, map[string]string{"LCM_REQUEST_RETENTION": "-1h"}, nil, "LCM_REQUEST_RETENTION"},
 		{"environment", nil, map[string]string{"LISTEN_ADDR": ":9", "MONGO_URI": "mongodb://db:27017", "MONGO_DB": "r", "DATA_DIR": "/d", "MAX_BODY_BYTES": "10", "LOG_LEVEL": "debug"},
 			func(c config) bool {
 				return c.ListenAddr == ":9" && c.MongoURI == "mongodb://db:27017" && c.MongoDB == "r" && c.DataDir == "/d" && c.MaxBodyBytes == 10 && c.LogLevel == slog.LevelDebug

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -363,7 +364,7 @@ func TestLCMActionByState(t *testing.T) {
 						want = from
 					}
 					got := after.Admin.APPC
-					if after.Admin.Version != before.Admin.Version+1 {
+					if after.Admin.Version != before.Admin.Version+writes(a) {
 						t.Errorf("version %d after %d", after.Admin.Version, before.Admin.Version)
 					}
 					if scope == appc.ScopeVM {
@@ -399,6 +400,16 @@ func TestLCMActionByState(t *testing.T) {
 	}
 }
 
+// writes is how many times action a writes the VNF record when it runs: a
+// command twice (Unstable when it begins, its outcome when it ends), a
+// read-only action once.
+func writes(a appc.Action) int64 {
+	if a.ReadOnly() {
+		return 1
+	}
+	return 2
+}
+
 // TestLCMSonataStatus drives a VNF created through /vnfrs with actions
 // only: Instantiated -> Stop -> Start -> Stop, the VNFR's status following.
 func TestLCMSonataStatus(t *testing.T) {
@@ -421,7 +432,7 @@ func TestLCMSonataStatus(t *testing.T) {
 		if after.Admin.APPC.State != step.state || after.Fields["status"] != step.status {
 			t.Fatalf("after %s: state %s status %v, want %s %s", step.action, after.Admin.APPC.State, after.Fields["status"], step.state, step.status)
 		}
-		if after.Admin.Version != before.Admin.Version+1 || !after.Admin.Modified.After(before.Admin.Modified.Add(-time.Millisecond)) {
+		if after.Admin.Version != before.Admin.Version+writes(step.action) || !after.Admin.Modified.After(before.Admin.Modified.Add(-time.Millisecond)) {
 			t.Errorf("after %s: version %d modified %v (before %d %v)", step.action, after.Admin.Version, after.Admin.Modified, before.Admin.Version, before.Admin.Modified)
 		}
 		// The record as clients read it carries the new status.
@@ -876,8 +887,9 @@ func TestLCMTTL(t *testing.T) {
 	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, timestamp: minuteAgo, ttl: "120"}, appc.CodeSuccess)
 }
 
-// TestLCMDuplicate: a request key is used once, across replicas and
-// restarts; refused requests count too.
+// TestLCMDuplicate: originator-id, request-id and sub-request-id name one
+// action: the same three again are a duplicate, across replicas and
+// restarts, refused requests included.
 func TestLCMDuplicate(t *testing.T) {
 	h, store := newLCMRouter(t)
 	vnf := createVNF(t, h)
@@ -894,14 +906,60 @@ func TestLCMDuplicate(t *testing.T) {
 	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "req-1", subRequestID: "b"}, appc.CodeSuccess)
 	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "req-1", subRequestID: "a", originator: "Policy"}, appc.CodeSuccess)
 	// A request refused after it was stored (306) keeps its key.
-	gone := lcm{action: appc.Start, vnf: "00000000-0000-4000-8000-000000000001", requestID: "req-2"}
+	gone := lcm{action: appc.Start, vnf: "00000000-0000-4000-8000-000000000001", requestID: "req-2", subRequestID: "a"}
 	sendCode(t, h, gone, appc.CodeVNFNotFound)
 	sendCode(t, h, gone, appc.CodeDuplicateRequest)
 	// One refused before (302) does not: it was never accepted.
-	bad := lcm{action: appc.HealthCheck, vnf: vnf, requestID: "req-3", payload: ptr(`{}`)}
+	bad := lcm{action: appc.HealthCheck, vnf: vnf, requestID: "req-3", subRequestID: "a", payload: ptr(`{}`)}
 	sendCode(t, h, bad, appc.CodeMissingMandatoryParameter)
 	bad.payload = nil
 	sendCode(t, h, bad, appc.CodeSuccess)
+}
+
+// TestLCMRequestSeries: without sub-request-ids, one request-id carries the
+// guide's series of calls (Lock, commands, Unlock); each call may repeat
+// the ids of the one before once it has ended.
+func TestLCMRequestSeries(t *testing.T) {
+	h, store := newLCMRouter(t)
+	vnf := createVNF(t, h)
+	for _, a := range []appc.Action{appc.Lock, appc.Start, appc.Stop, appc.CheckLock, appc.Start, appc.Unlock} {
+		sendCode(t, h, lcm{action: a, vnf: vnf, requestID: "series"}, appc.CodeSuccess)
+	}
+	// Each call was stored with its outcome: ActionStatus sees them all.
+	out := sendCode(t, h, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "series"}`)}, appc.CodeSuccess)
+	if out.Payload != `{"status":"MULTIPLE_REQUESTS_FOUND","status-reason":"MULTIPLE_REQUESTS_FOUND"}` {
+		t.Errorf("ActionStatus %s", out.Payload)
+	}
+	if n := len(appcOf(t, store, vnf).History); n != 5 { // CheckLock writes none
+		t.Errorf("%d history entries", n)
+	}
+}
+
+// TestLCMConcurrentDuplicates: the same call without a sub-request-id sent
+// many times at once through two replicas runs at most once at a time:
+// every other copy that meets it running is a duplicate (312), and the
+// history has exactly one entry per copy that ran.
+func TestLCMConcurrentDuplicates(t *testing.T) {
+	store := repotest.NewStore(t, testDB)
+	replicas := []http.Handler{lcmRouterOn(t, store, appc.EngineConfig{}), lcmRouterOn(t, store, appc.EngineConfig{})}
+	vnf := createVNF(t, replicas[0])
+	sendCode(t, replicas[0], lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	const n = 8
+	codes := race(replicas, n, func(int) lcm { return lcm{action: appc.Restart, vnf: vnf, requestID: "retried"} })
+	ran := 0
+	for _, c := range codes {
+		switch c {
+		case appc.CodeSuccess:
+			ran++
+		case appc.CodeDuplicateRequest:
+		default:
+			t.Fatalf("codes %v", codes)
+		}
+	}
+	st := appcOf(t, store, vnf)
+	if ran == 0 || len(st.History) != ran+1 || st.Working != "Stable" || st.Running != nil {
+		t.Errorf("%d ran (codes %v), history %d entries, working %s, running %+v", ran, codes, len(st.History), st.Working, st.Running)
+	}
 }
 
 // TestLCMActionStatus answers from the stored requests, across restarts.
@@ -1054,10 +1112,36 @@ func TestLCMEffects(t *testing.T) {
 		t.Error("the same snapshot-id twice")
 	}
 
-	// Migrate and Evacuate record the VM's new host.
-	out = sendCode(t, h, lcm{action: appc.Evacuate, vnf: vnf, vm: testVM1}, appc.CodeSuccess)
-	if vm := appcOf(t, store, vnf).VMs[testVM1]; vm.Host != "nodeblade7" || vm.State != "Running" {
-		t.Errorf("after Evacuate: %+v", vm)
+	// Migrate and Evacuate record the VM's new host. Evacuate rebuilds the
+	// VM from its newest snapshot unless rebuild-vm is false.
+	evacuate := func(payload string, want appc.EvacuateResult) {
+		t.Helper()
+		out := sendCode(t, h, lcm{action: appc.Evacuate, vnf: vnf, vm: testVM1, payload: ptr(payload)}, appc.CodeSuccess)
+		var got appc.EvacuateResult
+		if err := json.Unmarshal([]byte(out.Payload), &got); err != nil || got != want {
+			t.Errorf("Evacuate %s: payload %q, want %+v", payload, out.Payload, want)
+		}
+		if vm := appcOf(t, store, vnf).VMs[testVM1]; vm.Host != want.Host || vm.State != "Running" {
+			t.Errorf("after Evacuate: %+v", vm)
+		}
+	}
+	evacuate(`{"vm-id": "vm-self-link", "rebuild-vm": "false", "targethost-id": "nodeblade7"}`,
+		appc.EvacuateResult{VServerID: testVM1, Host: "nodeblade7"})
+	if vm := appcOf(t, store, vnf).VMs[testVM1]; vm.SnapshotID != "" {
+		t.Errorf("rebuilt with rebuild-vm false: %+v", vm)
+	}
+	evacuate(`{"vm-id": "vm-self-link", "targethost-id": "nodeblade8"}`,
+		appc.EvacuateResult{VServerID: testVM1, Host: "nodeblade8", Rebuilt: true, SnapshotID: out2.SnapshotID})
+	evacuate(`{"vm-id": "vm-self-link", "rebuild-vm": true, "targethost-id": "nodeblade7"}`,
+		appc.EvacuateResult{VServerID: testVM1, Host: "nodeblade7", Rebuilt: true, SnapshotID: out2.SnapshotID})
+	if vm := appcOf(t, store, vnf).VMs[testVM1]; vm.SnapshotID != out2.SnapshotID {
+		t.Errorf("after Evacuate with a rebuild: %+v", vm)
+	}
+	// Without a snapshot of the VM there is nothing to rebuild from.
+	out = sendCode(t, h, lcm{action: appc.Evacuate, vnf: vnf, vm: testVM2, payload: ptr(`{"vm-id": "x"}`)}, appc.CodeSuccess)
+	var ev appc.EvacuateResult
+	if err := json.Unmarshal([]byte(out.Payload), &ev); err != nil || ev.Rebuilt || !strings.HasPrefix(ev.Host, "host-") {
+		t.Errorf("Evacuate without a snapshot: %q", out.Payload)
 	}
 	out = sendCode(t, h, lcm{action: appc.Migrate, vnf: vnf, vm: testVM2}, appc.CodeSuccess)
 	var mig appc.MigrateResult
@@ -1072,10 +1156,24 @@ func TestLCMEffects(t *testing.T) {
 	if vm := appcOf(t, store, vnf).VMs[testVM2]; vm.Host != "nodeblade9" {
 		t.Errorf("after Migrate to nodeblade9: %+v", vm)
 	}
-	sendCode(t, h, lcm{action: appc.Rebuild, vnf: vnf, vm: testVM2}, appc.CodeSuccess)
-	if vm := appcOf(t, store, vnf).VMs[testVM2]; vm.Host != "nodeblade9" || vm.State != "Running" {
-		t.Errorf("after Rebuild: %+v", vm)
+	// Rebuild recreates the VM from its newest snapshot, else its image,
+	// and says which.
+	rebuild := func(vm string, want appc.RebuildResult) {
+		t.Helper()
+		out := sendCode(t, h, lcm{action: appc.Rebuild, vnf: vnf, vm: vm}, appc.CodeSuccess)
+		var got appc.RebuildResult
+		if err := json.Unmarshal([]byte(out.Payload), &got); err != nil || got != want {
+			t.Errorf("Rebuild %s: payload %q, want %+v", vm, out.Payload, want)
+		}
+		if st := appcOf(t, store, vnf).VMs[vm]; st.SnapshotID != want.SnapshotID || st.State != "Running" {
+			t.Errorf("after Rebuild: %+v", st)
+		}
 	}
+	rebuild(testVM2, appc.RebuildResult{VServerID: testVM2, RebuiltFrom: appc.RebuiltFromImage})
+	if vm := appcOf(t, store, vnf).VMs[testVM2]; vm.Host != "nodeblade9" {
+		t.Errorf("Rebuild moved the VM: %+v", vm)
+	}
+	rebuild(testVM1, appc.RebuildResult{VServerID: testVM1, RebuiltFrom: appc.RebuiltFromSnapshot, SnapshotID: out2.SnapshotID})
 
 	// A PUT of the record keeps its APPC state.
 	before := appcOf(t, store, vnf)
@@ -1151,4 +1249,117 @@ func TestLCMStoreFailureStatus(t *testing.T) {
 	// Without an engine there is no LCM route.
 	h := handlers.NewRouter(handlers.Config{Store: repotest.NewStore(t, testDB), Validator: v, MaxBodyBytes: testMaxBody})
 	wantError(t, do(t, h, http.MethodPost, "/restconf/operations/appc-provider-lcm:start", []byte(`{}`)), http.StatusNotFound, "NOT_FOUND")
+}
+
+// steppedStore is the real store with a hook before each ModifyVNF (n
+// counts the calls from 1) and one call that fails as an unreachable
+// database would, leaving the record as a process that died there leaves
+// it.
+type steppedStore struct {
+	*repo.Store
+	calls  atomic.Int32
+	failAt int32
+	before func(n int32)
+}
+
+func (s *steppedStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.Record) error) (models.Record, error) {
+	n := s.calls.Add(1)
+	if s.before != nil {
+		s.before(n)
+	}
+	if n == s.failAt {
+		return models.Record{}, models.Errorf(models.CodeUnavailable, "database unreachable")
+	}
+	return s.Store.ModifyVNF(ctx, uuid, fn)
+}
+
+// lcmRouterOver is the service's router on store with an LCM engine over
+// engineStore.
+func lcmRouterOver(t testing.TB, store *repo.Store, engineStore appc.Store) http.Handler {
+	t.Helper()
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := appc.NewEngine(engineStore, appc.EngineConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return handlers.NewRouter(handlers.Config{Store: store, Validator: v, MaxBodyBytes: testMaxBody, LCM: engine})
+}
+
+// TestLCMUnstableWhileRunning: while a command runs, its VNF is Unstable
+// with the command as its running one, and locked: other request ids are
+// refused 310, other commands of its own request-id 309; CheckLock answers.
+func TestLCMUnstableWhileRunning(t *testing.T) {
+	store := repotest.NewStore(t, testDB)
+	h := lcmRouterOn(t, store, appc.EngineConfig{})
+	vnf := createVNF(t, h)
+	stepped := &steppedStore{Store: store}
+	var during models.APPCState
+	stepped.before = func(n int32) {
+		if n != 2 { // the command's second write
+			return
+		}
+		during = appcOf(t, store, vnf)
+		if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, appc.CodeSuccess); out.Locked != "TRUE" {
+			t.Errorf("CheckLock while running: %q", out.Locked)
+		}
+		sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "other"}, appc.CodeLockingFailure)
+		sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "runner", subRequestID: "2"}, appc.CodeUnstableVNF)
+	}
+	sendCode(t, lcmRouterOver(t, store, stepped), lcm{action: appc.Start, vnf: vnf, requestID: "runner", subRequestID: "1"}, appc.CodeSuccess)
+	if during.Working != "Unstable" || during.Running == nil || during.Running.Action != "Start" ||
+		during.Running.RequestID != "runner" || during.Running.SubRequestID != "1" || during.State != "Instantiated" {
+		t.Fatalf("while running: %+v", during)
+	}
+	if st := appcOf(t, store, vnf); st.Working != "Stable" || st.Running != nil || st.State != "Running" {
+		t.Fatalf("after: %+v", st)
+	}
+}
+
+// TestLCMDiesMidCommand: a command that never makes its second write (its
+// process died, or the database went away) leaves the VNF Unstable on the
+// store, seen by every replica: commands are refused 309 and change
+// nothing, read-only actions run, and a forced command recovers the VNF.
+func TestLCMDiesMidCommand(t *testing.T) {
+	store := repotest.NewStore(t, testDB)
+	h := lcmRouterOn(t, store, appc.EngineConfig{})
+	vnf := createVNF(t, h)
+	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+
+	dying := lcmRouterOver(t, store, &steppedStore{Store: store, failAt: 2})
+	stop := lcm{action: appc.Stop, vnf: vnf, requestID: "dies"}
+	rec := do(t, dying, http.MethodPost, stop.path(), stop.body())
+	wantStatus(t, rec, http.StatusServiceUnavailable)
+	if !strings.Contains(rec.Body.String(), `"code":200`) {
+		t.Fatalf("answer %s", rec.Body.String())
+	}
+	st := appcOf(t, store, vnf)
+	if st.Working != "Unstable" || st.Running == nil || st.Running.RequestID != "dies" || st.State != "Running" {
+		t.Fatalf("left %+v", st)
+	}
+	if s := getVNF(t, store, vnf).Fields["status"]; s != "normal operation" {
+		t.Errorf("SONATA status %v", s)
+	}
+
+	before := getVNF(t, store, vnf)
+	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf}, appc.CodeUnstableVNF)
+	sendCode(t, h, lcm{action: appc.Restart, vnf: vnf, force: "FALSE"}, appc.CodeUnstableVNF)
+	sendCode(t, h, lcm{action: appc.HealthCheck, vnf: vnf}, appc.CodeUnstableVNF)
+	unchanged(t, store, before)
+	sendCode(t, h, lcm{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
+	out := sendCode(t, h, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "dies"}`)}, appc.CodeSuccess)
+	if out.Payload != `{"status":"FAILED","status-reason":"UNKNOWN"}` {
+		t.Errorf("ActionStatus of the dead command: %s", out.Payload)
+	}
+
+	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, force: "TRUE"}, appc.CodeSuccess)
+	st = appcOf(t, store, vnf)
+	if st.Working != "Stable" || st.Running != nil || st.State != "Stopped" {
+		t.Fatalf("after a forced Stop: %+v", st)
+	}
+	if s := getVNF(t, store, vnf).Fields["status"]; s != "offline" {
+		t.Errorf("SONATA status %v", s)
+	}
 }

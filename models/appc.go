@@ -12,6 +12,9 @@ type APPCState struct {
 	// Working is Stable, Unstable (while a command runs) or Unknown (after
 	// a failure).
 	Working string `bson:"working" json:"working"`
+	// Running is the command that made the VNF Unstable, until it ends;
+	// one left behind by a process that died keeps the VNF Unstable.
+	Running *APPCRun `bson:"running,omitempty" json:"running,omitempty"`
 	// VMs are the states of the VMs that VM-scope actions changed, keyed
 	// by their vnfc_instance vc_id escaped for a field name (the engine's
 	// vmKey: '%', '.', '$' and NUL escaped).
@@ -23,10 +26,26 @@ type APPCState struct {
 	History []APPCHistory `bson:"history,omitempty" json:"history,omitempty"`
 }
 
+// APPCRun is a command running on a VNF.
+type APPCRun struct {
+	// RunID is the request's (APPCRequest.RunID): the command that ends
+	// must be the one that began.
+	RunID        string    `bson:"run_id" json:"run_id"`
+	Action       string    `bson:"action" json:"action"`
+	RequestID    string    `bson:"request_id" json:"request_id"`
+	SubRequestID string    `bson:"sub_request_id,omitempty" json:"sub_request_id,omitempty"`
+	OriginatorID string    `bson:"originator_id" json:"originator_id"`
+	VServerID    string    `bson:"vserver_id,omitempty" json:"vserver_id,omitempty"`
+	Since        time.Time `bson:"since" json:"since"`
+}
+
 // APPCVM is the state of one VM of a VNF.
 type APPCVM struct {
 	State string `bson:"state" json:"state"`
 	Host  string `bson:"host,omitempty" json:"host,omitempty"`
+	// SnapshotID is the snapshot the VM was last rebuilt from (Rebuild, or
+	// Evacuate with a rebuild); empty when it runs from its image.
+	SnapshotID string `bson:"snapshot_id,omitempty" json:"snapshot_id,omitempty"`
 }
 
 // APPCHistory is one action the module ran on a VNF.
@@ -44,8 +63,11 @@ type APPCHistory struct {
 
 // APPCRequest is an LCM request as the module stores it, so that a
 // duplicate is refused (312) and ActionStatus answers, across restarts and
-// replicas. Its key is originator-id, request-id and sub-request-id.
+// replicas. Originator-id, request-id and sub-request-id identify it; see
+// the store's AddRequest for when they may repeat.
 type APPCRequest struct {
+	// RunID identifies this one call, whatever its ids (a new uuid).
+	RunID        string    `bson:"run_id"`
 	OriginatorID string    `bson:"originator_id"`
 	RequestID    string    `bson:"request_id"`
 	SubRequestID string    `bson:"sub_request_id"`

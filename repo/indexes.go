@@ -47,7 +47,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	}
 	// The lock collections exist before indexIDs runs, so the embedded
 	// store indexes their _id too.
-	for _, c := range []string{locksCollection, lcmLocksCollection} {
+	for _, c := range []string{locksCollection, lcmLocksCollection, lcmRunsCollection} {
 		if err := s.db.CreateCollection(ctx, c); err != nil && !isNamespaceExists(err) {
 			return fmt.Errorf("create %s: %w", c, err)
 		}

@@ -417,8 +417,8 @@ func TestLCMRequests(t *testing.T) {
 	ctx := t.Context()
 	base := ms(time.Now().Add(-time.Hour))
 	req := func(o, r, sub string, minute int) models.APPCRequest {
-		return models.APPCRequest{OriginatorID: o, RequestID: r, SubRequestID: sub, Action: "Start", VNFID: uuidN(1),
-			Received: base.Add(time.Duration(minute) * time.Minute), Code: 100, Message: "ACCEPTED"}
+		return models.APPCRequest{RunID: fmt.Sprintf("run-%s-%s-%s-%d", o, r, sub, minute), OriginatorID: o, RequestID: r, SubRequestID: sub,
+			Action: "Start", VNFID: uuidN(1), Received: base.Add(time.Duration(minute) * time.Minute), Code: 100, Message: "ACCEPTED"}
 	}
 	// Stored out of order: Find sorts by reception.
 	stored := []models.APPCRequest{
@@ -434,13 +434,23 @@ func TestLCMRequests(t *testing.T) {
 		req("a%7Cb", "r3", "", 9),
 	}
 	for _, r := range stored {
-		if err := s.AddRequest(ctx, r); err != nil {
+		if err := s.AddRequest(ctx, r, time.Hour); err != nil {
 			t.Fatalf("add %+v: %v", r, err)
 		}
 	}
+	// The same ids with a sub-request-id; and without one while the first
+	// still runs.
 	for _, r := range []models.APPCRequest{req("o1", "r1", "s1", 10), req("a|b", "r3", "", 10)} {
-		if err := s.AddRequest(ctx, r); models.ErrorCodeOf(err) != models.CodeConflict {
+		if err := s.AddRequest(ctx, r, time.Hour); models.ErrorCodeOf(err) != models.CodeConflict {
 			t.Fatalf("duplicate %+v: %v", r, err)
+		}
+	}
+	for _, bad := range []struct {
+		r      models.APPCRequest
+		runFor time.Duration
+	}{{models.APPCRequest{RequestID: "no-run-id"}, time.Hour}, {req("o1", "r9", "", 1), 0}} {
+		if err := s.AddRequest(ctx, bad.r, bad.runFor); models.ErrorCodeOf(err) != models.CodeInvalid {
+			t.Fatalf("add %+v for %v: %v", bad.r, bad.runFor, err)
 		}
 	}
 	finished := req("o1", "r1", "s1", 1)
@@ -499,10 +509,140 @@ func TestLCMRequests(t *testing.T) {
 		}
 		defer again.Close(t.Context())
 		check(t, again)
-		if err := again.AddRequest(t.Context(), req("o2", "r1", "s1", 11)); models.ErrorCodeOf(err) != models.CodeConflict {
+		if err := again.AddRequest(t.Context(), req("o2", "r1", "s1", 11), time.Hour); models.ErrorCodeOf(err) != models.CodeConflict {
 			t.Fatalf("duplicate after reopening: %v", err)
 		}
 	})
+}
+
+// TestLCMRequestRuns: requests without a sub-request-id may repeat their
+// ids once the earlier one finished, never while it runs, and a run whose
+// process died frees its ids after runFor.
+func TestLCMRequestRuns(t *testing.T) {
+	s := repotest.NewStore(t, testDB)
+	ctx := t.Context()
+	n := 0
+	req := func(o, r string) models.APPCRequest {
+		n++
+		return models.APPCRequest{RunID: fmt.Sprintf("run-%d", n), OriginatorID: o, RequestID: r, Action: "Lock",
+			VNFID: uuidN(1), Received: ms(time.Now())}
+	}
+	lock := req("SO", "series")
+	if err := s.AddRequest(ctx, lock, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRequest(ctx, req("SO", "series"), time.Hour); models.ErrorCodeOf(err) != models.CodeConflict {
+		t.Fatalf("while the first runs: %v", err)
+	}
+	// Other ids are other requests.
+	for _, r := range []models.APPCRequest{req("Policy", "series"), req("SO", "other")} {
+		if err := s.AddRequest(ctx, r, time.Hour); err != nil {
+			t.Fatalf("add %+v: %v", r, err)
+		}
+	}
+	lock.Code, lock.Message = 400, "SUCCESS"
+	if err := s.FinishRequest(ctx, lock); err != nil {
+		t.Fatal(err)
+	}
+	start := req("SO", "series")
+	start.Action = "Start"
+	if err := s.AddRequest(ctx, start, time.Hour); err != nil {
+		t.Fatalf("after the first finished: %v", err)
+	}
+	start.Code, start.Message = 400, "SUCCESS"
+	if err := s.FinishRequest(ctx, start); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.FindRequests(ctx, "SO", "series", "")
+	if err != nil || len(got) != 2 || got[0].RunID != lock.RunID || got[1].RunID != start.RunID || got[1].Code != 400 {
+		t.Fatalf("both kept, each with its outcome: %+v %v", got, err)
+	}
+
+	// A run whose process died (never finished) holds its ids for runFor.
+	dead := req("SO", "dead")
+	if err := s.AddRequest(ctx, dead, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRequest(ctx, req("SO", "dead"), time.Hour); models.ErrorCodeOf(err) != models.CodeConflict {
+		t.Fatalf("before the dead run expires: %v", err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if err := s.AddRequest(ctx, req("SO", "dead"), time.Hour); err != nil {
+		t.Fatalf("after the dead run expired: %v", err)
+	}
+}
+
+// TestLCMRequestRunContention races requests with the same ids and no
+// sub-request-id through two stores on one database: exactly one is
+// added, and once it finishes exactly one of the next race is.
+func TestLCMRequestRunContention(t *testing.T) {
+	a, b := openReplicas(t)
+	const contenders = 12
+	var previous models.APPCRequest
+	for round := range 3 {
+		reqs := make([]models.APPCRequest, contenders)
+		errs := make([]error, contenders)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range contenders {
+			reqs[i] = models.APPCRequest{RunID: fmt.Sprintf("round-%d-%d", round, i), OriginatorID: "SO", RequestID: "raced",
+				Action: "Start", VNFID: uuidN(1), Received: ms(time.Now())}
+			s := []*repo.Store{a, b}[i%2]
+			wg.Go(func() {
+				<-start
+				errs[i] = s.AddRequest(t.Context(), reqs[i], time.Hour)
+			})
+		}
+		close(start)
+		wg.Wait()
+		added := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && added >= 0:
+				t.Fatalf("round %d: %s and %s both added", round, reqs[added].RunID, reqs[i].RunID)
+			case err == nil:
+				added = i
+			case models.ErrorCodeOf(err) != models.CodeConflict:
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if added < 0 {
+			t.Fatalf("round %d: none added: %v", round, errs)
+		}
+		got, err := b.FindRequests(t.Context(), "SO", "raced", "")
+		if err != nil || len(got) != round+1 || got[round].RunID != reqs[added].RunID || (round > 0 && got[round-1].RunID != previous.RunID) {
+			t.Fatalf("round %d: stored %+v %v", round, got, err)
+		}
+		previous = reqs[added]
+		if err := a.FinishRequest(t.Context(), previous); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLCMPruneRequests(t *testing.T) {
+	s := repotest.NewStore(t, testDB)
+	ctx := t.Context()
+	base := ms(time.Now().Add(-48 * time.Hour))
+	for i, sub := range []string{"old-1", "old-2", "", "new"} {
+		r := models.APPCRequest{RunID: fmt.Sprint("run-", i), OriginatorID: "SO", RequestID: "r", SubRequestID: sub,
+			Received: base.Add(time.Duration(i) * 12 * time.Hour)}
+		if err := s.AddRequest(ctx, r, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.PruneRequests(ctx, base.Add(30*time.Hour)) // the first three
+	if err != nil || n != 3 {
+		t.Fatalf("pruned %d: %v", n, err)
+	}
+	got, err := s.FindRequests(ctx, "", "r", "")
+	if err != nil || len(got) != 1 || got[0].SubRequestID != "new" {
+		t.Fatalf("left %+v %v", got, err)
+	}
+	// A pruned request's ids are free again.
+	if err := s.AddRequest(ctx, models.APPCRequest{RunID: "again", OriginatorID: "SO", RequestID: "r", SubRequestID: "old-1", Received: ms(time.Now())}, time.Hour); err != nil {
+		t.Fatalf("ids of a pruned request: %v", err)
+	}
 }
 
 func TestLCMRequestIndex(t *testing.T) {
@@ -515,10 +655,11 @@ func TestLCMRequestIndex(t *testing.T) {
 	if err := cur.All(t.Context(), &specs); err != nil {
 		t.Fatal(err)
 	}
+	names := map[any]bool{}
 	for _, sp := range specs {
-		if sp["name"] == "request_id" {
-			return
-		}
+		names[sp["name"]] = true
 	}
-	t.Fatalf("no request_id index in %v", specs)
+	if !names["request_id"] || !names["received"] {
+		t.Fatalf("want indexes request_id and received: %v", specs)
+	}
 }

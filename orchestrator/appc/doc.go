@@ -19,8 +19,10 @@
 //     order: duplicate 312 (the request is stored first), VNF lookup 306,
 //     a vserver-id that is no vc_id of the record 301, lock held by another
 //     request-id 310, working state 309 (unless forced), no transition 304;
-//     then the action's effect (effects.go) in one atomic update of the
-//     record, and the outcome is stored for ActionStatus. It answers with
+//     then the action: a command marks the VNF Unstable in one atomic update
+//     of the record and applies its effect (effects.go) in a second, a
+//     read-only action does both in one; the outcome is stored for
+//     ActionStatus. It answers with
 //     Request.Respond(status) plus WithLocked / WithSnapshotID /
 //     WithPayloadJSON.
 //
@@ -101,7 +103,13 @@
 //
 // Read-only actions (Action.ReadOnly): Lock, Unlock, CheckLock, Sync,
 // Audit, ConfigBackup and ActionStatus. They skip working state management
-// (no 309, no Unstable). HealthCheck is not read-only (309 applies, and
+// (no 309, no Unstable). Every other action is a command: Unstable while it
+// runs (recorded with the command, so a process that dies mid-command
+// leaves the VNF refusing commands with 309 until one is forced), then
+// Stable after a success and Unknown after a failure. A forced command
+// that begins while another runs takes the VNF over ("cancellation of the
+// previous action and an override by the new action"): the overridden one
+// ends with 406 UNSTABLE VNF FAILURE and writes nothing more. HealthCheck is not read-only (309 applies, and
 // 304 where the state machine has no HealthCheck transition), but it keeps
 // the APPC state: the state machine would move a Running VNF to Tested, and
 // the issue wants HealthCheck to answer healthy only for a running VNF.
@@ -110,5 +118,15 @@
 // when the request had none, and carry payload as a JSON string. CheckLock
 // adds "locked": "TRUE"/"FALSE" and Snapshot "snapshot-id". HealthCheck's
 // payload has the shape of APPC's later guide ({"identifier", "state":
-// "healthy"|"unhealthy", "time"}); the Amsterdam guide gives none.
+// "healthy"|"unhealthy", "time"}); the Amsterdam guide gives none. As that
+// guide says ("returns a 400 success message if the test completes"), an
+// unhealthy VNF is 400 SUCCESS with state "unhealthy"; 401 is for a check
+// that cannot run, which here is only a refusal (309, 304).
+//
+// Rebuild answers "the rebuild details in the response payload block":
+// RebuildResult, what the VM was recreated from (its newest snapshot, else
+// its image). Evacuate rebuilds the VM from its newest snapshot unless
+// rebuild-vm is false ("a rebuild VM is performed if a snapshot is
+// available"); the guide asks for a success response only, its payload
+// (EvacuateResult) adds the host chosen and whether it was rebuilt.
 package appc

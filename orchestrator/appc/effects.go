@@ -113,12 +113,38 @@ type health struct {
 	Time  string `json:"time"`
 }
 
-// MigrateResult is the payload of Migrate and Evacuate: "the new node
-// identity".
+// MigrateResult is the payload of Migrate: "the new node identity".
 type MigrateResult struct {
 	VServerID string `json:"vserver-id"`
 	Host      string `json:"host"`
 }
+
+// RebuildResult is the payload of Rebuild, "the rebuild details": what the
+// VM was recreated from, its newest snapshot when it has one (the guide:
+// APPC rebuilds VMs that boot from an image or snapshot), else its image.
+type RebuildResult struct {
+	VServerID   string `json:"vserver-id"`
+	RebuiltFrom string `json:"rebuilt-from"` // RebuiltFromSnapshot or RebuiltFromImage
+	SnapshotID  string `json:"snapshot-id,omitempty"`
+}
+
+// EvacuateResult is the payload of Evacuate. The guide asks only for a
+// success response; the payload tells what the caller cannot know
+// otherwise: the host the VM went to (chosen here when the request has no
+// targethost-id) and whether it was rebuilt after ("a rebuild VM is
+// performed if a snapshot is available", unless rebuild-vm is false).
+type EvacuateResult struct {
+	VServerID  string `json:"vserver-id"`
+	Host       string `json:"host"`
+	Rebuilt    bool   `json:"rebuilt"`
+	SnapshotID string `json:"snapshot-id,omitempty"`
+}
+
+// What a VM was rebuilt from.
+const (
+	RebuiltFromSnapshot = "snapshot"
+	RebuiltFromImage    = "image"
+)
 
 // effect is what an action did to the record.
 type effect struct {
@@ -206,14 +232,36 @@ func (x *execution) effect(rec *models.Record, st *models.APPCState, from State,
 		setExtra(st, extraSnapshots, snaps)
 		return effect{snapshotID: gen.snapshotID}
 
-	case Migrate, Evacuate:
-		host, _ := req.PayloadString("targethost-id")
-		if host == "" {
-			host = gen.host
-		}
+	case Migrate:
 		vm := req.Identifiers.VServerID
+		host := gen.targetHost(req)
 		updateVM(st, vm, func(v *models.APPCVM) { v.Host = host })
 		return effect{payload: MigrateResult{VServerID: vm, Host: host}}
+
+	case Evacuate:
+		vm := req.Identifiers.VServerID
+		host := gen.targetHost(req)
+		res := EvacuateResult{VServerID: vm, Host: host}
+		snap, hasSnap := latestSnapshot(st, vm)
+		if rebuild, given := req.PayloadBool("rebuild-vm"); (rebuild || !given) && hasSnap {
+			res.Rebuilt, res.SnapshotID = true, snap.SnapshotID
+		}
+		updateVM(st, vm, func(v *models.APPCVM) {
+			v.Host = host
+			if res.Rebuilt {
+				v.SnapshotID = res.SnapshotID
+			}
+		})
+		return effect{payload: res}
+
+	case Rebuild:
+		vm := req.Identifiers.VServerID
+		res := RebuildResult{VServerID: vm, RebuiltFrom: RebuiltFromImage}
+		if snap, ok := latestSnapshot(st, vm); ok {
+			res.RebuiltFrom, res.SnapshotID = RebuiltFromSnapshot, snap.SnapshotID
+		}
+		updateVM(st, vm, func(v *models.APPCVM) { v.SnapshotID = res.SnapshotID })
+		return effect{payload: res}
 
 	case HealthCheck:
 		healthy, info := x.health(st, from)
@@ -238,9 +286,21 @@ func (x *execution) effect(rec *models.Record, st *models.APPCState, from State,
 		})
 		return effect{}
 	}
-	// Start, Stop, Restart, Rebuild, Lock, Unlock: the state change is the
-	// whole effect.
+	// Start, Stop, Restart, Lock, Unlock: the state change is the whole
+	// effect.
 	return effect{}
+}
+
+// latestSnapshot is the newest snapshot of the VM vserverID.
+func latestSnapshot(st *models.APPCState, vserverID string) (snapshot, bool) {
+	var snaps []snapshot
+	getExtra(st, extraSnapshots, &snaps)
+	for i := len(snaps) - 1; i >= 0; i-- {
+		if snaps[i].VServerID == vserverID {
+			return snaps[i], true
+		}
+	}
+	return snapshot{}, false
 }
 
 // health decides HealthCheck's answer: healthy when the VNF is Running and

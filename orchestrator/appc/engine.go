@@ -30,6 +30,11 @@ const transientLockIdle = 30 * time.Second
 // hangs up.
 const runTimeout = 30 * time.Second
 
+// requestRunFor bounds how long a request without a sub-request-id keeps
+// its ids busy (a second one with them is a duplicate) should its process
+// die before it ends: its store operations take at most runTimeout.
+const requestRunFor = 2 * runTimeout
+
 // maxHistory is how many history entries a VNF record keeps (the newest).
 const maxHistory = 100
 
@@ -44,6 +49,10 @@ type EngineConfig struct {
 	// Now is the clock (time.Now when nil): request receipt, expiry,
 	// history times.
 	Now func() time.Time
+	// RequestRetention is how long stored requests are kept, for
+	// ActionStatus and the duplicate check (see PruneLoop); 0 keeps them
+	// forever.
+	RequestRetention time.Duration
 	// Logger receives what the engine cannot answer with (a lock it could
 	// not release, an outcome it could not store); nil discards.
 	Logger *slog.Logger
@@ -58,6 +67,7 @@ type Engine struct {
 	sm         *StateMachine
 	lockIdle   time.Duration
 	defaultTTL time.Duration
+	retention  time.Duration
 	now        func() time.Time
 	log        *slog.Logger
 }
@@ -72,6 +82,9 @@ func NewEngine(store Store, cfg EngineConfig) (*Engine, error) {
 	}
 	if cfg.DefaultTTL < 0 {
 		return nil, fmt.Errorf("appc: NewEngine: negative default TTL %v", cfg.DefaultTTL)
+	}
+	if cfg.RequestRetention < 0 {
+		return nil, fmt.Errorf("appc: NewEngine: negative request retention %v", cfg.RequestRetention)
 	}
 	if cfg.LockIdle == 0 {
 		cfg.LockIdle = DefaultLockIdle
@@ -89,7 +102,45 @@ func NewEngine(store Store, cfg EngineConfig) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{store: store, sm: sm, lockIdle: cfg.LockIdle, defaultTTL: cfg.DefaultTTL, now: cfg.Now, log: cfg.Logger}, nil
+	return &Engine{store: store, sm: sm, lockIdle: cfg.LockIdle, defaultTTL: cfg.DefaultTTL,
+		retention: cfg.RequestRetention, now: cfg.Now, log: cfg.Logger}, nil
+}
+
+// PruneRequests deletes the stored requests older than the retention
+// (none when it is 0) and returns how many. Once pruned, a request is no
+// longer found by ActionStatus, and its ids are no longer a duplicate.
+func (e *Engine) PruneRequests(ctx context.Context) (int64, error) {
+	if e.retention == 0 {
+		return 0, nil
+	}
+	return e.store.PruneRequests(ctx, e.now().Add(-e.retention))
+}
+
+// PruneLoop runs PruneRequests now and then every interval until ctx
+// ends. Every replica may run one: pruning twice deletes nothing twice.
+// Failures are logged and retried at the next interval.
+func (e *Engine) PruneLoop(ctx context.Context, every time.Duration) {
+	if e.retention == 0 || every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := e.PruneRequests(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			e.log.Warn("appc: prune stored requests; retrying later", "every", every.String(), "error", err)
+		case n > 0:
+			e.log.Info("appc: pruned stored requests", "deleted", n, "retention", e.retention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Result is the answer to one LCM call.
@@ -131,16 +182,27 @@ func restconfResult(e *RestconfError) Result {
 // ("appc-provider-lcm:lock"); body is the request body.
 //
 // A valid request is checked, in this order (after ParseRequest's 302,
-// 301, 303, 311, 305): 312 duplicate (the request is stored, keyed by
-// originator-id, request-id and sub-request-id, so duplicates are found
-// across restarts and replicas); 306 VNF not found; 301 vserver-id not a
-// vc_id of a vnfc_instance of the VNF; 310 VNF locked by another
-// request-id; 309 working state not Stable (unless flags.force is TRUE; not
-// for read-only actions); 304 no transition from the VNF's (or the VM's)
-// state. Then the action runs: its effect, the state machine's outcome, the
-// working state, a history entry and the SONATA status are written in one
-// atomic change of the VNF record. A refused request changes nothing in the
-// record. The outcome is stored with the request for ActionStatus.
+// 301, 303, 311, 305): 312 duplicate (see Duplicates); 306 VNF not found;
+// 301 vserver-id not a vc_id of a vnfc_instance of the VNF; 310 VNF locked
+// by another request-id; 309 working state not Stable (unless flags.force
+// is TRUE; not for read-only actions); 304 no transition from the VNF's (or
+// the VM's) state. Then the action runs (see apply): a command marks the
+// VNF Unstable in a first write and ends in a second with its effect, the
+// state machine's outcome, the working state after it, a history entry and
+// the SONATA status; a read-only action makes one write. A refused request
+// changes nothing in the record. The outcome is stored with the request
+// for ActionStatus.
+//
+// Duplicates. Every accepted request is stored first, so duplicates are
+// found across restarts and replicas. A sub-request-id "uniquely
+// identifies a specific LCM or control action": the same originator-id,
+// request-id and sub-request-id again is a duplicate, however long after
+// (until the request is pruned, see PruneRequests). Without a
+// sub-request-id, "multiple API calls can be made with the same
+// request-id" (Lock, commands, Unlock): such a call is a duplicate only of
+// one with the same originator-id and request-id that is still running,
+// which is APPC's own rule (its transaction recorder counts only requests
+// RECEIVED or ACCEPTED).
 //
 // Locks. Lock takes the VNF's lock for the request-id (or renews it), Unlock
 // releases it (success when not locked), CheckLock reports it and, like
@@ -155,7 +217,7 @@ func restconfResult(e *RestconfError) Result {
 //
 // CheckLock and ActionStatus are queries: they write nothing to the
 // record. Every other action that runs writes its history entry, so the
-// record's version and updated_at move.
+// record's version and updated_at move (twice for a command).
 func (e *Engine) Handle(ctx context.Context, op string, body []byte) Result {
 	received := e.now()
 	rpc, ok := strings.CutPrefix(op, RPCModulePrefix)
@@ -191,6 +253,7 @@ func (e *Engine) run(ctx context.Context, req *Request, received time.Time) Resu
 		vnfID = id // records are stored under lower-case uuids
 	}
 	stored := models.APPCRequest{
+		RunID:        uuid.NewString(),
 		OriginatorID: req.CommonHeader.OriginatorID,
 		RequestID:    req.CommonHeader.RequestID,
 		SubRequestID: req.CommonHeader.SubRequestID,
@@ -198,14 +261,14 @@ func (e *Engine) run(ctx context.Context, req *Request, received time.Time) Resu
 		VNFID:        vnfID,
 		Received:     received,
 	}
-	if err := e.store.AddRequest(ctx, stored); err != nil {
+	if err := e.store.AddRequest(ctx, stored, requestRunFor); err != nil {
 		if models.ErrorCodeOf(err) == models.CodeConflict {
 			return answer(req.Respond(DuplicateRequest()))
 		}
 		return e.storeFailure(req, err)
 	}
 
-	x := &execution{e: e, req: req, vnfID: vnfID, owner: req.CommonHeader.RequestID}
+	x := &execution{e: e, req: req, vnfID: vnfID, owner: req.CommonHeader.RequestID, runID: stored.RunID}
 	resp, err := x.execute(ctx)
 	if err != nil {
 		resp = req.Respond(UnexpectedError(unexpectedDetail(err)))
@@ -246,6 +309,11 @@ type execution struct {
 	req   *Request
 	vnfID string // normalised
 	owner string // the request-id: the lock owner
+	runID string // the stored request's RunID: marks the command it runs
+
+	// What begin found, for finish: the state the action starts from and
+	// the state machine's transitional state.
+	from, transitional State
 }
 
 // refused carries a refusal out of a ModifyVNF callback: nothing is
@@ -436,10 +504,75 @@ func (x *execution) check(st *models.APPCState) *Status {
 	return nil
 }
 
-// apply runs the action on the record in one ModifyVNF: checks again, the
-// action's effect, the state machine's outcome, working state, history and
-// SONATA status.
+// apply runs the action on the record. A read-only action is one
+// ModifyVNF: checks again, effect, history. Any other is a command, and
+// takes two: begin checks again and marks the VNF Unstable, with the
+// command as its running one; finish applies the effect, the state
+// machine's outcome, the working state after it, history and SONATA
+// status, and clears the mark. So a command whose process dies between
+// the two leaves the VNF Unstable, refusing other commands (309) until
+// one is forced.
 func (x *execution) apply(ctx context.Context) (Response, error) {
+	command := WorkingAffected(x.event())
+	if command {
+		if resp, done, err := x.begin(ctx); done || err != nil {
+			return resp, err
+		}
+	}
+	return x.finish(ctx, command)
+}
+
+// begin is the first write of a command: done is true when it was refused
+// (resp says why) and nothing was written.
+func (x *execution) begin(ctx context.Context) (resp Response, done bool, err error) {
+	req, e := x.req, x.e
+	since := e.now().UTC()
+	_, err = e.store.ModifyVNF(ctx, x.vnfID, func(rec *models.Record) error {
+		st := appcState(*rec)
+		if s := x.check(st); s != nil {
+			return &refused{status: *s}
+		}
+		x.from = x.fromState(st)
+		x.transitional, _ = e.sm.Next(x.from, x.event())
+		st.Working = string(WorkingUnstable)
+		// A forced command replaces the one running: that one ends with
+		// 406 and writes nothing (see finish).
+		st.Running = &models.APPCRun{
+			RunID:        x.runID,
+			Action:       string(req.Action),
+			RequestID:    req.CommonHeader.RequestID,
+			SubRequestID: req.CommonHeader.SubRequestID,
+			OriginatorID: req.CommonHeader.OriginatorID,
+			VServerID:    req.Identifiers.VServerID,
+			Since:        since,
+		}
+		rec.Admin.APPC = st
+		return nil
+	})
+	if resp, done := x.refusal(err); done {
+		return resp, true, nil
+	}
+	return Response{}, false, err
+}
+
+// refusal turns a ModifyVNF error into an answer: done is false for nil
+// and for a store failure.
+func (x *execution) refusal(err error) (Response, bool) {
+	var r *refused
+	switch {
+	case errors.As(err, &r):
+		return x.req.Respond(r.status), true
+	case models.ErrorCodeOf(err) == models.CodeNotFound:
+		return x.req.Respond(VNFNotFound(x.req.Identifiers.VNFID)), true // deleted meanwhile
+	}
+	return Response{}, false
+}
+
+// finish runs the action's effect in one ModifyVNF. For a command (begin
+// ran), the VNF must still be running it: another command forced in
+// meanwhile took the VNF over, and this one ends with 406 UNSTABLE VNF
+// FAILURE, writing nothing.
+func (x *execution) finish(ctx context.Context, command bool) (Response, error) {
 	req, e := x.req, x.e
 	gen := newGenerated(req)
 	at := e.now().UTC()
@@ -447,11 +580,19 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 	var status Status
 	_, err := e.store.ModifyVNF(ctx, x.vnfID, func(rec *models.Record) error {
 		st := appcState(*rec)
-		if s := x.check(st); s != nil {
-			return &refused{status: *s}
+		if command {
+			if st.Running == nil || st.Running.RunID != x.runID {
+				return &refused{status: UnstableVNFFailure(req.Identifiers.VNFID)}
+			}
+			st.Running = nil
+		} else {
+			if s := x.check(st); s != nil {
+				return &refused{status: *s}
+			}
+			x.from = x.fromState(st)
+			x.transitional, _ = e.sm.Next(x.from, x.event())
 		}
-		from := x.fromState(st)
-		transitional, _ := e.sm.Next(from, x.event())
+		from := x.from
 		ws, err := WorkingStateParse(st.Working)
 		if err != nil {
 			ws = WorkingUnknown
@@ -464,11 +605,11 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 			status = DGFailure(out.failure)
 		}
 
-		to := e.sm.Outcome(transitional, success)
+		to := e.sm.Outcome(x.transitional, success)
 		if out.keepState {
 			to = from
 		}
-		x.setState(rec, st, to, transitional != from && !out.keepState)
+		x.setState(rec, st, to, x.transitional != from && !out.keepState)
 		st.Working = string(WorkingAfter(ws, x.event(), success))
 		result := "SUCCESS"
 		if !success {
@@ -491,13 +632,10 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 		rec.Admin.APPC = st
 		return nil
 	})
-	var r *refused
-	switch {
-	case errors.As(err, &r):
-		return req.Respond(r.status), nil
-	case models.ErrorCodeOf(err) == models.CodeNotFound:
-		return req.Respond(VNFNotFound(req.Identifiers.VNFID)), nil // deleted meanwhile
-	case err != nil:
+	if resp, done := x.refusal(err); done {
+		return resp, nil
+	}
+	if err != nil {
 		return Response{}, err
 	}
 	resp := req.Respond(status)
@@ -505,6 +643,7 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 		resp = resp.WithSnapshotID(out.snapshotID)
 	}
 	if out.payload != nil {
+		var err error
 		if resp, err = resp.WithPayloadJSON(out.payload); err != nil {
 			return Response{}, err
 		}
@@ -609,6 +748,17 @@ type generated struct {
 	uploadConfigID string
 	snapshotID     string
 	host           string
+}
+
+// targetHost is the host a Migrate or Evacuate moves the VM to: the
+// payload's targethost-id when given (the guide's Evacuate parameter, which
+// Migrate honours too), else the one drawn for the request (the guide: "a
+// destination node will be selected by relying on internal rules").
+func (g generated) targetHost(req *Request) string {
+	if host, _ := req.PayloadString("targethost-id"); host != "" {
+		return host
+	}
+	return g.host
 }
 
 func newGenerated(req *Request) generated {

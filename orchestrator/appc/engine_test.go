@@ -39,6 +39,10 @@ type fakeStore struct {
 	replayModify int
 	// duringModify runs inside ModifyVNF, before the callback.
 	duringModify func()
+	// failModifyCall makes the ModifyVNF call of this number (counting
+	// from 1) fail with an unreachable database, as a process dying
+	// between its writes would leave the record.
+	failModifyCall int
 }
 
 type fakeLock struct {
@@ -111,6 +115,9 @@ func (s *fakeStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.
 	if err := s.failure("ModifyVNF", ctx); err != nil {
 		return models.Record{}, err
 	}
+	if s.modifyCalls == s.failModifyCall {
+		return models.Record{}, models.Errorf(models.CodeUnavailable, "database unreachable")
+	}
 	b, ok := s.records[uuid]
 	if !ok {
 		return models.Record{}, models.Errorf(models.CodeNotFound, "vnfr %s not found", uuid)
@@ -181,14 +188,15 @@ func sameKey(a, b models.APPCRequest) bool {
 	return a.OriginatorID == b.OriginatorID && a.RequestID == b.RequestID && a.SubRequestID == b.SubRequestID
 }
 
-func (s *fakeStore) AddRequest(ctx context.Context, r models.APPCRequest) error {
+func (s *fakeStore) AddRequest(ctx context.Context, r models.APPCRequest, runFor time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.failure("AddRequest", ctx); err != nil {
 		return err
 	}
 	for _, o := range s.requests {
-		if sameKey(o, r) {
+		running := o.Finished.IsZero() && s.now().Before(o.Received.Add(runFor))
+		if sameKey(o, r) && (r.SubRequestID != "" || running) {
 			return models.Errorf(models.CodeConflict, "request exists")
 		}
 	}
@@ -203,7 +211,7 @@ func (s *fakeStore) FinishRequest(ctx context.Context, r models.APPCRequest) err
 		return err
 	}
 	for i, o := range s.requests {
-		if sameKey(o, r) {
+		if o.RunID == r.RunID {
 			s.requests[i].Finished, s.requests[i].Code, s.requests[i].Message, s.requests[i].Payload = r.Finished, r.Code, r.Message, r.Payload
 			return nil
 		}
@@ -224,6 +232,23 @@ func (s *fakeStore) FindRequests(ctx context.Context, originatorID, requestID, s
 		}
 	}
 	return out, nil
+}
+
+func (s *fakeStore) PruneRequests(ctx context.Context, before time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failure("PruneRequests", ctx); err != nil {
+		return 0, err
+	}
+	kept := s.requests[:0]
+	for _, r := range s.requests {
+		if !r.Received.Before(before) {
+			kept = append(kept, r)
+		}
+	}
+	n := len(s.requests) - len(kept)
+	s.requests = kept
+	return int64(n), nil
 }
 
 func (s *fakeStore) request(t testing.TB, requestID string) models.APPCRequest {
@@ -357,7 +382,8 @@ func TestEngineCheckOrder(t *testing.T) {
 		want  int
 	}{
 		{"312 before 306", nil, func(t *testing.T, s *fakeStore) {
-			_ = s.AddRequest(context.Background(), models.APPCRequest{OriginatorID: "SO", RequestID: "dup"})
+			// Still running: no sub-request-id, not finished.
+			_ = s.AddRequest(context.Background(), models.APPCRequest{RunID: "r0", OriginatorID: "SO", RequestID: "dup", Received: s.now()}, time.Minute)
 		}, call{action: Start, vnf: "00000000-0000-4000-8000-00000000000a", requestID: "dup"}, CodeDuplicateRequest},
 		{"306 before 301", nil, nil, call{action: Stop, vnf: "00000000-0000-4000-8000-00000000000a", vm: "nope"}, CodeVNFNotFound},
 		{"301 before 310", nil, func(t *testing.T, s *fakeStore) {
@@ -535,7 +561,8 @@ func TestEngineTransientLock(t *testing.T) {
 	var during []string
 	s.duringModify = func() { during = append(during, s.holder(engineVNF)) }
 	code(t, e, call{action: Start, requestID: "a"})
-	if len(during) != 1 || during[0] != "a" {
+	// Both writes of the command (begin and finish) ran under its lock.
+	if len(during) != 2 || during[0] != "a" || during[1] != "a" {
 		t.Errorf("holder while running: %v", during)
 	}
 	if h := s.holder(engineVNF); h != "" {
@@ -597,7 +624,7 @@ func TestEngineHistoryBounded(t *testing.T) {
 
 func TestEngineActionStatusInProgress(t *testing.T) {
 	e, s, _ := engineFixture(t, nil, EngineConfig{})
-	_ = s.AddRequest(context.Background(), models.APPCRequest{OriginatorID: "SO", RequestID: "running", Action: "Start", VNFID: engineVNF, Received: testNow})
+	_ = s.AddRequest(context.Background(), models.APPCRequest{RunID: "r0", OriginatorID: "SO", RequestID: "running", Action: "Start", VNFID: engineVNF, Received: testNow}, time.Minute)
 	res := handle(t, e, call{action: ActionStatus, requestID: "ask", payload: `{"request-id": "running"}`})
 	if p := res.Body.(Response).Output.Payload; p != `{"status":"IN_PROGRESS","status-reason":"ACCEPTED"}` {
 		t.Errorf("payload %s", p)
@@ -624,6 +651,9 @@ func TestNewEngineConfig(t *testing.T) {
 	}
 	if _, err := NewEngine(s, EngineConfig{DefaultTTL: -time.Second}); err == nil {
 		t.Error("negative TTL accepted")
+	}
+	if _, err := NewEngine(s, EngineConfig{RequestRetention: -time.Second}); err == nil {
+		t.Error("negative retention accepted")
 	}
 	e, err := NewEngine(s, EngineConfig{})
 	if err != nil || e.lockIdle != DefaultLockIdle || e.defaultTTL != DefaultTTL || e.now == nil {
@@ -669,4 +699,181 @@ func TestVMKey(t *testing.T) {
 	if k := vmKey("da65a620-1e1a-47f0-9bd3-f4b849fe3fbb"); k != "da65a620-1e1a-47f0-9bd3-f4b849fe3fbb" {
 		t.Errorf("a uuid's key is %q", k)
 	}
+}
+
+// TestEngineUnstableWhileRunning: a command marks the VNF Unstable, with
+// itself as the running command, before its effect; the second write ends
+// both. Read-only actions write once and leave the working state.
+func TestEngineUnstableWhileRunning(t *testing.T) {
+	e, s, _ := engineFixture(t, nil, EngineConfig{})
+	var seen []models.APPCState
+	s.duringModify = func() {
+		rec := s.get(t, engineVNF)
+		if rec.Admin.APPC != nil {
+			seen = append(seen, *rec.Admin.APPC)
+		}
+	}
+	if got := code(t, e, call{action: Start, requestID: "a", sub: "1"}); got != CodeSuccess {
+		t.Fatalf("Start: %d", got)
+	}
+	if len(seen) != 1 || seen[0].Working != "Unstable" || seen[0].Running == nil ||
+		seen[0].Running.Action != "Start" || seen[0].Running.RequestID != "a" || seen[0].Running.SubRequestID != "1" ||
+		seen[0].Running.RunID != s.request(t, "a").RunID || seen[0].State != "Instantiated" {
+		t.Fatalf("before the effect: %+v", seen)
+	}
+	rec := s.get(t, engineVNF)
+	if st := rec.Admin.APPC; st.Working != "Stable" || st.Running != nil || st.State != "Running" || len(st.History) != 1 {
+		t.Fatalf("after: %+v", st)
+	}
+	if rec.Admin.Version != 3 {
+		t.Errorf("version %d after a command's two writes", rec.Admin.Version)
+	}
+	seen = nil
+	code(t, e, call{action: Lock, requestID: "a", sub: "2"})
+	if len(seen) != 1 || s.get(t, engineVNF).Admin.Version != 4 || s.get(t, engineVNF).Admin.APPC.Working != "Stable" {
+		t.Errorf("Lock: writes before %+v, after %+v", seen, s.get(t, engineVNF).Admin)
+	}
+}
+
+// TestEngineDiesMidCommand: a command whose second write never happens
+// leaves the VNF Unstable: commands are refused (309), read-only actions
+// run, a forced command runs and makes it Stable again.
+func TestEngineDiesMidCommand(t *testing.T) {
+	e, s, _ := engineFixture(t, &models.APPCState{State: "Running", Working: "Stable"}, EngineConfig{})
+	s.failModifyCall = 2
+	res := handle(t, e, call{action: Stop, requestID: "dies"})
+	if res.Err == nil || res.LCMStatus().Code != CodeUnexpectedError {
+		t.Fatalf("result %+v", res)
+	}
+	st := s.get(t, engineVNF).Admin.APPC
+	if st.Working != "Unstable" || st.Running == nil || st.Running.RequestID != "dies" || st.State != "Running" {
+		t.Fatalf("left %+v", st)
+	}
+	before := s.get(t, engineVNF)
+	for _, c := range []call{{action: Stop, requestID: "next"}, {action: HealthCheck, requestID: "hc"}, {action: Stop, requestID: "next", force: "FALSE"}} {
+		if got := code(t, e, c); got != CodeUnstableVNF {
+			t.Fatalf("%s: %d", c.action, got)
+		}
+	}
+	if after := s.get(t, engineVNF); !reflect.DeepEqual(before, after) {
+		t.Fatalf("refusals changed the record")
+	}
+	if got := code(t, e, call{action: Sync, requestID: "ro"}); got != CodeSuccess {
+		t.Fatalf("Sync: %d", got)
+	}
+	if got := code(t, e, call{action: Stop, requestID: "forced", force: "TRUE"}); got != CodeSuccess {
+		t.Fatalf("forced Stop: %d", got)
+	}
+	st = s.get(t, engineVNF).Admin.APPC
+	if st.Working != "Stable" || st.Running != nil || st.State != "Stopped" {
+		t.Fatalf("after the forced Stop: %+v", st)
+	}
+	if r := s.request(t, "dies"); r.Code != CodeUnexpectedError {
+		t.Errorf("stored outcome of the dead command: %+v", r)
+	}
+}
+
+// TestEngineForcedOverride: a forced command that begins while another
+// runs takes the VNF over; the one overridden ends with 406 and writes
+// nothing.
+func TestEngineForcedOverride(t *testing.T) {
+	e, s, _ := engineFixture(t, &models.APPCState{State: "Running", Working: "Stable"}, EngineConfig{})
+	var forced Result
+	once := sync.Once{}
+	s.duringModify = func() {
+		if s.modifyCalls != 2 { // the overridden command's finish
+			return
+		}
+		once.Do(func() {
+			// The lock holder's own forced Restart (the command holds the
+			// VNF's lock for its request-id).
+			forced = handle(t, e, call{action: Restart, requestID: "owner", sub: "2", force: "TRUE"})
+		})
+	}
+	res := handle(t, e, call{action: Stop, requestID: "owner", sub: "1"})
+	if got := res.LCMStatus().Code; got != CodeUnstableVNFFailure || res.Err != nil {
+		t.Fatalf("overridden Stop: %+v", res)
+	}
+	if got := forced.LCMStatus(); got == nil || got.Code != CodeSuccess {
+		t.Fatalf("forced Restart: %+v", forced)
+	}
+	st := s.get(t, engineVNF).Admin.APPC
+	if st.Working != "Stable" || st.Running != nil || st.State != "Running" ||
+		len(st.History) != 1 || st.History[0].Action != "Restart" {
+		t.Fatalf("after: %+v", st)
+	}
+	if r := s.request(t, "owner"); r.Code != CodeUnstableVNFFailure {
+		t.Errorf("stored %+v", r)
+	}
+}
+
+// TestEngineRequestSeries: a request-id without sub-request-ids carries a
+// series of calls (Lock, commands, Unlock), one at a time: a second call
+// with the same ids while the first runs is a duplicate. With a
+// sub-request-id, the same ids again are a duplicate whenever they come.
+func TestEngineRequestSeries(t *testing.T) {
+	e, s, _ := engineFixture(t, nil, EngineConfig{})
+	for _, a := range []Action{Lock, Start, Stop, CheckLock, Unlock} {
+		if got := code(t, e, call{action: a, requestID: "series"}); got != CodeSuccess {
+			t.Fatalf("%s: %d", a, got)
+		}
+	}
+	var during int
+	s.duringModify = func() {
+		if during == 0 {
+			during = code(t, e, call{action: Start, requestID: "series"})
+		}
+	}
+	if got := code(t, e, call{action: Start, requestID: "series"}); got != CodeSuccess {
+		t.Fatalf("Start: %d", got)
+	}
+	if during != CodeDuplicateRequest {
+		t.Errorf("the same ids while it ran: %d", during)
+	}
+	s.duringModify = nil
+	code(t, e, call{action: Stop, requestID: "once", sub: "1"})
+	if got := code(t, e, call{action: Start, requestID: "once", sub: "1"}); got != CodeDuplicateRequest {
+		t.Errorf("a sub-request-id again: %d", got)
+	}
+}
+
+func TestEnginePruneRequests(t *testing.T) {
+	e, s, clk := engineFixture(t, nil, EngineConfig{RequestRetention: time.Hour})
+	code(t, e, call{action: Start, requestID: "old", sub: "1"})
+	clk.advance(90 * time.Minute)
+	code(t, e, call{action: Stop, requestID: "new", sub: "1"})
+	if n, err := e.PruneRequests(t.Context()); n != 1 || err != nil {
+		t.Fatalf("pruned %d: %v", n, err)
+	}
+	if found, _ := s.FindRequests(t.Context(), "", "old", ""); len(found) != 0 {
+		t.Errorf("old request kept: %+v", found)
+	}
+	if found, _ := s.FindRequests(t.Context(), "", "new", ""); len(found) != 1 {
+		t.Errorf("new request pruned")
+	}
+
+	// The loop prunes at once and then every interval, until cancelled.
+	clk.advance(2 * time.Hour)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { e.PruneLoop(ctx, time.Millisecond); close(done) }()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if found, _ := s.FindRequests(t.Context(), "", "new", ""); len(found) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the loop did not prune")
+		}
+	}
+	cancel()
+	<-done
+
+	// Retention 0 keeps everything; the loop returns at once.
+	keep, ks, kclk := engineFixture(t, nil, EngineConfig{})
+	code(t, keep, call{action: Start})
+	kclk.advance(1000 * time.Hour)
+	if n, err := keep.PruneRequests(t.Context()); n != 0 || err != nil || len(ks.requests) != 1 {
+		t.Errorf("retention 0 pruned %d: %v", n, err)
+	}
+	keep.PruneLoop(t.Context(), time.Millisecond)
 }

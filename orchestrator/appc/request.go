@@ -22,6 +22,11 @@ const DefaultTTL = time.Hour
 // sub-request-id ("limited to a length of 40 characters").
 const MaxIDLength = 40
 
+// MaxVNFIDLength bounds vnf-id, which the guide leaves open: VNF records
+// here are named by uuids (36 characters), and every request stores its
+// vnf-id, so a longer one only costs storage.
+const MaxVNFIDLength = 255
+
 // TimestampLayout is a Go layout that always satisfies the YANG ZULU type
 // (UTC, milliseconds). Note that time.RFC3339Nano does not: it drops the
 // fraction on whole seconds and may write 9 digits, and ZULU wants 1 to 6.
@@ -156,6 +161,20 @@ func (r *Request) PayloadString(key string) (string, bool) {
 	return s, ok
 }
 
+// PayloadBool returns the payload field key when it is a FieldBool value (a
+// JSON boolean, or "true"/"false" in any case); given is false when it is
+// absent or null.
+func (r *Request) PayloadBool(key string) (value, given bool) {
+	v, ok := lookupField(r.PayloadData, key)
+	switch t := v.(type) {
+	case bool:
+		return t, ok
+	case string:
+		return strings.EqualFold(t, "true"), ok && (strings.EqualFold(t, "true") || strings.EqualFold(t, "false"))
+	}
+	return false, false
+}
+
 // PayloadObject returns the payload field key when it is a JSON object, or
 // a JSON string holding one ("request-parameters",
 // "configuration-parameters").
@@ -199,7 +218,7 @@ func (r *Refusal) Response() Response { return NewResponse(r.CommonHeaderJSON, r
 //     the URL's (301); api-ver in X.YY format and ids at most 40 characters
 //     (301); timestamp a real time (303), not in the future (301), not
 //     expired (311); action-identifiers and vnf-id present (302) and vnf-id
-//     not empty (301); the request's scope supported by the action (305);
+//     not empty nor longer than MaxVNFIDLength (301); the request's scope supported by the action (305);
 //     the payload: present when the action requires fields (302), not empty
 //     (301), a JSON object (303), its required fields present (302) and of
 //     the right type (301);
@@ -753,6 +772,9 @@ func (in *rawInput) validate(rpc string, action Action, now time.Time, defaultTT
 	}
 	if ids.VNFID == "" {
 		return refuse(InvalidInputParameter("vnf-id: must not be empty"))
+	}
+	if n := utf8.RuneCountInString(ids.VNFID); n > MaxVNFIDLength {
+		return refuse(InvalidInputParameter(fmt.Sprintf("vnf-id: %d characters, at most %d allowed", n, MaxVNFIDLength)))
 	}
 	scope := ids.Scope()
 	if !action.SupportsScope(scope) {

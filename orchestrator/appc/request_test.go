@@ -370,6 +370,8 @@ func TestParseRefusals(t *testing.T) {
 			message: "INVALID INPUT PARAMETER - timestamp: 2025-01-01T00:00:00.0Z is in the future"},
 		{name: "empty vnf-id", action: Lock, mutate: func(b obj) { identifiersOf(b)["vnf-id"] = "" }, code: 301,
 			message: "INVALID INPUT PARAMETER - vnf-id: must not be empty"},
+		{name: "vnf-id over 255", action: Lock, mutate: func(b obj) { identifiersOf(b)["vnf-id"] = strings.Repeat("v", 256) }, code: 301,
+			message: "INVALID INPUT PARAMETER - vnf-id: 256 characters, at most 255 allowed"},
 
 		// 303 REQUEST PARSING FAILED: the pattern matches, the time is no time.
 		{name: "month 13", action: Lock, mutate: func(b obj) { headerOf(b)["timestamp"] = "2024-13-01T00:00:00.0Z" }, code: 303,
@@ -552,6 +554,7 @@ func TestParseAccepts(t *testing.T) {
 			headerOf(b)["sub-request-id"] = exactly40
 		}},
 		{name: "40 multibyte characters", action: Lock, mutate: func(b obj) { headerOf(b)["request-id"] = strings.Repeat("é", 40) }},
+		{name: "vnf-id of 255 multibyte characters", action: Lock, mutate: func(b obj) { identifiersOf(b)["vnf-id"] = strings.Repeat("é", MaxVNFIDLength) }},
 		{name: "timestamp equal to now", action: Lock, mutate: func(b obj) { headerOf(b)["timestamp"] = "2024-05-01T12:00:00.000000Z" }},
 		{name: "timestamp at the ttl's edge", action: Lock, mutate: func(b obj) {
 			headerOf(b)["timestamp"] = "2024-05-01T11:59:00.0Z"

@@ -31,12 +31,20 @@ type Store interface {
 	// VNFLockHolder is the request-id holding the VNF's lock, "" if free.
 	VNFLockHolder(ctx context.Context, vnfID string) (string, error)
 
-	// AddRequest stores a new request; CodeConflict when one with the
-	// same originator-id, request-id and sub-request-id exists.
-	AddRequest(ctx context.Context, r models.APPCRequest) error
-	// FinishRequest stores the outcome of a request AddRequest stored.
+	// AddRequest stores a new request (r.RunID new); CodeConflict for a
+	// duplicate. With a sub-request-id, a request is a duplicate of any
+	// stored one with the same originator-id, request-id and
+	// sub-request-id. Without one, it is a duplicate of one with the same
+	// originator-id and request-id (and no sub-request-id) that is still
+	// running: not finished, and added less than runFor ago.
+	AddRequest(ctx context.Context, r models.APPCRequest, runFor time.Duration) error
+	// FinishRequest stores the outcome of a request AddRequest stored;
+	// from then on it is no longer running.
 	FinishRequest(ctx context.Context, r models.APPCRequest) error
 	// FindRequests are the stored requests with this request-id (and
 	// originator-id and sub-request-id when not empty), oldest first.
 	FindRequests(ctx context.Context, originatorID, requestID, subRequestID string) ([]models.APPCRequest, error)
+	// PruneRequests deletes the stored requests received before t and
+	// returns how many.
+	PruneRequests(ctx context.Context, before time.Time) (int64, error)
 }
