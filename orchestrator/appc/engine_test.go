@@ -611,13 +611,13 @@ func TestEngineModifyReplay(t *testing.T) {
 
 func TestEngineHistoryBounded(t *testing.T) {
 	st := &models.APPCState{State: "Running", Working: "Stable"}
-	for i := range maxHistory {
+	for i := range MaxHistory {
 		st.History = append(st.History, models.APPCHistory{Action: "Lock", RequestID: fmt.Sprint(i)})
 	}
 	e, s, _ := engineFixture(t, st, EngineConfig{})
 	code(t, e, call{action: Stop})
 	h := s.get(t, engineVNF).Admin.APPC.History
-	if len(h) != maxHistory || h[0].RequestID != "1" || h[len(h)-1].Action != "Stop" {
+	if len(h) != MaxHistory || h[0].RequestID != "1" || h[len(h)-1].Action != "Stop" {
 		t.Errorf("%d entries, first %+v last %+v", len(h), h[0], h[len(h)-1])
 	}
 }
