@@ -747,6 +747,22 @@ func race(replicas []http.Handler, n int, req func(i int) lcm) []int {
 	return codes
 }
 
+// successes counts the 400s among codes, which must all be 400 or refused.
+func successes(t testing.TB, codes []int, refused int) int {
+	t.Helper()
+	n := 0
+	for _, c := range codes {
+		switch c {
+		case appc.CodeSuccess:
+			n++
+		case refused:
+		default:
+			t.Fatalf("codes %v: want %d or %d", codes, appc.CodeSuccess, refused)
+		}
+	}
+	return n
+}
+
 // TestLCMLockTwoReplicas: many request ids race for one VNF's lock through
 // two routers on one store (two service replicas): exactly one wins.
 func TestLCMLockTwoReplicas(t *testing.T) {
@@ -800,16 +816,7 @@ func TestLCMConcurrentCommands(t *testing.T) {
 	codes := race(replicas, n, func(i int) lcm {
 		return lcm{action: appc.Restart, vnf: vnf, requestID: fmt.Sprintf("restart-%d", i)}
 	})
-	ran := 0
-	for _, c := range codes {
-		switch c {
-		case appc.CodeSuccess:
-			ran++
-		case appc.CodeLockingFailure:
-		default:
-			t.Fatalf("codes %v", codes)
-		}
-	}
+	ran := successes(t, codes, appc.CodeLockingFailure)
 	st := appcOf(t, store, vnf)
 	if ran == 0 || len(st.History) != ran || st.State != "Running" || st.Working != "Stable" {
 		t.Errorf("%d ran, history %d entries, state %s/%s", ran, len(st.History), st.State, st.Working)
@@ -946,16 +953,7 @@ func TestLCMConcurrentDuplicates(t *testing.T) {
 	sendCode(t, replicas[0], lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 	const n = 8
 	codes := race(replicas, n, func(int) lcm { return lcm{action: appc.Restart, vnf: vnf, requestID: "retried"} })
-	ran := 0
-	for _, c := range codes {
-		switch c {
-		case appc.CodeSuccess:
-			ran++
-		case appc.CodeDuplicateRequest:
-		default:
-			t.Fatalf("codes %v", codes)
-		}
-	}
+	ran := successes(t, codes, appc.CodeDuplicateRequest)
 	st := appcOf(t, store, vnf)
 	if ran == 0 || len(st.History) != ran+1 || st.Working != "Stable" || st.Running != nil {
 		t.Errorf("%d ran (codes %v), history %d entries, working %s, running %+v", ran, codes, len(st.History), st.Working, st.Running)
@@ -1341,6 +1339,14 @@ func TestLCMDiesMidCommand(t *testing.T) {
 	}
 	if s := getVNF(t, store, vnf).Fields["status"]; s != "normal operation" {
 		t.Errorf("SONATA status %v", s)
+	}
+	// Lists read the record, APPC state and all, from the store's tables.
+	for _, q := range []string{"/vnfrs", "/vnfrs?status=normal%20operation", "/vnfrs?sort=-name"} {
+		rec := do(t, h, http.MethodGet, q, nil)
+		wantStatus(t, rec, http.StatusOK)
+		if page := decodeList(t, rec); len(page) != 1 || page[0]["uuid"] != vnf {
+			t.Errorf("GET %s: %v", q, page)
+		}
 	}
 
 	before := getVNF(t, store, vnf)

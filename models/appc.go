@@ -26,17 +26,23 @@ type APPCState struct {
 	History []APPCHistory `bson:"history,omitempty" json:"history,omitempty"`
 }
 
+// APPCCall names one LCM call: its action, the request's ids, and the VM
+// of a VM-scope call.
+type APPCCall struct {
+	Action       string `bson:"action" json:"action"`
+	RequestID    string `bson:"request_id" json:"request_id"`
+	SubRequestID string `bson:"sub_request_id,omitempty" json:"sub_request_id,omitempty"`
+	OriginatorID string `bson:"originator_id" json:"originator_id"`
+	VServerID    string `bson:"vserver_id,omitempty" json:"vserver_id,omitempty"`
+}
+
 // APPCRun is a command running on a VNF.
 type APPCRun struct {
 	// RunID is the request's (APPCRequest.RunID): the command that ends
 	// must be the one that began.
-	RunID        string    `bson:"run_id" json:"run_id"`
-	Action       string    `bson:"action" json:"action"`
-	RequestID    string    `bson:"request_id" json:"request_id"`
-	SubRequestID string    `bson:"sub_request_id,omitempty" json:"sub_request_id,omitempty"`
-	OriginatorID string    `bson:"originator_id" json:"originator_id"`
-	VServerID    string    `bson:"vserver_id,omitempty" json:"vserver_id,omitempty"`
-	Since        time.Time `bson:"since" json:"since"`
+	RunID    string `bson:"run_id" json:"run_id"`
+	APPCCall `bson:",inline"`
+	Since    time.Time `bson:"since" json:"since"`
 }
 
 // APPCVM is the state of one VM of a VNF.
@@ -50,15 +56,11 @@ type APPCVM struct {
 
 // APPCHistory is one action the module ran on a VNF.
 type APPCHistory struct {
-	Action       string    `bson:"action" json:"action"`
-	RequestID    string    `bson:"request_id" json:"request_id"`
-	SubRequestID string    `bson:"sub_request_id,omitempty" json:"sub_request_id,omitempty"`
-	OriginatorID string    `bson:"originator_id" json:"originator_id"`
-	VServerID    string    `bson:"vserver_id,omitempty" json:"vserver_id,omitempty"`
-	From         string    `bson:"from" json:"from"`
-	To           string    `bson:"to" json:"to"`
-	Result       string    `bson:"result" json:"result"`
-	Time         time.Time `bson:"time" json:"time"`
+	APPCCall `bson:",inline"`
+	From     string    `bson:"from" json:"from"`
+	To       string    `bson:"to" json:"to"`
+	Result   string    `bson:"result" json:"result"`
+	Time     time.Time `bson:"time" json:"time"`
 }
 
 // APPCRequest is an LCM request as the module stores it, so that a

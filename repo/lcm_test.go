@@ -53,9 +53,10 @@ func sampleAPPC(at time.Time) *models.APPCState {
 		VMs:     map[string]models.APPCVM{"vm-1": {State: "Stopped", Host: "h2"}},
 		Extra:   map[string]any{"config": map[string]any{"upload_config_id": "c-1", "n": int64(2)}, "app": "started"},
 		History: []models.APPCHistory{{
-			Action: "Start", RequestID: "r-1", OriginatorID: "o-1", From: "Instantiated", To: "Running",
-			Result: "SUCCESS", Time: ms(at),
+			APPCCall: models.APPCCall{Action: "Start", RequestID: "r-1", OriginatorID: "o-1"},
+			From:     "Instantiated", To: "Running", Result: "SUCCESS", Time: ms(at),
 		}},
+		Running: &models.APPCRun{RunID: "run-1", APPCCall: models.APPCCall{Action: "Stop", RequestID: "r-2", VServerID: "vm-1"}, Since: ms(at)},
 	}
 }
 
@@ -219,7 +220,7 @@ func TestModifyVNFReplicasLoseNoUpdate(t *testing.T) {
 						r.Admin.APPC = &models.APPCState{State: "Instantiated", Working: "Stable"}
 					}
 					r.Admin.APPC.History = append(r.Admin.APPC.History, models.APPCHistory{
-						Action: "Restart", RequestID: fmt.Sprintf("w%d-%d", w, i), Time: ms(time.Now())})
+						APPCCall: models.APPCCall{Action: "Restart", RequestID: fmt.Sprintf("w%d-%d", w, i)}, Time: ms(time.Now())})
 					return nil
 				})
 				if err != nil {

@@ -529,7 +529,7 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 // begin is the first write of a command: done is true when it was refused
 // (resp says why) and nothing was written.
 func (x *execution) begin(ctx context.Context) (resp Response, done bool, err error) {
-	req, e := x.req, x.e
+	e := x.e
 	since := e.now().UTC()
 	_, err = e.store.ModifyVNF(ctx, x.vnfID, func(rec *models.Record) error {
 		st := appcState(*rec)
@@ -541,15 +541,7 @@ func (x *execution) begin(ctx context.Context) (resp Response, done bool, err er
 		st.Working = string(WorkingUnstable)
 		// A forced command replaces the one running: that one ends with
 		// 406 and writes nothing (see finish).
-		st.Running = &models.APPCRun{
-			RunID:        x.runID,
-			Action:       string(req.Action),
-			RequestID:    req.CommonHeader.RequestID,
-			SubRequestID: req.CommonHeader.SubRequestID,
-			OriginatorID: req.CommonHeader.OriginatorID,
-			VServerID:    req.Identifiers.VServerID,
-			Since:        since,
-		}
+		st.Running = &models.APPCRun{RunID: x.runID, APPCCall: x.call(), Since: since}
 		rec.Admin.APPC = st
 		return nil
 	})
@@ -557,6 +549,17 @@ func (x *execution) begin(ctx context.Context) (resp Response, done bool, err er
 		return resp, true, nil
 	}
 	return Response{}, false, err
+}
+
+// call names the request in the record (running command, history).
+func (x *execution) call() models.APPCCall {
+	return models.APPCCall{
+		Action:       string(x.req.Action),
+		RequestID:    x.req.CommonHeader.RequestID,
+		SubRequestID: x.req.CommonHeader.SubRequestID,
+		OriginatorID: x.req.CommonHeader.OriginatorID,
+		VServerID:    x.req.Identifiers.VServerID,
+	}
 }
 
 // refusal turns a ModifyVNF error into an answer: done is false for nil
@@ -620,15 +623,11 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 			result = "FAILURE"
 		}
 		st.History = append(st.History, models.APPCHistory{
-			Action:       string(req.Action),
-			RequestID:    req.CommonHeader.RequestID,
-			SubRequestID: req.CommonHeader.SubRequestID,
-			OriginatorID: req.CommonHeader.OriginatorID,
-			VServerID:    req.Identifiers.VServerID,
-			From:         string(from),
-			To:           string(to),
-			Result:       result,
-			Time:         at,
+			APPCCall: x.call(),
+			From:     string(from),
+			To:       string(to),
+			Result:   result,
+			Time:     at,
 		})
 		if n := len(st.History); n > MaxHistory {
 			st.History = append([]models.APPCHistory(nil), st.History[n-MaxHistory:]...)

@@ -612,7 +612,7 @@ func TestEngineModifyReplay(t *testing.T) {
 func TestEngineHistoryBounded(t *testing.T) {
 	st := &models.APPCState{State: "Running", Working: "Stable"}
 	for i := range MaxHistory {
-		st.History = append(st.History, models.APPCHistory{Action: "Lock", RequestID: fmt.Sprint(i)})
+		st.History = append(st.History, models.APPCHistory{APPCCall: models.APPCCall{Action: "Lock", RequestID: fmt.Sprint(i)}})
 	}
 	e, s, _ := engineFixture(t, st, EngineConfig{})
 	code(t, e, call{action: Stop})
