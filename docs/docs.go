@@ -1495,6 +1495,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/appc.ErrorsBody"
                         }
                     },
+                    "409": {
+                        "description": "the VNF record kept changing under other writers after a command began (status 200 UNEXPECTED ERROR); retry with force",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.LCMResponse"
+                        }
+                    },
                     "413": {
                         "description": "Request Entity Too Large",
                         "schema": {

@@ -94,6 +94,7 @@ type LCMOutput struct {
 //	@Failure		404		{object}	appc.ErrorsBody	"no such rpc"
 //	@Failure		413		{object}	appc.ErrorsBody
 //	@Failure		415		{object}	appc.ErrorsBody
+//	@Failure		409		{object}	LCMResponse	"the VNF record kept changing under other writers after a command began (status 200 UNEXPECTED ERROR); retry with force"
 //	@Failure		503		{object}	LCMResponse	"database unreachable (status 200 UNEXPECTED ERROR)"
 //	@Router			/restconf/operations/appc-provider-lcm:{rpc} [post]
 func (h lcmHandlers) call(c *gin.Context) {
@@ -114,8 +115,11 @@ func (h lcmHandlers) call(c *gin.Context) {
 	res := h.engine.Handle(c.Request.Context(), c.Param("op"), body)
 	status := res.HTTPStatus
 	if res.Err != nil {
+		// A store failure the client can retry keeps its status: 503 for
+		// an unreachable database, 409 for a record that kept changing
+		// under the store's retries. Anything else is a bug.
 		status = http.StatusInternalServerError
-		if s, ok := statusOf[models.ErrorCodeOf(res.Err)]; ok && s >= 500 {
+		if s, ok := statusOf[models.ErrorCodeOf(res.Err)]; ok && (s >= 500 || s == http.StatusConflict) {
 			status = s
 		}
 		if status == http.StatusServiceUnavailable {

@@ -1232,7 +1232,8 @@ func TestLCMStoreFailureStatus(t *testing.T) {
 	}{
 		{&models.Error{Code: models.CodeUnavailable, Detail: "the database is unreachable; retry later"}, http.StatusServiceUnavailable},
 		{&models.Error{Code: models.CodeInternal, Detail: "internal error"}, http.StatusInternalServerError},
-		{&models.Error{Code: models.CodeConflict, Detail: "busy"}, http.StatusInternalServerError},
+		{&models.Error{Code: models.CodeConflict, Detail: "busy"}, http.StatusConflict}, // retry, not a bug
+		{&models.Error{Code: models.CodeInvalid, Detail: "a store refusal"}, http.StatusInternalServerError},
 		{fmt.Errorf("unclassified"), http.StatusInternalServerError},
 	} {
 		h := handlers.NewRouter(handlers.Config{Store: repotest.NewStore(t, testDB), Validator: v, MaxBodyBytes: testMaxBody,
@@ -1367,5 +1368,27 @@ func TestLCMDiesMidCommand(t *testing.T) {
 	}
 	if s := getVNF(t, store, vnf).Fields["status"]; s != "offline" {
 		t.Errorf("SONATA status %v", s)
+	}
+}
+
+// TestLCMOddRequestIDs: request and originator ids are free strings, and
+// become parts of stored keys (requests, run leases, the store's write
+// locks): NUL, '$', '.', '|', '%' and the like are ordinary ids, for a
+// series without sub-request-ids too, and ActionStatus finds them.
+func TestLCMOddRequestIDs(t *testing.T) {
+	h, _ := newLCMRouter(t)
+	vnf := createVNF(t, h)
+	for _, id := range []string{"a\x00b", "$x.y", "%7C|", "\u2028é", " "} {
+		for _, orig := range []string{"a\x00|b", "$o"} {
+			for _, a := range []appc.Action{appc.Lock, appc.Restart, appc.Unlock} {
+				sendCode(t, h, lcm{action: a, vnf: vnf, requestID: id, originator: orig}, appc.CodeSuccess)
+			}
+			sendCode(t, h, lcm{action: appc.Restart, vnf: "a\x00b", requestID: id, originator: orig}, appc.CodeVNFNotFound)
+			payload, _ := json.Marshal(map[string]string{"request-id": id, "originator-id": orig})
+			out := sendCode(t, h, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(string(payload))}, appc.CodeSuccess)
+			if out.Payload != `{"status":"MULTIPLE_REQUESTS_FOUND","status-reason":"MULTIPLE_REQUESTS_FOUND"}` {
+				t.Errorf("ActionStatus of %q/%q: %s", orig, id, out.Payload)
+			}
+		}
 	}
 }

@@ -293,13 +293,13 @@ func (s *Store) AddRequest(ctx context.Context, r models.APPCRequest, runFor tim
 	}
 	leased := r.SubRequestID == ""
 	if leased {
+		// A lease changing hands too fast to take (Conflict) is held by
+		// others too.
 		holder, err := s.takeLease(ctx, requestRuns, requestKey(r.OriginatorID, r.RequestID, ""), r.RunID, runFor)
-		switch {
-		case models.ErrorCodeOf(err) == models.CodeConflict:
-			return models.Errorf(models.CodeConflict, "%s is running", describeRequest(r))
-		case err != nil:
+		if err != nil && models.ErrorCodeOf(err) != models.CodeConflict {
 			return err
-		case holder != r.RunID:
+		}
+		if holder != r.RunID {
 			return models.Errorf(models.CodeConflict, "%s is running", describeRequest(r))
 		}
 	}

@@ -545,7 +545,7 @@ func (x *execution) begin(ctx context.Context) (resp Response, done bool, err er
 		rec.Admin.APPC = st
 		return nil
 	})
-	if resp, done := x.refusal(err); done {
+	if resp, done := x.refusal(err, true); done {
 		return resp, true, nil
 	}
 	return Response{}, false, err
@@ -563,14 +563,20 @@ func (x *execution) call() models.APPCCall {
 }
 
 // refusal turns a ModifyVNF error into an answer: done is false for nil
-// and for a store failure.
-func (x *execution) refusal(err error) (Response, bool) {
+// and for a store failure. clean tells that the request has written
+// nothing yet: a record that kept changing under the store's retries
+// (Conflict) is then a refusal, 310, with nothing to undo; after a
+// command's first write it is a failure, and the VNF stays Unstable.
+func (x *execution) refusal(err error, clean bool) (Response, bool) {
 	var r *refused
 	switch {
 	case errors.As(err, &r):
 		return x.req.Respond(r.status), true
 	case models.ErrorCodeOf(err) == models.CodeNotFound:
 		return x.req.Respond(VNFNotFound(x.req.Identifiers.VNFID)), true // deleted meanwhile
+	case clean && models.ErrorCodeOf(err) == models.CodeConflict:
+		return x.req.Respond(LockingFailure(fmt.Sprintf(
+			"VNF %s is being modified by other requests; retry", x.req.Identifiers.VNFID))), true
 	}
 	return Response{}, false
 }
@@ -635,7 +641,7 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 		rec.Admin.APPC = st
 		return nil
 	})
-	if resp, done := x.refusal(err); done {
+	if resp, done := x.refusal(err, !command); done {
 		return resp, nil
 	}
 	if err != nil {

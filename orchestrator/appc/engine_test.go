@@ -40,9 +40,10 @@ type fakeStore struct {
 	// duringModify runs inside ModifyVNF, before the callback.
 	duringModify func()
 	// failModifyCall makes the ModifyVNF call of this number (counting
-	// from 1) fail with an unreachable database, as a process dying
-	// between its writes would leave the record.
+	// from 1) fail with failModifyErr, by default an unreachable database,
+	// as a process dying between its writes would leave the record.
 	failModifyCall int
+	failModifyErr  error
 }
 
 type fakeLock struct {
@@ -116,6 +117,9 @@ func (s *fakeStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.
 		return models.Record{}, err
 	}
 	if s.modifyCalls == s.failModifyCall {
+		if s.failModifyErr != nil {
+			return models.Record{}, s.failModifyErr
+		}
 		return models.Record{}, models.Errorf(models.CodeUnavailable, "database unreachable")
 	}
 	b, ok := s.records[uuid]
@@ -876,4 +880,48 @@ func TestEnginePruneRequests(t *testing.T) {
 		t.Errorf("retention 0 pruned %d: %v", n, err)
 	}
 	keep.PruneLoop(t.Context(), time.Millisecond)
+}
+
+// TestEngineModifyConflict: a record that keeps changing under the store's
+// retries (Conflict) refuses a request that has written nothing yet with
+// 310, leaving the record as it was; after a command's first write it is
+// a store failure, and the VNF stays Unstable.
+func TestEngineModifyConflict(t *testing.T) {
+	busy := models.Errorf(models.CodeConflict, "vnfr is being modified by other writers; retry")
+	tests := []struct {
+		name     string
+		action   Action
+		failCall int
+		wantCode int
+		wantErr  bool
+		working  string
+	}{
+		{"command, first write", Stop, 1, CodeLockingFailure, false, "Stable"},
+		{"read-only action", Sync, 1, CodeLockingFailure, false, "Stable"},
+		{"command, second write", Stop, 2, CodeUnexpectedError, true, "Unstable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, s, _ := engineFixture(t, &models.APPCState{State: "Running", Working: "Stable"}, EngineConfig{})
+			s.failModifyCall, s.failModifyErr = tt.failCall, busy
+			before := s.get(t, engineVNF)
+			res := handle(t, e, call{action: tt.action})
+			if got := res.LCMStatus(); got == nil || got.Code != tt.wantCode || (res.Err != nil) != tt.wantErr {
+				t.Fatalf("result %+v", res)
+			}
+			if tt.wantErr && models.ErrorCodeOf(res.Err) != models.CodeConflict {
+				t.Errorf("error %v", res.Err)
+			}
+			after := s.get(t, engineVNF)
+			if after.Admin.APPC.Working != tt.working || after.Admin.APPC.State != "Running" {
+				t.Errorf("left %+v", after.Admin.APPC)
+			}
+			if !tt.wantErr && !reflect.DeepEqual(before, after) {
+				t.Errorf("a refusal changed the record")
+			}
+			if r := s.request(t, "req"); r.Code != tt.wantCode {
+				t.Errorf("stored outcome %d", r.Code)
+			}
+		})
+	}
 }

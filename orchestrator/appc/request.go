@@ -165,12 +165,22 @@ func (r *Request) PayloadString(key string) (string, bool) {
 // JSON boolean, or "true"/"false" in any case); given is false when it is
 // absent or null.
 func (r *Request) PayloadBool(key string) (value, given bool) {
-	v, ok := lookupField(r.PayloadData, key)
+	v, _ := lookupField(r.PayloadData, key)
+	return payloadBool(v)
+}
+
+// payloadBool reads a FieldBool value; ok is false for anything else.
+func payloadBool(v any) (value, ok bool) {
 	switch t := v.(type) {
 	case bool:
-		return t, ok
+		return t, true
 	case string:
-		return strings.EqualFold(t, "true"), ok && (strings.EqualFold(t, "true") || strings.EqualFold(t, "false"))
+		switch {
+		case strings.EqualFold(t, "true"):
+			return true, true
+		case strings.EqualFold(t, "false"):
+			return false, true
+		}
 	}
 	return false, false
 }
@@ -218,7 +228,8 @@ func (r *Refusal) Response() Response { return NewResponse(r.CommonHeaderJSON, r
 //     the URL's (301); api-ver in X.YY format and ids at most 40 characters
 //     (301); timestamp a real time (303), not in the future (301), not
 //     expired (311); action-identifiers and vnf-id present (302) and vnf-id
-//     not empty nor longer than MaxVNFIDLength (301); the request's scope supported by the action (305);
+//     not empty nor longer than MaxVNFIDLength (301); the request's scope
+//     supported by the action (305);
 //     the payload: present when the action requires fields (302), not empty
 //     (301), a JSON object (303), its required fields present (302) and of
 //     the right type (301);
@@ -943,13 +954,8 @@ func fieldOK(f PayloadField, v any) bool {
 		_, ok := asObject(v)
 		return ok
 	case FieldBool:
-		switch t := v.(type) {
-		case bool:
-			return true
-		case string:
-			return strings.EqualFold(t, "true") || strings.EqualFold(t, "false")
-		}
-		return false
+		_, ok := payloadBool(v)
+		return ok
 	case FieldYesNo:
 		s, ok := v.(string)
 		return ok && (s == "Y" || s == "N")

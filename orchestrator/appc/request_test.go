@@ -1013,3 +1013,29 @@ func TestFormatTimestamp(t *testing.T) {
 		t.Error("RFC3339Nano of a whole second unexpectedly matches ZULU")
 	}
 }
+
+func TestPayloadBool(t *testing.T) {
+	tests := []struct {
+		payload      string
+		value, given bool
+	}{
+		{`{"rebuild-vm": true}`, true, true},
+		{`{"rebuild-vm": false}`, false, true},
+		{`{"rebuild-vm": "TRUE"}`, true, true},
+		{`{"rebuild-vm": "False"}`, false, true},
+		{`{"rebuild-vm": "yes"}`, false, false},
+		{`{"rebuild-vm": 1}`, false, false},
+		{`{"rebuild-vm": null}`, false, false},
+		{`{}`, false, false},
+	}
+	for _, tt := range tests {
+		data, err := decodePayload(tt.payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &Request{PayloadData: data}
+		if v, g := r.PayloadBool("rebuild-vm"); v != tt.value || g != tt.given {
+			t.Errorf("%s: %t %t, want %t %t", tt.payload, v, g, tt.value, tt.given)
+		}
+	}
+}
