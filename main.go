@@ -1,5 +1,6 @@
-// Command nfv-records serves the NFV records repository: NSRs and VNFRs on
-// MongoDB (or an embedded FerretDB), over the tng-rep API.
+// Command nfv-records serves the NFV records repository: NSRs and VNFRs,
+// on MongoDB or on the embedded SQLite store, over the tng-rep API, with
+// the ONAP APPC LCM API over the same records.
 //
 //	@title			nfv-records
 //	@version		0.1.0
@@ -14,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -27,7 +29,10 @@ import (
 	_ "github.com/nfv-records/nfv-records/docs" // registers the OpenAPI spec served at /swagger
 	"github.com/nfv-records/nfv-records/handlers"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
+	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
+	"github.com/nfv-records/nfv-records/repo/mongo"
+	"github.com/nfv-records/nfv-records/repo/sqlite"
 	"github.com/nfv-records/nfv-records/schemas"
 )
 
@@ -41,45 +46,76 @@ type config struct {
 	LogLevel        slog.Level
 	MongoTimeout    time.Duration
 	ShutdownTimeout time.Duration
-	LCMLockIdle     time.Duration
-	LCMDefaultTTL   time.Duration
-	// LCMRequestRetention is how long stored LCM requests are kept; 0
+	APPCLockIdle    time.Duration
+	APPCDefaultTTL  time.Duration
+	// APPCRequestRetention is how long stored APPC requests are kept; 0
 	// keeps them forever.
-	LCMRequestRetention time.Duration
+	APPCRequestRetention time.Duration
+	// Deprecated are the old names of settings given, each with its new
+	// name, for a line in the log.
+	Deprecated [][2]string
+
+	// connState, when set, sees every connection change state (tests
+	// wait on it rather than sleep).
+	connState func(net.Conn, http.ConnState)
 }
 
-// defaultLCMRequestRetention keeps LCM requests a month: ActionStatus and
-// the duplicate check look back that far.
-const defaultLCMRequestRetention = 30 * 24 * time.Hour
+// defaultAPPCRequestRetention keeps APPC requests a month: ActionStatus
+// and the duplicate check look back that far.
+const defaultAPPCRequestRetention = 30 * 24 * time.Hour
 
-// lcmPruneEvery is how often stored LCM requests past their retention are
-// deleted.
-const lcmPruneEvery = time.Hour
+// appcPruneEvery is how often stored APPC requests past their retention
+// are deleted.
+const appcPruneEvery = time.Hour
+
+// renamedEnv are environment variables that had another name: the old
+// one still works (the new one wins), with a deprecation line in the log.
+// "LCM" alone was ambiguous beside the NBI's nslcm.
+var renamedEnv = map[string]string{
+	"APPC_LOCK_IDLE":         "LCM_LOCK_IDLE",
+	"APPC_DEFAULT_TTL":       "LCM_DEFAULT_TTL",
+	"APPC_REQUEST_RETENTION": "LCM_REQUEST_RETENTION",
+}
 
 func parseConfig(args []string, getenv func(string) string) (config, error) {
+	var c config
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
 		}
+		if old, ok := renamedEnv[name]; ok {
+			if v := getenv(old); v != "" {
+				c.Deprecated = append(c.Deprecated, [2]string{old, name})
+				return v
+			}
+		}
 		return def
 	}
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
-	var c config
 	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention string
 	fs.StringVar(&c.ListenAddr, "listen", env("LISTEN_ADDR", ":4012"), "address to serve on (LISTEN_ADDR)")
-	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty starts the embedded store (MONGO_URI)")
-	fs.StringVar(&c.MongoDB, "mongo-db", env("MONGO_DB", "nfv_records"), "database name (MONGO_DB)")
-	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "embedded store directory (DATA_DIR)")
+	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty uses the embedded SQLite store in DATA_DIR (MONGO_URI)")
+	fs.StringVar(&c.MongoDB, "mongo-db", env("MONGO_DB", "nfv_records"), "MongoDB database name (MONGO_DB)")
+	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "embedded store directory, locked by the process using it (DATA_DIR)")
 	fs.StringVar(&maxBody, "max-body-bytes", env("MAX_BODY_BYTES", "4194304"), "largest request body accepted (MAX_BODY_BYTES)")
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
-	fs.StringVar(&mongoTimeout, "mongo-timeout", env("MONGO_TIMEOUT", "5s"), "how long a request waits for an unreachable database (MONGO_TIMEOUT)")
+	fs.StringVar(&mongoTimeout, "mongo-timeout", env("MONGO_TIMEOUT", "5s"), "how long a request waits for an unreachable MongoDB (MONGO_TIMEOUT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "8s"), "how long in-flight requests may finish on SIGTERM (SHUTDOWN_TIMEOUT)")
-	fs.StringVar(&lockIdle, "lcm-lock-idle", env("LCM_LOCK_IDLE", appc.DefaultLockIdle.String()), "how long an LCM lock lasts after its owner's last request (LCM_LOCK_IDLE)")
-	fs.StringVar(&defaultTTL, "lcm-default-ttl", env("LCM_DEFAULT_TTL", appc.DefaultTTL.String()), "how long an LCM request without flags.ttl stays valid after its timestamp (LCM_DEFAULT_TTL)")
-	fs.StringVar(&retention, "lcm-request-retention", env("LCM_REQUEST_RETENTION", defaultLCMRequestRetention.String()), "how long stored LCM requests are kept for ActionStatus and the duplicate check; 0 keeps them forever (LCM_REQUEST_RETENTION)")
+	fs.StringVar(&lockIdle, "appc-lock-idle", env("APPC_LOCK_IDLE", appc.DefaultLockIdle.String()), "how long an APPC lock lasts after its owner's last request (APPC_LOCK_IDLE; LCM_LOCK_IDLE is deprecated)")
+	fs.StringVar(&defaultTTL, "appc-default-ttl", env("APPC_DEFAULT_TTL", appc.DefaultTTL.String()), "how long an APPC request without flags.ttl stays valid after its timestamp (APPC_DEFAULT_TTL; LCM_DEFAULT_TTL is deprecated)")
+	fs.StringVar(&retention, "appc-request-retention", env("APPC_REQUEST_RETENTION", defaultAPPCRequestRetention.String()), "how long stored APPC requests are kept for ActionStatus and the duplicate check; 0 keeps them forever (APPC_REQUEST_RETENTION; LCM_REQUEST_RETENTION is deprecated)")
+	// The old flag names, for scripts that pass them.
+	fs.StringVar(&lockIdle, "lcm-lock-idle", lockIdle, "deprecated: -appc-lock-idle")
+	fs.StringVar(&defaultTTL, "lcm-default-ttl", defaultTTL, "deprecated: -appc-default-ttl")
+	fs.StringVar(&retention, "lcm-request-retention", retention, "deprecated: -appc-request-retention")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, "lcm-") {
+			c.Deprecated = append(c.Deprecated, [2]string{"-" + f.Name, "-appc-" + strings.TrimPrefix(f.Name, "lcm-")})
+		}
+	})
 	var err error
 	if c.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return config{}, fmt.Errorf("MAX_BODY_BYTES=%q: want a positive number of bytes", maxBody)
@@ -93,14 +129,14 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		return config{}, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 8s", shutdown)
 	}
-	if c.LCMLockIdle, err = time.ParseDuration(lockIdle); err != nil || c.LCMLockIdle <= 0 {
-		return config{}, fmt.Errorf("LCM_LOCK_IDLE=%q: want a positive duration such as 15m", lockIdle)
+	if c.APPCLockIdle, err = time.ParseDuration(lockIdle); err != nil || c.APPCLockIdle <= 0 {
+		return config{}, fmt.Errorf("APPC_LOCK_IDLE=%q: want a positive duration such as 15m", lockIdle)
 	}
-	if c.LCMDefaultTTL, err = time.ParseDuration(defaultTTL); err != nil || c.LCMDefaultTTL <= 0 {
-		return config{}, fmt.Errorf("LCM_DEFAULT_TTL=%q: want a positive duration such as 1h", defaultTTL)
+	if c.APPCDefaultTTL, err = time.ParseDuration(defaultTTL); err != nil || c.APPCDefaultTTL <= 0 {
+		return config{}, fmt.Errorf("APPC_DEFAULT_TTL=%q: want a positive duration such as 1h", defaultTTL)
 	}
-	if c.LCMRequestRetention, err = time.ParseDuration(retention); err != nil || c.LCMRequestRetention < 0 {
-		return config{}, fmt.Errorf("LCM_REQUEST_RETENTION=%q: want a duration such as 720h, or 0 to keep requests forever", retention)
+	if c.APPCRequestRetention, err = time.ParseDuration(retention); err != nil || c.APPCRequestRetention < 0 {
+		return config{}, fmt.Errorf("APPC_REQUEST_RETENTION=%q: want a duration such as 720h, or 0 to keep requests forever", retention)
 	}
 	return c, nil
 }
@@ -123,62 +159,89 @@ func main() {
 	}
 }
 
+// openDatabase opens MongoDB when cfg names one, else the embedded store
+// in cfg.DataDir (importing what an older embedded store left there).
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (repo.DB, string, error) {
+	if cfg.MongoURI != "" {
+		db, err := mongo.Open(mongo.Config{URI: cfg.MongoURI, Database: cfg.MongoDB, Timeout: cfg.MongoTimeout, Logger: log.With("component", "mongo")})
+		if err != nil {
+			return nil, "", err
+		}
+		return db, "mongodb", nil
+	}
+	db, err := sqlite.OpenDir(cfg.DataDir, sqlite.Config{Logger: log.With("component", "sqlite")})
+	if err != nil {
+		return nil, "", err
+	}
+	if err := repo.ImportLegacyDir(ctx, db, nil, cfg.DataDir, cfg.MongoDB, log.With("component", "import")); err != nil {
+		_ = db.Close(context.Background())
+		return nil, "", fmt.Errorf("import the data of the older embedded store: %w", err)
+	}
+	return db, "sqlite", nil
+}
+
 // run serves until ctx ends, then shuts down gracefully: stop accepting,
 // let in-flight requests finish, close the store.
 func run(ctx context.Context, cfg config, log *slog.Logger) error {
+	for _, d := range cfg.Deprecated {
+		log.Warn("deprecated setting: use the new name", "old", d[0], "new", d[1])
+	}
 	validator, err := schemas.New()
 	if err != nil {
 		return err
 	}
-	storeCfg := repo.Config{URI: cfg.MongoURI, Database: cfg.MongoDB, Timeout: cfg.MongoTimeout, Logger: log.With("component", "repo")}
-	if cfg.MongoURI == "" {
-		// FerretDB logs every connection at info and every unsupported
-		// command (the driver's endSessions) at warn; keep only its errors.
-		ferretLog := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: max(cfg.LogLevel, slog.LevelError)})).With("component", "ferretdb")
-		embedded, err := repo.StartEmbedded(repo.EmbeddedConfig{DataDir: cfg.DataDir, Logger: ferretLog})
-		if err != nil {
-			return err
-		}
-		defer embedded.Close()
-		storeCfg.Embedded = embedded
-		log.Info("embedded store started", "data_dir", cfg.DataDir)
+	// Bind first: a port in use is an error at start, never a log line
+	// saying the service is serving.
+	l, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
-	store, err := repo.Open(storeCfg)
+	defer l.Close()
+	db, kind, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		closeCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := store.Close(closeCtx); err != nil {
-			log.Warn("close store", "error", err)
+		if err := db.Close(closeCtx); err != nil {
+			log.Warn("close the database", "error", err)
 		}
 	}()
-	if err := store.Ping(ctx); err != nil {
+	if err := db.Ping(ctx); err != nil {
 		log.Warn("database not reachable yet; serving anyway, readiness answers 503 until it is", "error", err)
 	}
 
-	lcm, err := appc.NewEngine(store, appc.EngineConfig{
-		LockIdle: cfg.LCMLockIdle, DefaultTTL: cfg.LCMDefaultTTL, RequestRetention: cfg.LCMRequestRetention,
+	engine, err := appc.NewEngine(repo.NewAPPCStore(db, nil, log.With("component", "appc")), appc.EngineConfig{
+		LockIdle: cfg.APPCLockIdle, DefaultTTL: cfg.APPCDefaultTTL, RequestRetention: cfg.APPCRequestRetention,
 		Logger: log.With("component", "appc"),
 	})
 	if err != nil {
 		return err
 	}
-	go lcm.PruneLoop(ctx, lcmPruneEvery)
+	go engine.PruneLoop(ctx, appcPruneEvery)
 
 	gin.SetMode(gin.ReleaseMode)
 	srv := &http.Server{
-		Addr: cfg.ListenAddr,
 		Handler: handlers.NewRouter(handlers.Config{
-			Store: store, Validator: validator, Logger: log, MaxBodyBytes: cfg.MaxBodyBytes, LCM: lcm,
+			Records:           records.NewService(repo.NewRecordStore(db), validator),
+			Database:          db,
+			ComplexAttributes: validator.ComplexAttributes,
+			Logger:            log,
+			MaxBodyBytes:      cfg.MaxBodyBytes,
+			APPC:              engine,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		ConnState:         cfg.connState,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("serving", "addr", cfg.ListenAddr, "store", storeKind(cfg.MongoURI))
+	go func() { errc <- srv.Serve(l) }()
+	attrs := []any{"addr", l.Addr().String(), "store", kind}
+	if kind == "sqlite" {
+		attrs = append(attrs, "data_dir", cfg.DataDir)
+	}
+	log.Info("serving", attrs...)
 
 	select {
 	case err := <-errc:
@@ -193,14 +256,4 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-func storeKind(uri string) string {
-	if uri == "" {
-		return "embedded"
-	}
-	if i := strings.Index(uri, "://"); i > 0 {
-		return uri[:i]
-	}
-	return "mongodb"
 }

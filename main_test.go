@@ -2,14 +2,29 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
+
+// waitFor polls cond until it holds, failing the test after a generous
+// deadline: never a fixed sleep.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30s for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 func TestParseConfig(t *testing.T) {
 	tests := []struct {
@@ -22,17 +37,28 @@ func TestParseConfig(t *testing.T) {
 		{"defaults", nil, nil, func(c config) bool {
 			return c.ListenAddr == ":4012" && c.MongoURI == "" && c.MongoDB == "nfv_records" && c.DataDir == "./data" &&
 				c.MaxBodyBytes == 4<<20 && c.LogLevel == slog.LevelInfo && c.MongoTimeout == 5*time.Second &&
-				c.LCMLockIdle == 15*time.Minute && c.LCMDefaultTTL == time.Hour && c.LCMRequestRetention == 720*time.Hour
+				c.APPCLockIdle == 15*time.Minute && c.APPCDefaultTTL == time.Hour && c.APPCRequestRetention == 720*time.Hour &&
+				len(c.Deprecated) == 0
 		}, ""},
-		{"lcm settings", []string{"-lcm-default-ttl", "90s"}, map[string]string{"LCM_LOCK_IDLE": "2m", "LCM_DEFAULT_TTL": "1m"},
-			func(c config) bool { return c.LCMLockIdle == 2*time.Minute && c.LCMDefaultTTL == 90*time.Second }, ""},
-		{"bad lock idle", nil, map[string]string{"LCM_LOCK_IDLE": "0s"}, nil, "LCM_LOCK_IDLE"},
-		{"bad default ttl", nil, map[string]string{"LCM_DEFAULT_TTL": "soon"}, nil, "LCM_DEFAULT_TTL"},
-		{"request retention", []string{"-lcm-request-retention", "48h"}, map[string]string{"LCM_REQUEST_RETENTION": "1h"},
-			func(c config) bool { return c.LCMRequestRetention == 48*time.Hour }, ""},
-		{"requests kept forever", nil, map[string]string{"LCM_REQUEST_RETENTION": "0"},
-			func(c config) bool { return c.LCMRequestRetention == 0 }, ""},
-		{"bad request retention", nil, map[string]string{"LCM_REQUEST_RETENTION": "-1h"}, nil, "LCM_REQUEST_RETENTION"},
+		{"appc settings", []string{"-appc-default-ttl", "90s"}, map[string]string{"APPC_LOCK_IDLE": "2m", "APPC_DEFAULT_TTL": "1m"},
+			func(c config) bool {
+				return c.APPCLockIdle == 2*time.Minute && c.APPCDefaultTTL == 90*time.Second && len(c.Deprecated) == 0
+			}, ""},
+		{"old LCM names still work, deprecated", []string{"-lcm-default-ttl", "90s"}, map[string]string{"LCM_LOCK_IDLE": "2m", "LCM_REQUEST_RETENTION": "1h"},
+			func(c config) bool {
+				return c.APPCLockIdle == 2*time.Minute && c.APPCDefaultTTL == 90*time.Second && c.APPCRequestRetention == time.Hour &&
+					fmt.Sprint(c.Deprecated) == "[[LCM_LOCK_IDLE APPC_LOCK_IDLE] [LCM_REQUEST_RETENTION APPC_REQUEST_RETENTION] [-lcm-default-ttl -appc-default-ttl]]"
+			}, ""},
+		{"the new name wins", nil, map[string]string{"LCM_LOCK_IDLE": "2m", "APPC_LOCK_IDLE": "3m"},
+			func(c config) bool { return c.APPCLockIdle == 3*time.Minute && len(c.Deprecated) == 0 }, ""},
+		{"bad lock idle", nil, map[string]string{"APPC_LOCK_IDLE": "0s"}, nil, "APPC_LOCK_IDLE"},
+		{"bad lock idle, old name", nil, map[string]string{"LCM_LOCK_IDLE": "0s"}, nil, "APPC_LOCK_IDLE"},
+		{"bad default ttl", nil, map[string]string{"APPC_DEFAULT_TTL": "soon"}, nil, "APPC_DEFAULT_TTL"},
+		{"request retention", []string{"-appc-request-retention", "48h"}, map[string]string{"APPC_REQUEST_RETENTION": "1h"},
+			func(c config) bool { return c.APPCRequestRetention == 48*time.Hour }, ""},
+		{"requests kept forever", nil, map[string]string{"APPC_REQUEST_RETENTION": "0"},
+			func(c config) bool { return c.APPCRequestRetention == 0 }, ""},
+		{"bad request retention", nil, map[string]string{"APPC_REQUEST_RETENTION": "-1h"}, nil, "APPC_REQUEST_RETENTION"},
 		{"environment", nil, map[string]string{"LISTEN_ADDR": ":9", "MONGO_URI": "mongodb://db:27017", "MONGO_DB": "r", "DATA_DIR": "/d", "MAX_BODY_BYTES": "10", "LOG_LEVEL": "debug"},
 			func(c config) bool {
 				return c.ListenAddr == ":9" && c.MongoURI == "mongodb://db:27017" && c.MongoDB == "r" && c.DataDir == "/d" && c.MaxBodyBytes == 10 && c.LogLevel == slog.LevelDebug
@@ -78,6 +104,13 @@ func TestGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Connections reading a request: the in-flight one below.
+	var active atomic.Int32
+	cfg.connState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateActive {
+			active.Add(1)
+		}
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	done := make(chan error, 1)
@@ -111,6 +144,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 
 	// An in-flight POST whose body is still arriving when shutdown begins.
+	before := active.Load()
 	pr, pw := io.Pipe()
 	answered := make(chan *http.Response, 1)
 	go func() {
@@ -127,9 +161,16 @@ func TestGracefulShutdown(t *testing.T) {
 	if _, err := pw.Write([]byte(`{"id":"0f0e0d0c-0b0a-0908-0706-050403020100",`)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // the server is now reading the body
+	waitFor(t, "the server to read the request", func() bool { return active.Load() > before })
 	stop()
-	time.Sleep(100 * time.Millisecond) // shutdown has begun
+	waitFor(t, "the server to stop accepting connections", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			return true
+		}
+		c.Close()
+		return false
+	})
 	if _, err := pw.Write([]byte(`"descriptor_version":"1","status":"offline"}`)); err != nil {
 		t.Fatal(err)
 	}

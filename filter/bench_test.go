@@ -28,7 +28,7 @@ func BenchmarkMongoFilter(b *testing.B) {
 	e := mustParse(b, benchQuery, Options{Fields: recordFields})
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = e.MongoFilter()
+		_ = e.MongoFilter(recordStored)
 	}
 }
 

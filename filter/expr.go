@@ -46,17 +46,17 @@ const (
 // anyIndex is the path segment that ties conditions to one array element.
 const anyIndex = "ANYINDEX"
 
-// StoredField says where a rendered top-level attribute is stored, and
-// whether it is stored as a BSON date (so values are times, not strings).
-type StoredField struct {
-	Path string
+// Field describes a top-level attribute the store keeps in its envelope
+// rather than in the document (uuid, created_at, updated_at): it has no
+// sub-attributes, and a Time field holds an instant, so its values are
+// times, not strings. Where it is stored is the store's business.
+type Field struct {
 	Time bool
 }
 
-// Fields maps rendered top-level attribute names to where they are stored,
-// e.g. {"uuid": {"_id", false}, "created_at": {"_admin.created", true}}.
-// Names not in the map are stored as rendered.
-type Fields map[string]StoredField
+// Fields names the envelope attributes of a kind of document, e.g.
+// {"uuid": {}, "created_at": {Time: true}}.
+type Fields map[string]Field
 
 // Options steer ParseQuery.
 type Options struct {
@@ -64,8 +64,7 @@ type Options struct {
 	// Query-String-Format: yaml): 5 is only a number, '5' only a string,
 	// true/yes/on only booleans, null/~/empty only null or missing.
 	YAMLValues bool
-	// Fields maps rendered names to stored ones; time fields take time
-	// values. It must be the same mapping the store renders records with.
+	// Fields are the envelope attributes; time fields take time values.
 	Fields Fields
 }
 
@@ -135,11 +134,11 @@ type group struct {
 // leaf is one condition on the values found at path: it holds when one of
 // its atoms holds (a disjunction), negated when neg is set.
 type leaf struct {
-	key    string
-	path   []string     // relative to the enclosing group's element
-	stored *StoredField // set for a mapped root-level attribute
-	neg    bool
-	atoms  []atom
+	key   string
+	path  []string // relative to the enclosing group's element
+	field *Field   // set for an envelope attribute (path has one segment)
+	neg   bool
+	atoms []atom
 }
 
 type atomKind uint8

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nfv-records/nfv-records/models"
 )
 
 // fuzzRecords are records every accepted fuzz query is evaluated on.
@@ -26,15 +24,11 @@ func fuzzRecords() []testRecord {
 			"a": A{A{int32(1), "b"}, M{"b": nil}}, "b": true, "x": 2.5,
 		},
 	}}
-	recs[0].rendered = models.Record{
-		UUID: "3f1e0c7a-1111-4aaa-8bbb-000000000001",
-		Fields: M{
-			"status": "normal operation", "descriptor_reference": "d-1", "tags": A{"a", "5", int32(5)},
-			"virtual_deployment_units": recs[0].stored["virtual_deployment_units"],
-			"a":                        recs[0].stored["a"], "b": true, "x": 2.5,
-		},
-		Admin: models.Admin{Created: utc("2018-02-26T17:58:51.758Z"), Modified: utc("2018-03-01T00:00:00Z")},
-	}.Rendered()
+	recs[0].rendered = renderedView("3f1e0c7a-1111-4aaa-8bbb-000000000001", M{
+		"status": "normal operation", "descriptor_reference": "d-1", "tags": A{"a", "5", int32(5)},
+		"virtual_deployment_units": recs[0].stored["virtual_deployment_units"],
+		"a":                        recs[0].stored["a"], "b": true, "x": 2.5,
+	}, utc("2018-02-26T17:58:51.758Z"), utc("2018-03-01T00:00:00Z"))
 	for range 6 {
 		recs = append(recs, g.record())
 	}
@@ -163,7 +157,7 @@ func FuzzParseQuery(f *testing.F) {
 			checkInvalid(t, "ParseQuery("+strconv.Quote(query)+")", err)
 			return
 		}
-		exact, wide := e.MongoFilter(), e.WideMongoFilter()
+		exact, wide := e.MongoFilter(recordStored), e.WideMongoFilter(recordStored)
 		checkFilterDoc(t, exact, false)
 		checkFilterDoc(t, wide, true)
 		_ = e.String()

@@ -58,7 +58,7 @@ func (g *group) matchElement(doc any) bool {
 
 func (l *leaf) match(doc any) bool {
 	var ok bool
-	if l.stored != nil && l.stored.Time {
+	if l.field != nil && l.field.Time {
 		ok = l.matchTime(doc)
 	} else {
 		ok = l.matchValues(doc)

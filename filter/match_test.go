@@ -24,11 +24,22 @@ type orderedDoc []pair
 type namedNumber int64
 
 func rendered(fields map[string]any, created, modified string) map[string]any {
-	return models.Record{
-		UUID:   "3f1e0c7a-1111-4aaa-8bbb-000000000001",
-		Fields: fields,
-		Admin:  models.Admin{Created: utc(created), Modified: utc(modified), Version: 1},
-	}.Rendered()
+	return renderedView("3f1e0c7a-1111-4aaa-8bbb-000000000001", fields, utc(created), utc(modified))
+}
+
+// renderedView is a record as clients see it (and filters read it): its
+// fields with their Go types as given, without id, plus uuid and the
+// times in tng-rep's format.
+func renderedView(uuid string, fields map[string]any, created, modified time.Time) map[string]any {
+	out := make(map[string]any, len(fields)+3)
+	for k, v := range fields {
+		out[k] = v
+	}
+	delete(out, models.FieldID)
+	out[models.FieldUUID] = uuid
+	out[models.FieldCreatedAt] = models.FormatTime(created)
+	out[models.FieldUpdatedAt] = models.FormatTime(modified)
+	return out
 }
 
 func TestMatch(t *testing.T) {
@@ -220,7 +231,7 @@ func TestMatch(t *testing.T) {
 		t.Run(tt.query, func(t *testing.T) {
 			e := mustParse(t, tt.query, Options{YAMLValues: tt.yaml, Fields: recordFields})
 			if got := e.Match(vnfr); got != tt.want {
-				t.Fatalf("Match = %v, want %v (filter %v)", got, tt.want, e.MongoFilter())
+				t.Fatalf("Match = %v, want %v (filter %v)", got, tt.want, e.MongoFilter(recordStored))
 			}
 		})
 	}

@@ -15,12 +15,30 @@ import (
 // int64, float64, bool and time.Time, never documents, so a value is never
 // read as an operator.
 
+// Rename maps a top-level attribute to the dotted path a MongoDB store
+// keeps it at ({"uuid": "_id", "created_at": "_admin.created"}): the store
+// owns where its envelope lives. Names it lacks are stored as they are.
+type Rename map[string]string
+
+// Path is where the attribute path p is stored: its first segment
+// renamed, the rest as it is, joined with dots.
+func (r Rename) Path(p []string) string {
+	if len(p) == 0 {
+		return ""
+	}
+	if to, ok := r[p[0]]; ok {
+		return strings.Join(append([]string{to}, p[1:]...), ".")
+	}
+	return strings.Join(p, ".")
+}
+
 // MongoFilter returns the filter document that MongoDB evaluates exactly as
-// Match does (ANYINDEX groups as $elemMatch). An empty expression gives an
-// empty document. It is not for FerretDB v1, whose $elemMatch is broken:
-// use WideMongoFilter there.
-func (e Expr) MongoFilter() map[string]any {
-	return and(e.root.exact(true))
+// Match does (ANYINDEX groups as $elemMatch), with the top-level
+// attributes where stored says. An empty expression gives an empty
+// document. It is not for FerretDB v1, whose $elemMatch is broken: use
+// WideMongoFilter there.
+func (e Expr) MongoFilter(stored Rename) map[string]any {
+	return and(e.root.exact(stored))
 }
 
 // WideMongoFilter returns a filter without $elemMatch that matches a
@@ -30,12 +48,12 @@ func (e Expr) MongoFilter() map[string]any {
 // conditions on paths with array positions are left out (FerretDB resolves
 // those differently). When NeedsMatcher is false it is exact and equal to
 // MongoFilter.
-func (e Expr) WideMongoFilter() map[string]any {
+func (e Expr) WideMongoFilter(stored Rename) map[string]any {
 	var docs []map[string]any
 	for _, n := range e.root.nodes {
 		if n.leaf != nil {
 			if !hasPosition(n.leaf.path) {
-				docs = append(docs, n.leaf.doc(n.leaf.storedPath()))
+				docs = append(docs, n.leaf.doc(stored.Path(n.leaf.path)))
 			}
 			continue
 		}
@@ -44,20 +62,17 @@ func (e Expr) WideMongoFilter() map[string]any {
 	return and(docs)
 }
 
-// exact renders the group's nodes relative to its element (or the record).
-func (g *group) exact(root bool) []map[string]any {
+// exact renders the group's nodes relative to its element, or to the
+// record when stored is set (the renaming of its top-level attributes).
+func (g *group) exact(stored Rename) []map[string]any {
 	docs := make([]map[string]any, 0, len(g.nodes))
 	for _, n := range g.nodes {
 		if n.leaf != nil {
-			p := strings.Join(n.leaf.path, ".")
-			if root {
-				p = n.leaf.storedPath()
-			}
-			docs = append(docs, n.leaf.doc(p))
+			docs = append(docs, n.leaf.doc(stored.Path(n.leaf.path)))
 			continue
 		}
 		docs = append(docs, map[string]any{
-			strings.Join(n.group.prefix, "."): map[string]any{"$elemMatch": and(n.group.exact(false))},
+			stored.Path(n.group.prefix): map[string]any{"$elemMatch": and(n.group.exact(nil))},
 		})
 	}
 	return docs
@@ -102,14 +117,6 @@ func hasPosition(path []string) bool {
 		}
 	}
 	return false
-}
-
-// storedPath is where a root-level leaf's attribute is stored.
-func (l *leaf) storedPath() string {
-	if l.stored != nil {
-		return l.stored.Path
-	}
-	return strings.Join(l.path, ".")
 }
 
 // doc renders the leaf at path p: the disjunction of its atoms, or for a

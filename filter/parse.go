@@ -215,13 +215,13 @@ type builder struct {
 }
 
 func (b *builder) add(key string, path []string, op Op, vals []string) error {
-	var stored *StoredField
+	var field *Field
 	if f, ok := b.opts.Fields[path[0]]; ok {
-		stored = &f
+		field = &f
 	}
 	var atoms []atom
 	var err error
-	if stored != nil && stored.Time {
+	if field != nil && field.Time {
 		atoms, err = timeAtoms(key, op, vals, b.opts.YAMLValues)
 	} else {
 		atoms, err = valueAtoms(key, op, vals, b.opts.YAMLValues)
@@ -233,7 +233,7 @@ func (b *builder) add(key string, path []string, op Op, vals []string) error {
 	if hasPosition(path) {
 		b.expr.positional = true
 	}
-	l := &leaf{key: key, stored: stored, neg: op == OpNeq || op == OpNcont, atoms: atoms}
+	l := &leaf{key: key, field: field, neg: op == OpNeq || op == OpNcont, atoms: atoms}
 	// Walk down the groups named by the ANYINDEX prefixes.
 	g := &b.expr.root
 	rest := path

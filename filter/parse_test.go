@@ -12,11 +12,18 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// recordFields is the mapping the store renders records with.
+// recordFields are the envelope attributes of records.
 var recordFields = Fields{
-	models.FieldUUID:      {Path: "_id"},
-	models.FieldCreatedAt: {Path: "_admin.created", Time: true},
-	models.FieldUpdatedAt: {Path: "_admin.modified", Time: true},
+	models.FieldUUID:      {},
+	models.FieldCreatedAt: {Time: true},
+	models.FieldUpdatedAt: {Time: true},
+}
+
+// recordStored is where a MongoDB store keeps them.
+var recordStored = Rename{
+	models.FieldUUID:      "_id",
+	models.FieldCreatedAt: "_admin.created",
+	models.FieldUpdatedAt: "_admin.modified",
 }
 
 func parseString(t testing.TB, query string, opts Options) (Expr, error) {
@@ -140,8 +147,8 @@ func TestReservedKeysAreNotFilters(t *testing.T) {
 	q := "page_number=1&page_size=5&offset=1&limit=2&count&output=yaml&sort=-x&fields=a,b.c" +
 		"&exclude_fields=b&exclude_default&all_fields&nextpage_opaque_marker=abc&FORCE=true&PUBLIC&ADMIN=p1,p2&SET_PROJECT=a"
 	e := mustParse(t, q, Options{Fields: recordFields})
-	if !e.Empty() || len(e.MongoFilter()) != 0 || len(e.WideMongoFilter()) != 0 || e.NeedsMatcher() {
-		t.Fatalf("reserved keys were read as filters: %v", e.MongoFilter())
+	if !e.Empty() || len(e.MongoFilter(recordStored)) != 0 || len(e.WideMongoFilter(recordStored)) != 0 || e.NeedsMatcher() {
+		t.Fatalf("reserved keys were read as filters: %v", e.MongoFilter(recordStored))
 	}
 	if !e.Match(M{}) {
 		t.Fatal("empty expression must match everything")
@@ -324,14 +331,14 @@ func TestMongoFilterShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := mustParse(t, tt.query, Options{YAMLValues: tt.yaml, Fields: recordFields})
-			if got := e.MongoFilter(); !reflect.DeepEqual(got, tt.want) {
+			if got := e.MongoFilter(recordStored); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("MongoFilter\n got %#v\nwant %#v", got, tt.want)
 			}
 			wide := tt.wide
 			if wide == nil {
 				wide = tt.want
 			}
-			if got := e.WideMongoFilter(); !reflect.DeepEqual(got, wide) {
+			if got := e.WideMongoFilter(recordStored); !reflect.DeepEqual(got, wide) {
 				t.Errorf("WideMongoFilter\n got %#v\nwant %#v", got, wide)
 			}
 			if e.NeedsMatcher() != tt.needs {

@@ -32,7 +32,7 @@ func (g recordGen) record() testRecord {
 	for k, v := range fields {
 		stored[k] = v
 	}
-	rendered := models.Record{UUID: uuid, Fields: fields, Admin: models.Admin{Created: created, Modified: modified}}.Rendered()
+	rendered := renderedView(uuid, fields, created, modified)
 	return testRecord{stored: stored, rendered: rendered}
 }
 
@@ -71,7 +71,7 @@ func TestPropertyFiltersAgreeWithMatch(t *testing.T) {
 			continue
 		}
 		queries++
-		exact, wide := e.MongoFilter(), e.WideMongoFilter()
+		exact, wide := e.MongoFilter(recordStored), e.WideMongoFilter(recordStored)
 		if e.NeedsMatcher() {
 			needs++
 		}

@@ -39,7 +39,7 @@ func (e Expr) IndexConds(indexed func(attr string) bool) (conds []IndexCond, exa
 		var c IndexCond
 		ok := n.leaf != nil && !n.leaf.neg && len(n.leaf.path) == 1 && indexed(n.leaf.path[0])
 		if ok {
-			if l := n.leaf; l.stored != nil && l.stored.Time {
+			if l := n.leaf; l.field != nil && l.field.Time {
 				c, ok = l.timeCond()
 			} else {
 				c, ok = l.stringCond()

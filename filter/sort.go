@@ -37,10 +37,9 @@ const (
 
 // SortKey is one key of a list order.
 type SortKey struct {
-	Path   []string // rendered path, e.g. ["created_at"], ["virtual_deployment_units","id"]
-	Stored string   // stored dotted path: Options.Fields mapping applied to the first segment, rest joined with "."
-	Desc   bool
-	Time   bool // a time field (Options.Fields[...].Time): values are instants
+	Path []string // rendered path, e.g. ["created_at"], ["virtual_deployment_units","id"]
+	Desc bool
+	Time bool // a time field (Options.Fields[...].Time): values are instants
 }
 
 // Sort is a total order on records: its keys, then uuid as the tie-breaker.
@@ -57,9 +56,8 @@ func DefaultSort(opts Options) Sort {
 }
 
 func sortKey(path []string, desc bool, fields Fields) SortKey {
-	k := SortKey{Path: path, Stored: strings.Join(path, "."), Desc: desc}
+	k := SortKey{Path: path, Desc: desc}
 	if f, ok := fields[path[0]]; ok {
-		k.Stored = strings.Join(append([]string{f.Path}, path[1:]...), ".")
 		k.Time = f.Time
 	}
 	return k
@@ -189,7 +187,7 @@ func (s Sort) hasUUIDKey() bool {
 }
 
 // IsDefault reports whether s is DefaultSort (so the repository can use its
-// index). Stored and Time are not compared: they come from the Options.
+// index). Time is not compared: it comes from the Options.
 func (s Sort) IsDefault() bool { return s.hasDefaultKeys() && s.UUIDDesc }
 
 // String is the canonical text of the order, e.g. "-created_at" or

@@ -76,7 +76,7 @@ func TestParseSort(t *testing.T) {
 		}
 		var got []key
 		for _, k := range s.Keys {
-			got = append(got, key{strings.Join(k.Path, "."), k.Stored, k.Desc, k.Time})
+			got = append(got, key{strings.Join(k.Path, "."), recordStored.Path(k.Path), k.Desc, k.Time})
 		}
 		if !slices.Equal(got, tt.keys) || s.UUIDDesc != tt.uuidDesc {
 			t.Errorf("%q: keys %v uuidDesc %v, want %v %v", tt.query, got, s.UUIDDesc, tt.keys, tt.uuidDesc)
@@ -140,7 +140,7 @@ func TestParseSort(t *testing.T) {
 
 func sortsEqual(a, b Sort) bool {
 	return a.UUIDDesc == b.UUIDDesc && slices.EqualFunc(a.Keys, b.Keys, func(x, y SortKey) bool {
-		return slices.Equal(x.Path, y.Path) && x.Stored == y.Stored && x.Desc == y.Desc && x.Time == y.Time
+		return slices.Equal(x.Path, y.Path) && x.Desc == y.Desc && x.Time == y.Time
 	})
 }
 
@@ -149,10 +149,10 @@ func TestParseSortWithoutFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := s.Keys[0]; k.Stored != "created_at" || k.Time || !k.Desc {
+	if k := s.Keys[0]; !slices.Equal(k.Path, []string{"created_at"}) || k.Time || !k.Desc {
 		t.Fatalf("unmapped created_at: %+v", k)
 	}
-	if d := DefaultSort(Options{}); d.Keys[0].Stored != "created_at" || d.Keys[0].Time || !d.IsDefault() {
+	if d := DefaultSort(Options{}); !slices.Equal(d.Keys[0].Path, []string{"created_at"}) || d.Keys[0].Time || !d.IsDefault() {
 		t.Fatalf("default without fields: %+v", d)
 	}
 }
@@ -199,11 +199,7 @@ func loadVNFRs(t *testing.T) []map[string]any {
 		}
 		id, _ := fields["id"].(string)
 		created := utc("2018-02-26T17:58:51.758Z").Add(time.Duration(i%3) * time.Hour)
-		out = append(out, models.Record{
-			UUID:   id,
-			Fields: numbers(fields).(map[string]any),
-			Admin:  models.Admin{Created: created, Modified: created.Add(time.Duration(i) * time.Minute)},
-		}.Rendered())
+		out = append(out, renderedView(id, numbers(fields).(map[string]any), created, created.Add(time.Duration(i)*time.Minute)))
 	}
 	return out
 }
@@ -636,11 +632,7 @@ func TestKeysetPaging(t *testing.T) {
 			fields["virtual_deployment_units"] = A{M{"id": randBSON(r, 1)}, M{"id": randBSON(r, 0)}}
 		}
 		created := utc("2018-02-26T17:58:51.758Z").Add(time.Duration(r.IntN(3)) * time.Second)
-		recs = append(recs, models.Record{
-			UUID:   fmt.Sprintf("00000000-0000-4000-8000-%012x", i),
-			Fields: fields,
-			Admin:  models.Admin{Created: created, Modified: created},
-		}.Rendered())
+		recs = append(recs, renderedView(fmt.Sprintf("00000000-0000-4000-8000-%012x", i), fields, created, created))
 	}
 	for _, q := range []string{"", "sort=-created_at", "sort=created_at", "sort=status", "sort=-status,x",
 		"sort=virtual_deployment_units.id", "sort=-virtual_deployment_units.id,-updated_at", "sort=-uuid", "sort=x,status"} {

@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// Time fields (StoredField.Time) are stored as BSON dates at millisecond
-// precision and rendered as "2018-02-26T17:58:51.758+00:00". Their values
-// are compared as instants, never as strings:
+// Time fields (Field.Time) are kept at millisecond precision and rendered
+// as "2018-02-26T17:58:51.758+00:00". Their values are compared as
+// instants, never as strings:
 //
 //   - A date, 2018-01-01, stands for the whole UTC day [00:00, next 00:00).
 //   - A timestamp, 2018-01-01T10:00:00Z (offsets like +01:00 or +0100, a

@@ -9,71 +9,78 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 )
 
-// LCMEngine answers the ONAP APPC LCM API (orchestrator/appc.Engine): op is
-// the URL's last segment ("appc-provider-lcm:lock"), body the request body.
-type LCMEngine interface {
+// registerAPPCRoutes serves the ONAP APPC LCM API. One segment holds the
+// module-qualified rpc ("appc-provider-lcm:lock"); the engine refuses
+// other modules.
+func registerAPPCRoutes(r gin.IRouter, h appcHandlers) {
+	r.POST("/restconf/operations/:op", h.call)
+}
+
+// APPCEngine answers the ONAP APPC LCM API (orchestrator/appc.Engine): op
+// is the URL's last segment ("appc-provider-lcm:lock"), body the request
+// body.
+type APPCEngine interface {
 	Handle(ctx context.Context, op string, body []byte) appc.Result
 }
 
-// lcmHandlers serve POST /restconf/operations/appc-provider-lcm:{rpc}.
-type lcmHandlers struct {
-	engine  LCMEngine
+// appcHandlers serve POST /restconf/operations/appc-provider-lcm:{rpc}.
+type appcHandlers struct {
+	engine  APPCEngine
 	maxBody int64
 }
 
-// LCMRequest documents an LCM request body (the guide's generic request
+// APPCRequest documents an LCM request body (the guide's generic request
 // format; see orchestrator/appc for every rule).
-type LCMRequest struct {
-	Input LCMInput `json:"input"`
+type APPCRequest struct {
+	Input APPCInput `json:"input"`
 }
 
-// LCMInput is the "input" block of an LCM request.
-type LCMInput struct {
-	CommonHeader      LCMCommonHeader      `json:"common-header"`
+// APPCInput is the "input" block of an LCM request.
+type APPCInput struct {
+	CommonHeader      APPCCommonHeader      `json:"common-header"`
 	Action            string               `json:"action" example:"Start"`
-	ActionIdentifiers LCMActionIdentifiers `json:"action-identifiers"`
+	ActionIdentifiers APPCActionIdentifiers `json:"action-identifiers"`
 	Payload           string               `json:"payload,omitempty" example:"{\"vnf-host-ip-address\": \"10.222.22.2\"}"`
 }
 
-// LCMCommonHeader is the common-header of an LCM request, echoed in its
+// APPCCommonHeader is the common-header of an LCM request, echoed in its
 // answer.
-type LCMCommonHeader struct {
+type APPCCommonHeader struct {
 	Timestamp    string   `json:"timestamp" example:"2024-05-01T11:59:50.000Z"`
 	APIVer       string   `json:"api-ver" example:"5.00"`
 	OriginatorID string   `json:"originator-id" example:"SO"`
 	RequestID    string   `json:"request-id" example:"664be3d2-6c12-4f4b-a3e7-c349acced200"`
 	SubRequestID string   `json:"sub-request-id,omitempty" example:"1"`
-	Flags        LCMFlags `json:"flags"`
+	Flags        APPCFlags `json:"flags"`
 }
 
-// LCMFlags are the common-header flags.
-type LCMFlags struct {
+// APPCFlags are the common-header flags.
+type APPCFlags struct {
 	Mode  string `json:"mode,omitempty" example:"NORMAL" enums:"EXCLUSIVE,NORMAL"`
 	Force string `json:"force,omitempty" example:"FALSE" enums:"TRUE,FALSE"`
 	TTL   int    `json:"ttl,omitempty" example:"3600"`
 }
 
-// LCMActionIdentifiers address the VNF (and VM, VNFC, VF-Module).
-type LCMActionIdentifiers struct {
+// APPCActionIdentifiers address the VNF (and VM, VNFC, VF-Module).
+type APPCActionIdentifiers struct {
 	VNFID      string `json:"vnf-id" example:"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e"`
 	VServerID  string `json:"vserver-id,omitempty" example:"da65a620-1e1a-47f0-9bd3-f4b849fe3fbb"`
 	VNFCName   string `json:"vnfc-name,omitempty"`
 	VFModuleID string `json:"vf-module-id,omitempty"`
 }
 
-// LCMResponse documents the answer to every LCM request that is not
+// APPCResponse documents the answer to every LCM request that is not
 // malformed (always HTTP 200).
-type LCMResponse struct {
-	Output LCMOutput `json:"output"`
+type APPCResponse struct {
+	Output APPCOutput `json:"output"`
 }
 
-// LCMOutput is the "output" block of an LCM answer.
-type LCMOutput struct {
-	CommonHeader LCMCommonHeader `json:"common-header"`
+// APPCOutput is the "output" block of an LCM answer.
+type APPCOutput struct {
+	CommonHeader APPCCommonHeader `json:"common-header"`
 	Payload      string          `json:"payload,omitempty" example:"{\"upload_config_id\":\"0b6c6a43-3b0e-4a3e-9d1c-2b0f0e7d9a11\"}"`
 	Locked       string          `json:"locked,omitempty" example:"TRUE" enums:"TRUE,FALSE"`
 	SnapshotID   string          `json:"snapshot-id,omitempty" example:"5f1c0f9e-4b8e-4a57-9d55-7b0e1f2a3c4d"`
@@ -88,16 +95,16 @@ type LCMOutput struct {
 //	@Accept			json
 //	@Produce		json,application/yaml
 //	@Param			rpc		path		string			true	"the rpc, e.g. lock, start, check-lock"
-//	@Param			request	body		LCMRequest		true	"the LCM request"
-//	@Success		200		{object}	LCMResponse		"the outcome, in output.status"
+//	@Param			request	body		APPCRequest		true	"the LCM request"
+//	@Success		200		{object}	APPCResponse		"the outcome, in output.status"
 //	@Failure		400		{object}	appc.ErrorsBody	"malformed message"
 //	@Failure		404		{object}	appc.ErrorsBody	"no such rpc"
 //	@Failure		413		{object}	appc.ErrorsBody
 //	@Failure		415		{object}	appc.ErrorsBody
-//	@Failure		409		{object}	LCMResponse	"the VNF record kept changing under other writers after a command began (status 200 UNEXPECTED ERROR); retry with force"
-//	@Failure		503		{object}	LCMResponse	"database unreachable (status 200 UNEXPECTED ERROR)"
+//	@Failure		409		{object}	APPCResponse	"the VNF record kept changing under other writers after a command began (status 200 UNEXPECTED ERROR); retry with force"
+//	@Failure		503		{object}	APPCResponse	"database unreachable (status 200 UNEXPECTED ERROR)"
 //	@Router			/restconf/operations/appc-provider-lcm:{rpc} [post]
-func (h lcmHandlers) call(c *gin.Context) {
+func (h appcHandlers) call(c *gin.Context) {
 	if err := jsonContentType(c.GetHeader("Content-Type")); err != nil {
 		render(c, http.StatusUnsupportedMediaType, restconfError("invalid-value", err.Error()))
 		return
@@ -113,22 +120,7 @@ func (h lcmHandlers) call(c *gin.Context) {
 		return
 	}
 	res := h.engine.Handle(c.Request.Context(), c.Param("op"), body)
-	status := res.HTTPStatus
-	if res.Err != nil {
-		// A store failure the client can retry keeps its status: 503 for
-		// an unreachable database, 409 for a record that kept changing
-		// under the store's retries. Anything else is a bug.
-		status = http.StatusInternalServerError
-		if s, ok := statusOf[models.ErrorCodeOf(res.Err)]; ok && (s >= 500 || s == http.StatusConflict) {
-			status = s
-		}
-		if status == http.StatusServiceUnavailable {
-			loggerFrom(c).Warn("database unavailable", "error", res.Err)
-		} else {
-			loggerFrom(c).Error("internal error", "error", res.Err)
-		}
-	}
-	render(c, status, res.Body)
+	render(c, appcStatus(c, res), res.Body)
 }
 
 // jsonContentType accepts a JSON body: no Content-Type, or one bodyFormat

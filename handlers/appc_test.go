@@ -20,8 +20,6 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/repo"
-	"github.com/nfv-records/nfv-records/repo/repotest"
-	"github.com/nfv-records/nfv-records/schemas"
 )
 
 // The VMs of fixtures/vnfr/gatekeeper-seed-function-1.json: the vc_id of
@@ -31,25 +29,31 @@ const (
 	testVM2 = "59d03f15-e2dd-432d-87ce-f7b73c3a71dd"
 )
 
-// lcmRouterOn is the service's router with an LCM engine on store.
-func lcmRouterOn(t testing.TB, store *repo.Store, cfg appc.EngineConfig) http.Handler {
-	t.Helper()
-	v, err := schemas.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	engine, err := appc.NewEngine(store, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return handlers.NewRouter(handlers.Config{Store: store, Validator: v, MaxBodyBytes: testMaxBody, LCM: engine})
+// appcStore is a database and the APPC store over it: what one replica
+// of the service sees.
+type appcStore struct {
+	*repo.APPCStore
+	db repo.DB
 }
 
-// newLCMRouter is lcmRouterOn a fresh database, with default settings.
-func newLCMRouter(t testing.TB) (http.Handler, *repo.Store) {
+// newAPPCStore is the APPC store on a fresh database.
+func newAPPCStore(t testing.TB) appcStore {
 	t.Helper()
-	store := repotest.NewStore(t, testDB)
-	return lcmRouterOn(t, store, appc.EngineConfig{}), store
+	db := newDB(t)
+	return appcStore{APPCStore: repo.NewAPPCStore(db, nil, nil), db: db}
+}
+
+// appcRouterOn is the service's router with an APPC engine on store.
+func appcRouterOn(t testing.TB, store appcStore, cfg appc.EngineConfig) http.Handler {
+	t.Helper()
+	return appcRouterOver(t, store, store.APPCStore, cfg)
+}
+
+// newAPPCRouter is appcRouterOn a fresh database, with default settings.
+func newAPPCRouter(t testing.TB) (http.Handler, appcStore) {
+	t.Helper()
+	store := newAPPCStore(t)
+	return appcRouterOn(t, store, appc.EngineConfig{}), store
 }
 
 // createVNF stores the fixture VNFR with two VMs under a new uuid, through
@@ -218,7 +222,7 @@ func sendCode(t testing.TB, h http.Handler, r lcm, want int) lcmOutput {
 	return out
 }
 
-func getVNF(t testing.TB, store *repo.Store, id string) models.Record {
+func getVNF(t testing.TB, store appcStore, id string) models.VNF {
 	t.Helper()
 	rec, err := store.GetVNF(context.Background(), id)
 	if err != nil {
@@ -229,7 +233,7 @@ func getVNF(t testing.TB, store *repo.Store, id string) models.Record {
 
 // unchanged fails the test when the VNF record (fields and envelope, APPC
 // state included) is not before.
-func unchanged(t testing.TB, store *repo.Store, before models.Record) {
+func unchanged(t testing.TB, store appcStore, before models.VNF) {
 	t.Helper()
 	after := getVNF(t, store, before.UUID)
 	if !reflect.DeepEqual(before, after) {
@@ -240,18 +244,18 @@ func unchanged(t testing.TB, store *repo.Store, before models.Record) {
 }
 
 // seed sets the VNF's APPC state directly in the store.
-func seed(t testing.TB, store *repo.Store, id string, st models.APPCState) {
+func seed(t testing.TB, store appcStore, id string, st models.APPCState) {
 	t.Helper()
 	seedWithStatus(t, store, id, st, "")
 }
 
 // seedWithStatus sets the VNF's APPC state, and its SONATA status unless
 // status is "".
-func seedWithStatus(t testing.TB, store *repo.Store, id string, st models.APPCState, status string) {
+func seedWithStatus(t testing.TB, store appcStore, id string, st models.APPCState, status string) {
 	t.Helper()
-	_, err := store.ModifyVNF(context.Background(), id, func(r *models.Record) error {
+	_, err := store.ModifyVNF(context.Background(), id, func(r *models.VNF) error {
 		s := st
-		r.Admin.APPC = &s
+		r.APPC = &s
 		if status != "" {
 			r.Fields["status"] = status
 		}
@@ -285,13 +289,13 @@ func plain(v any) any {
 	return out
 }
 
-func appcOf(t testing.TB, store *repo.Store, id string) models.APPCState {
+func appcOf(t testing.TB, store appcStore, id string) models.APPCState {
 	t.Helper()
 	rec := getVNF(t, store, id)
-	if rec.Admin.APPC == nil {
+	if rec.APPC == nil {
 		t.Fatalf("VNF %s has no APPC state", id)
 	}
-	return *rec.Admin.APPC
+	return *rec.APPC
 }
 
 // sourceStates are the states of the state machine a request can start
@@ -303,7 +307,7 @@ func sourceStates() []appc.State { return appc.StateValues()[:9] }
 // where it defines a transition (HealthCheck keeps the state), 304 and an
 // unchanged record where it does not.
 func TestLCMActionByState(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	sm, err := appc.NewStateMachine()
 	if err != nil {
 		t.Fatal(err)
@@ -363,7 +367,7 @@ func TestLCMActionByState(t *testing.T) {
 					if a == appc.HealthCheck {
 						want = from
 					}
-					got := after.Admin.APPC
+					got := after.APPC
 					if after.Admin.Version != before.Admin.Version+writes(a) {
 						t.Errorf("version %d after %d", after.Admin.Version, before.Admin.Version)
 					}
@@ -413,7 +417,7 @@ func writes(a appc.Action) int64 {
 // TestLCMSonataStatus drives a VNF created through /vnfrs with actions
 // only: Instantiated -> Stop -> Start -> Stop, the VNFR's status following.
 func TestLCMSonataStatus(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, step := range []struct {
 		action appc.Action
@@ -429,8 +433,8 @@ func TestLCMSonataStatus(t *testing.T) {
 		before := getVNF(t, store, vnf)
 		sendCode(t, h, lcm{action: step.action, vnf: vnf}, appc.CodeSuccess)
 		after := getVNF(t, store, vnf)
-		if after.Admin.APPC.State != step.state || after.Fields["status"] != step.status {
-			t.Fatalf("after %s: state %s status %v, want %s %s", step.action, after.Admin.APPC.State, after.Fields["status"], step.state, step.status)
+		if after.APPC.State != step.state || after.Fields["status"] != step.status {
+			t.Fatalf("after %s: state %s status %v, want %s %s", step.action, after.APPC.State, after.Fields["status"], step.state, step.status)
 		}
 		if after.Admin.Version != before.Admin.Version+writes(step.action) || !after.Admin.Modified.After(before.Admin.Modified.Add(-time.Millisecond)) {
 			t.Errorf("after %s: version %d modified %v (before %d %v)", step.action, after.Admin.Version, after.Admin.Modified, before.Admin.Version, before.Admin.Modified)
@@ -446,7 +450,7 @@ func TestLCMSonataStatus(t *testing.T) {
 // TestLCMVMScope checks that VM-scope actions change the VM's state, not
 // the VNF's, and that the VNF's Start and Stop take the VMs along.
 func TestLCMVMScope(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: testVM2}, appc.CodeSuccess)
@@ -484,7 +488,7 @@ func TestLCMVMScope(t *testing.T) {
 // field name of the store ('.', a leading '$', NUL): VM-scope actions on it
 // succeed, and read back the VM's state, instead of an UNEXPECTED ERROR.
 func TestLCMVMKeys(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	for _, pair := range [][2]string{{"vm.1", "$vm%2E"}, {"a\x00b", "%24x"}} {
 		vnf := createVNFWithVMs(t, h, pair[0], pair[1])
 		sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
@@ -512,7 +516,7 @@ func TestLCMVMKeys(t *testing.T) {
 // TestLCMValidation provokes every refusal of the guide's table and checks
 // that none changes the record.
 func TestLCMValidation(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	lockedVNF := createVNF(t, h)
 	sendCode(t, h, lcm{action: appc.Lock, vnf: lockedVNF, requestID: "holder"}, appc.CodeSuccess)
@@ -607,7 +611,7 @@ func TestLCMValidation(t *testing.T) {
 // TestLCMMalformed checks the RESTCONF answers: malformed bodies 400,
 // unknown rpcs and modules 404, media type 415, size 413.
 func TestLCMMalformed(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	before := getVNF(t, store, vnf)
 	good := string(lcm{action: appc.Start, vnf: vnf}.body())
@@ -674,7 +678,7 @@ func TestLCMMalformed(t *testing.T) {
 
 // TestLCMLocking: Lock, Unlock and CheckLock between request ids.
 func TestLCMLocking(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	a, b := "request-a", "request-b"
 	checkLock := func(owner, want string) {
@@ -766,8 +770,8 @@ func successes(t testing.TB, codes []int, refused int) int {
 // TestLCMLockTwoReplicas: many request ids race for one VNF's lock through
 // two routers on one store (two service replicas): exactly one wins.
 func TestLCMLockTwoReplicas(t *testing.T) {
-	store := repotest.NewStore(t, testDB)
-	replicas := []http.Handler{lcmRouterOn(t, store, appc.EngineConfig{}), lcmRouterOn(t, store, appc.EngineConfig{})}
+	store := newAPPCStore(t)
+	replicas := []http.Handler{appcRouterOn(t, store, appc.EngineConfig{}), appcRouterOn(t, store, appc.EngineConfig{})}
 	vnf := createVNF(t, replicas[0])
 
 	const n = 8
@@ -809,8 +813,8 @@ func TestLCMLockTwoReplicas(t *testing.T) {
 // through two replicas never interleave: each either runs (and is in the
 // history) or is refused 310 while another runs.
 func TestLCMConcurrentCommands(t *testing.T) {
-	store := repotest.NewStore(t, testDB)
-	replicas := []http.Handler{lcmRouterOn(t, store, appc.EngineConfig{}), lcmRouterOn(t, store, appc.EngineConfig{})}
+	store := newAPPCStore(t)
+	replicas := []http.Handler{appcRouterOn(t, store, appc.EngineConfig{}), appcRouterOn(t, store, appc.EngineConfig{})}
 	vnf := createVNF(t, replicas[0])
 	const n = 8
 	codes := race(replicas, n, func(i int) lcm {
@@ -831,8 +835,8 @@ func TestLCMConcurrentCommands(t *testing.T) {
 // the owner renews it.
 func TestLCMLockIdle(t *testing.T) {
 	const idle = 2 * time.Second
-	store := repotest.NewStore(t, testDB)
-	h := lcmRouterOn(t, store, appc.EngineConfig{LockIdle: idle})
+	store := newAPPCStore(t)
+	h := appcRouterOn(t, store, appc.EngineConfig{LockIdle: idle})
 	vnf := createVNF(t, h)
 	start := time.Now()
 	sendCode(t, h, lcm{action: appc.Lock, vnf: vnf, requestID: "owner", subRequestID: "1"}, 400)
@@ -853,7 +857,7 @@ func TestLCMLockIdle(t *testing.T) {
 // TestLCMForce: a VNF whose working state is not Stable refuses commands
 // with 309 unless flags.force is TRUE; read-only actions are not refused.
 func TestLCMForce(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, working := range []string{"Unstable", "Unknown"} {
 		t.Run(working, func(t *testing.T) {
@@ -881,8 +885,8 @@ func TestLCMForce(t *testing.T) {
 
 // TestLCMTTL: flags.ttl and the configured default TTL.
 func TestLCMTTL(t *testing.T) {
-	store := repotest.NewStore(t, testDB)
-	h := lcmRouterOn(t, store, appc.EngineConfig{DefaultTTL: 30 * time.Second})
+	store := newAPPCStore(t)
+	h := appcRouterOn(t, store, appc.EngineConfig{DefaultTTL: 30 * time.Second})
 	vnf := createVNF(t, h)
 	before := getVNF(t, store, vnf)
 	minuteAgo := appc.FormatTimestamp(time.Now().Add(-time.Minute))
@@ -898,7 +902,7 @@ func TestLCMTTL(t *testing.T) {
 // action: the same three again are a duplicate, across replicas and
 // restarts, refused requests included.
 func TestLCMDuplicate(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	first := lcm{action: appc.Start, vnf: vnf, requestID: "req-1", subRequestID: "a"}
 	sendCode(t, h, first, appc.CodeSuccess)
@@ -907,7 +911,7 @@ func TestLCMDuplicate(t *testing.T) {
 	// Another action under the same key is a duplicate too.
 	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "req-1", subRequestID: "a"}, appc.CodeDuplicateRequest)
 	// A restarted service (a new router and engine on the same store).
-	sendCode(t, lcmRouterOn(t, store, appc.EngineConfig{}), first, appc.CodeDuplicateRequest)
+	sendCode(t, appcRouterOn(t, store, appc.EngineConfig{}), first, appc.CodeDuplicateRequest)
 	unchanged(t, store, before)
 	// Another sub-request-id or originator-id is another request.
 	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "req-1", subRequestID: "b"}, appc.CodeSuccess)
@@ -927,7 +931,7 @@ func TestLCMDuplicate(t *testing.T) {
 // guide's series of calls (Lock, commands, Unlock); each call may repeat
 // the ids of the one before once it has ended.
 func TestLCMRequestSeries(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, a := range []appc.Action{appc.Lock, appc.Start, appc.Stop, appc.CheckLock, appc.Start, appc.Unlock} {
 		sendCode(t, h, lcm{action: a, vnf: vnf, requestID: "series"}, appc.CodeSuccess)
@@ -947,8 +951,8 @@ func TestLCMRequestSeries(t *testing.T) {
 // every other copy that meets it running is a duplicate (312), and the
 // history has exactly one entry per copy that ran.
 func TestLCMConcurrentDuplicates(t *testing.T) {
-	store := repotest.NewStore(t, testDB)
-	replicas := []http.Handler{lcmRouterOn(t, store, appc.EngineConfig{}), lcmRouterOn(t, store, appc.EngineConfig{})}
+	store := newAPPCStore(t)
+	replicas := []http.Handler{appcRouterOn(t, store, appc.EngineConfig{}), appcRouterOn(t, store, appc.EngineConfig{})}
 	vnf := createVNF(t, replicas[0])
 	sendCode(t, replicas[0], lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 	const n = 8
@@ -962,7 +966,7 @@ func TestLCMConcurrentDuplicates(t *testing.T) {
 
 // TestLCMActionStatus answers from the stored requests, across restarts.
 func TestLCMActionStatus(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	other := createVNF(t, h)
 	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "ok", subRequestID: "1"}, appc.CodeSuccess)
@@ -971,7 +975,7 @@ func TestLCMActionStatus(t *testing.T) {
 	sendCode(t, h, lcm{action: appc.ConfigRestore, vnf: vnf, requestID: "failed"}, appc.CodeDGFailure)
 	sendCode(t, h, lcm{action: appc.Start, vnf: other, requestID: "elsewhere"}, appc.CodeSuccess)
 
-	restarted := lcmRouterOn(t, store, appc.EngineConfig{})
+	restarted := appcRouterOn(t, store, appc.EngineConfig{})
 	tests := []struct {
 		payload string
 		status  string
@@ -1007,7 +1011,7 @@ func TestLCMActionStatus(t *testing.T) {
 
 // TestLCMEffects: what each action leaves in the record and answers.
 func TestLCMEffects(t *testing.T) {
-	h, store := newLCMRouter(t)
+	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	extra := func() map[string]any { return plain(appcOf(t, store, vnf).Extra).(map[string]any) }
 
@@ -1175,9 +1179,7 @@ func TestLCMEffects(t *testing.T) {
 
 	// A PUT of the record keeps its APPC state.
 	before := appcOf(t, store, vnf)
-	rec := getVNF(t, store, vnf)
-	fields := rec.Rendered()
-	b, _ := json.Marshal(fields)
+	b := getVNF(t, store, vnf).AppendJSON(nil)
 	wantStatus(t, do(t, h, http.MethodPut, "/vnfrs/"+vnf, b), http.StatusOK)
 	if after := appcOf(t, store, vnf); !reflect.DeepEqual(before, after) {
 		t.Errorf("PUT changed the APPC state")
@@ -1187,7 +1189,7 @@ func TestLCMEffects(t *testing.T) {
 // TestLCMResponseShape checks the answer against the guide: the
 // common-header echoed as sent, status last, CheckLock's locked.
 func TestLCMResponseShape(t *testing.T) {
-	h, _ := newLCMRouter(t)
+	h, _ := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	body := fmt.Sprintf(`{"input": {"common-header": {"timestamp": %q, "api-ver": "5.00", "originator-id": "SO", "request-id": "r-1", "sub-request-id": "s-1", "flags": {"mode": "EXCLUSIVE", "force": "FALSE", "ttl": 3600}}, "action": "CheckLock", "action-identifiers": {"vnf-id": %q}}}`,
 		appc.FormatTimestamp(time.Now().Add(-time.Second)), vnf)
@@ -1221,10 +1223,7 @@ func (s stubEngine) Handle(context.Context, string, []byte) appc.Result { return
 // TestLCMStoreFailureStatus: a store failure is HTTP 503 (unreachable) or
 // 500 (a bug), with the engine's LCM body.
 func TestLCMStoreFailureStatus(t *testing.T) {
-	v, err := schemas.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := newDB(t)
 	body := appc.NewResponse(nil, appc.UnexpectedError("the database is unreachable; retry later"))
 	for _, tt := range []struct {
 		err    error
@@ -1236,8 +1235,9 @@ func TestLCMStoreFailureStatus(t *testing.T) {
 		{&models.Error{Code: models.CodeInvalid, Detail: "a store refusal"}, http.StatusInternalServerError},
 		{fmt.Errorf("unclassified"), http.StatusInternalServerError},
 	} {
-		h := handlers.NewRouter(handlers.Config{Store: repotest.NewStore(t, testDB), Validator: v, MaxBodyBytes: testMaxBody,
-			LCM: stubEngine{appc.Result{Body: body, Err: tt.err}}})
+		cfg := routerConfig(t, db)
+		cfg.APPC = stubEngine{appc.Result{Outcome: appc.StoreFailed, Body: body, Err: tt.err}}
+		h := handlers.NewRouter(cfg)
 		rec := do(t, h, http.MethodPost, "/restconf/operations/appc-provider-lcm:start", []byte(`{}`))
 		wantStatus(t, rec, tt.status)
 		var got appc.Response
@@ -1245,8 +1245,8 @@ func TestLCMStoreFailureStatus(t *testing.T) {
 			t.Errorf("body %s", rec.Body.String())
 		}
 	}
-	// Without an engine there is no LCM route.
-	h := handlers.NewRouter(handlers.Config{Store: repotest.NewStore(t, testDB), Validator: v, MaxBodyBytes: testMaxBody})
+	// Without an engine there is no APPC route.
+	h := handlers.NewRouter(routerConfig(t, db))
 	wantError(t, do(t, h, http.MethodPost, "/restconf/operations/appc-provider-lcm:start", []byte(`{}`)), http.StatusNotFound, "NOT_FOUND")
 }
 
@@ -1255,46 +1255,44 @@ func TestLCMStoreFailureStatus(t *testing.T) {
 // database would, leaving the record as a process that died there leaves
 // it.
 type steppedStore struct {
-	*repo.Store
+	*repo.APPCStore
 	calls  atomic.Int32
 	failAt int32
 	before func(n int32)
 }
 
-func (s *steppedStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.Record) error) (models.Record, error) {
+func (s *steppedStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
 	n := s.calls.Add(1)
 	if s.before != nil {
 		s.before(n)
 	}
 	if n == s.failAt {
-		return models.Record{}, models.Errorf(models.CodeUnavailable, "database unreachable")
+		return models.VNF{}, models.Errorf(models.CodeUnavailable, "database unreachable")
 	}
-	return s.Store.ModifyVNF(ctx, uuid, fn)
+	return s.APPCStore.ModifyVNF(ctx, uuid, fn)
 }
 
-// lcmRouterOver is the service's router on store with an LCM engine over
-// engineStore.
-func lcmRouterOver(t testing.TB, store *repo.Store, engineStore appc.Store) http.Handler {
+// appcRouterOver is the service's router on store's database with an
+// APPC engine over engineStore.
+func appcRouterOver(t testing.TB, store appcStore, engineStore appc.Store, cfg appc.EngineConfig) http.Handler {
 	t.Helper()
-	v, err := schemas.New()
+	engine, err := appc.NewEngine(engineStore, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := appc.NewEngine(engineStore, appc.EngineConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return handlers.NewRouter(handlers.Config{Store: store, Validator: v, MaxBodyBytes: testMaxBody, LCM: engine})
+	rc := routerConfig(t, store.db)
+	rc.APPC = engine
+	return handlers.NewRouter(rc)
 }
 
 // TestLCMUnstableWhileRunning: while a command runs, its VNF is Unstable
 // with the command as its running one, and locked: other request ids are
 // refused 310, other commands of its own request-id 309; CheckLock answers.
 func TestLCMUnstableWhileRunning(t *testing.T) {
-	store := repotest.NewStore(t, testDB)
-	h := lcmRouterOn(t, store, appc.EngineConfig{})
+	store := newAPPCStore(t)
+	h := appcRouterOn(t, store, appc.EngineConfig{})
 	vnf := createVNF(t, h)
-	stepped := &steppedStore{Store: store}
+	stepped := &steppedStore{APPCStore: store.APPCStore}
 	var during models.APPCState
 	stepped.before = func(n int32) {
 		if n != 2 { // the command's second write
@@ -1307,7 +1305,7 @@ func TestLCMUnstableWhileRunning(t *testing.T) {
 		sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "other"}, appc.CodeLockingFailure)
 		sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "runner", subRequestID: "2"}, appc.CodeUnstableVNF)
 	}
-	sendCode(t, lcmRouterOver(t, store, stepped), lcm{action: appc.Start, vnf: vnf, requestID: "runner", subRequestID: "1"}, appc.CodeSuccess)
+	sendCode(t, appcRouterOver(t, store, stepped, appc.EngineConfig{}), lcm{action: appc.Start, vnf: vnf, requestID: "runner", subRequestID: "1"}, appc.CodeSuccess)
 	if during.Working != "Unstable" || during.Running == nil || during.Running.Action != "Start" ||
 		during.Running.RequestID != "runner" || during.Running.SubRequestID != "1" || during.State != "Instantiated" {
 		t.Fatalf("while running: %+v", during)
@@ -1322,12 +1320,12 @@ func TestLCMUnstableWhileRunning(t *testing.T) {
 // store, seen by every replica: commands are refused 309 and change
 // nothing, read-only actions run, and a forced command recovers the VNF.
 func TestLCMDiesMidCommand(t *testing.T) {
-	store := repotest.NewStore(t, testDB)
-	h := lcmRouterOn(t, store, appc.EngineConfig{})
+	store := newAPPCStore(t)
+	h := appcRouterOn(t, store, appc.EngineConfig{})
 	vnf := createVNF(t, h)
 	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 
-	dying := lcmRouterOver(t, store, &steppedStore{Store: store, failAt: 2})
+	dying := appcRouterOver(t, store, &steppedStore{APPCStore: store.APPCStore, failAt: 2}, appc.EngineConfig{})
 	stop := lcm{action: appc.Stop, vnf: vnf, requestID: "dies"}
 	rec := do(t, dying, http.MethodPost, stop.path(), stop.body())
 	wantStatus(t, rec, http.StatusServiceUnavailable)
@@ -1376,7 +1374,7 @@ func TestLCMDiesMidCommand(t *testing.T) {
 // locks): NUL, '$', '.', '|', '%' and the like are ordinary ids, for a
 // series without sub-request-ids too, and ActionStatus finds them.
 func TestLCMOddRequestIDs(t *testing.T) {
-	h, _ := newLCMRouter(t)
+	h, _ := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, id := range []string{"a\x00b", "$x.y", "%7C|", "\u2028é", " "} {
 		for _, orig := range []string{"a\x00|b", "$o"} {

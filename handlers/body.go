@@ -19,10 +19,6 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// maxDepth is MongoDB's nesting limit for a stored document, less the
-// top level: deeper bodies could never be stored.
-const maxDepth = 99
-
 // readBody reads a JSON or YAML request body, by Content-Type, and decodes
 // it with numbers kept as json.Number for the schema validator. It returns
 // 415 for other media types, 413 past the configured size and 400 for a
@@ -164,68 +160,6 @@ func describeJSONError(err error, offset int64) error {
 		return fmt.Errorf("unexpected end of input at byte %d", offset)
 	}
 	return err
-}
-
-// storable converts a validated document into values the database keeps:
-// json.Number becomes int64 when it is an integer that fits, else float64.
-// It reports, by JSON pointer, what the database could not store: field
-// names that start with '$' or hold '.' or NUL, numbers out of range, and
-// nesting deeper than MongoDB allows.
-func storable(v any) (any, []models.Violation) {
-	var violations []models.Violation
-	var walk func(v any, ptr string, depth int) any
-	walk = func(v any, ptr string, depth int) any {
-		switch t := v.(type) {
-		case map[string]any:
-			if depth > maxDepth {
-				violations = append(violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf("nested more than %d levels deep", maxDepth)})
-				return nil
-			}
-			for k, child := range t {
-				childPtr := ptr + "/" + escapePointer(k)
-				if msg := badFieldName(k); msg != "" {
-					violations = append(violations, models.Violation{Pointer: childPtr, Message: msg})
-					continue
-				}
-				t[k] = walk(child, childPtr, depth+1)
-			}
-			return t
-		case []any:
-			if depth > maxDepth {
-				violations = append(violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf("nested more than %d levels deep", maxDepth)})
-				return nil
-			}
-			for i, child := range t {
-				t[i] = walk(child, ptr+"/"+strconv.Itoa(i), depth+1)
-			}
-			return t
-		case json.Number:
-			if i, err := t.Int64(); err == nil {
-				return i
-			}
-			f, err := t.Float64()
-			if err != nil || math.IsInf(f, 0) {
-				violations = append(violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf("number %s is out of range", t)})
-				return nil
-			}
-			return f
-		}
-		return v
-	}
-	out := walk(v, "", 0)
-	return out, violations
-}
-
-func badFieldName(k string) string {
-	switch {
-	case strings.HasPrefix(k, "$"):
-		return "field names must not start with '$'"
-	case strings.Contains(k, "."):
-		return "field names must not contain '.'"
-	case strings.ContainsRune(k, 0):
-		return "field names must not contain NUL"
-	}
-	return ""
 }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +11,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/orchestrator/records"
+	"github.com/nfv-records/nfv-records/repo"
+	"github.com/nfv-records/nfv-records/repo/sqlite"
 	"github.com/nfv-records/nfv-records/schemas"
 )
 
@@ -79,56 +84,12 @@ func TestDecodeBody(t *testing.T) {
 	}
 }
 
-func TestStorable(t *testing.T) {
-	doc := map[string]any{
-		"int":   json.Number("42"),
-		"big":   json.Number("12345678901234567890"),
-		"frac":  json.Number("1.5"),
-		"huge":  json.Number("1e999"),
-		"list":  []any{json.Number("1"), map[string]any{"$bad": 1, "a.b": 2, "ok": json.Number("-3")}},
-		"empty": map[string]any{},
-	}
-	got, violations := storable(doc)
-	m := got.(map[string]any)
-	if m["int"] != int64(42) || m["frac"] != 1.5 || m["big"] != 12345678901234567890.0 {
-		t.Errorf("numbers converted to %#v %#v %#v", m["int"], m["frac"], m["big"])
-	}
-	if inner := m["list"].([]any)[1].(map[string]any); inner["ok"] != int64(-3) {
-		t.Errorf("nested number converted to %#v", inner["ok"])
-	}
-	want := map[string]bool{"/huge": true, "/list/1/$bad": true, "/list/1/a.b": true}
-	for _, v := range violations {
-		if !want[v.Pointer] {
-			t.Errorf("unexpected violation %+v", v)
-		}
-		delete(want, v.Pointer)
-	}
-	if len(want) > 0 {
-		t.Errorf("missing violations at %v", want)
-	}
-}
-
-func TestStorableDepth(t *testing.T) {
-	var deep any = "leaf"
-	for range maxDepth + 5 {
-		deep = map[string]any{"n": deep}
-	}
-	if _, v := storable(deep); len(v) != 1 {
-		t.Fatalf("violations %+v, want one for the depth", v)
-	}
-	var shallow any = "leaf"
-	for range maxDepth - 1 {
-		shallow = []any{shallow}
-	}
-	if _, v := storable(map[string]any{"a": shallow}); len(v) != 0 {
-		t.Fatalf("violations %+v for a document MongoDB can store", v)
-	}
-}
-
-// FuzzDecodeRecord feeds arbitrary bodies through the whole body pipeline
-// (decode, validate, convert). It must never panic; a failure must be an
-// invalid-input error; and anything accepted must be storable as BSON and
-// renderable as JSON, so no accepted body can later fail with a 500.
+// FuzzDecodeRecord feeds arbitrary bodies through the whole write path
+// (decode, the record rules, the embedded store). It must never panic; a
+// failure must be a client error (400, 409, 422); and anything accepted
+// must read back as valid JSON with the fields sent, and be storable as
+// BSON (the MongoDB backend), so no accepted body can later fail with a
+// 500.
 func FuzzDecodeRecord(f *testing.F) {
 	seeds := []string{
 		`{"id":"1b5bab2a-8286-2b40-4827-dc5d6e37bf8e","descriptor_version":"1","status":"offline"}`,
@@ -146,6 +107,12 @@ func FuzzDecodeRecord(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	db, err := sqlite.Open(sqlite.Config{Path: filepath.Join(f.TempDir(), "fuzz.db")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = db.Close(context.Background()) })
+	svc := records.NewService(repo.NewRecordStore(db), v)
 	f.Fuzz(func(t *testing.T, raw []byte, isYAML bool) {
 		doc, err := decodeBody(raw, isYAML)
 		if err != nil {
@@ -155,22 +122,30 @@ func FuzzDecodeRecord(f *testing.F) {
 			return
 		}
 		for _, kind := range models.Kinds() {
-			violations, err := v.Validate(kind, doc)
+			rec, err := svc.Create(t.Context(), kind, doc)
 			if err != nil {
-				t.Fatalf("validate: %v", err)
+				if c := models.ErrorCodeOf(err); c == models.CodeUnprocessable || c == models.CodeConflict {
+					continue
+				}
+				t.Fatalf("create: %v", err)
 			}
-			if len(violations) > 0 {
-				continue
+			got, err := svc.Get(t.Context(), kind, rec.UUID)
+			if err != nil {
+				t.Fatalf("read back %s: %v", rec.UUID, err)
 			}
-			stored, bad := storable(doc)
-			if len(bad) > 0 {
-				return
+			var rendered map[string]any
+			if err := json.Unmarshal(got.AppendJSON(nil), &rendered); err != nil {
+				t.Fatalf("accepted body does not render as JSON: %v: %s", err, got.AppendJSON(nil))
 			}
-			if _, err := bson.Marshal(stored); err != nil {
+			fields, err := got.Fields()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := bson.Marshal(fields); err != nil {
 				t.Fatalf("accepted body does not marshal to BSON: %v", err)
 			}
-			if _, err := json.Marshal(stored); err != nil {
-				t.Fatalf("accepted body does not render as JSON: %v", err)
+			if err := svc.Delete(t.Context(), kind, rec.UUID, nil); err != nil {
+				t.Fatal(err)
 			}
 			return
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/orchestrator/appc"
 )
 
 // ErrorBody is the error answer of every API family but APPC's.
@@ -51,6 +52,33 @@ func writeError(c *gin.Context, err error) {
 		loggerFrom(c).Error("internal error", "error", err)
 	}
 	render(c, status, ErrorBody{Code: e.Code, Status: status, Detail: e.Detail, Violations: e.Violations})
+}
+
+// appcStatus is the HTTP status of an APPC answer: 200 for every LCM
+// outcome (refusals included: the guide's status is in the body), 400 for
+// a malformed message, 404 for an rpc the module does not have. A store
+// failure the client can retry keeps its status: 503 for an unreachable
+// database, 409 for a record that kept changing under the store's
+// retries; anything else is a bug, logged in full.
+func appcStatus(c *gin.Context, res appc.Result) int {
+	switch res.Outcome {
+	case appc.Answered:
+		return http.StatusOK
+	case appc.Malformed:
+		return http.StatusBadRequest
+	case appc.UnknownRPC:
+		return http.StatusNotFound
+	}
+	status := http.StatusInternalServerError
+	if s, ok := statusOf[models.ErrorCodeOf(res.Err)]; ok && (s >= 500 || s == http.StatusConflict) {
+		status = s
+	}
+	if status == http.StatusServiceUnavailable {
+		loggerFrom(c).Warn("database unavailable", "error", res.Err)
+	} else {
+		loggerFrom(c).Error("internal error", "error", res.Err)
+	}
+	return status
 }
 
 func abortWithError(c *gin.Context, err error) {

@@ -5,22 +5,21 @@ import (
 	"strings"
 
 	"github.com/nfv-records/nfv-records/models"
-	"github.com/nfv-records/nfv-records/repo"
 )
 
 // parseIfMatch turns an If-Match header into a precondition on the stored
 // version: "*" holds for any existing record, otherwise one of the listed
 // strong entity tags must be the record's. A weak tag never matches (RFC
 // 9110 compares If-Match strongly). An absent header is no precondition.
-func parseIfMatch(header string) (repo.Precondition, error) {
+func parseIfMatch(header string) (*models.Precondition, error) {
 	header = strings.TrimSpace(header)
 	if header == "" {
 		return nil, nil
 	}
 	if header == "*" {
-		return func(models.Admin) bool { return true }, nil
+		return &models.Precondition{Any: true}, nil
 	}
-	var versions []int64
+	versions := []int64{}
 	for _, tag := range strings.Split(header, ",") {
 		tag = strings.TrimSpace(tag)
 		weak := strings.HasPrefix(tag, "W/")
@@ -35,14 +34,7 @@ func parseIfMatch(header string) (repo.Precondition, error) {
 			versions = append(versions, v)
 		}
 	}
-	return func(a models.Admin) bool {
-		for _, v := range versions {
-			if v == a.Version {
-				return true
-			}
-		}
-		return false
-	}, nil
+	return &models.Precondition{Versions: versions}, nil
 }
 
 // noneMatch reports whether If-None-Match names the record's current ETag,

@@ -8,7 +8,6 @@ import (
 )
 
 func TestParseIfMatch(t *testing.T) {
-	v3 := models.Admin{Version: 3}
 	tests := []struct {
 		header  string
 		nilCond bool
@@ -43,7 +42,7 @@ func TestParseIfMatch(t *testing.T) {
 			t.Errorf("%q: nil condition = %v, want %v", tt.header, cond == nil, tt.nilCond)
 			continue
 		}
-		if cond != nil && cond(v3) != tt.holds {
+		if cond != nil && cond.Holds(3) != tt.holds {
 			t.Errorf("%q: holds for version 3 = %v, want %v", tt.header, !tt.holds, tt.holds)
 		}
 	}

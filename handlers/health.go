@@ -16,6 +16,16 @@ type Pinger interface {
 // pingTimeout keeps probes fast while the database is unreachable.
 const pingTimeout = 2 * time.Second
 
+// registerHealthRoutes serves the probes: tng-rep's ping, liveness and
+// readiness. (The record kinds' own ping paths are in records.go.)
+func registerHealthRoutes(r gin.IRouter, h healthHandlers) {
+	for _, p := range []string{"/ping", "/pings"} {
+		r.GET(p, h.ping)
+	}
+	r.GET("/healthz", h.healthz)
+	r.GET("/readyz", h.readyz)
+}
+
 type healthHandlers struct{ db Pinger }
 
 // ping answers tng-rep's readiness probe.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
-	"github.com/nfv-records/nfv-records/repo"
+	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/selector"
 )
 
@@ -17,13 +17,13 @@ const markerKey = "nextpage_opaque_marker"
 
 // listRequest is everything a list's query string asks for.
 type listRequest struct {
-	query  url.Values
+	values url.Values
 	filter filter.Expr
 	order  filter.Sort
 	after  *filter.Position
 	paging pageRequest
 	count  bool
-	fields selector.Selector
+	fields *selector.Selector
 }
 
 // parseList reads a list request. Every part is checked before the
@@ -35,7 +35,7 @@ func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
 	if err != nil {
 		return listRequest{}, models.Errorf(models.CodeInvalid, "malformed query string: %v", err)
 	}
-	opts := filter.Options{Fields: repo.Fields()}
+	opts := filter.Options{Fields: records.Fields()}
 	switch format := c.GetHeader("Query-String-Format"); strings.ToLower(format) {
 	case "":
 	case "yaml":
@@ -43,16 +43,18 @@ func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
 	default:
 		return listRequest{}, models.Errorf(models.CodeInvalid, "header Query-String-Format: %q is not supported (use yaml, or leave it out)", format)
 	}
-	req := listRequest{query: query}
+	req := listRequest{values: query}
 	if req.filter, err = filter.ParseQuery(query, opts); err != nil {
 		return listRequest{}, err
 	}
 	if req.order, err = filter.ParseSort(query, opts); err != nil {
 		return listRequest{}, err
 	}
-	if req.fields, err = selector.Parse(query, h.complexAttrs); err != nil {
+	fields, err := selector.Parse(query, h.complexAttrs)
+	if err != nil {
 		return listRequest{}, err
 	}
+	req.fields = &fields
 	if req.count, err = wantsCount(query); err != nil {
 		return listRequest{}, err
 	}
@@ -76,7 +78,7 @@ func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
 	return req, nil
 }
 
-// repoQuery is the list query the store answers.
-func (r listRequest) repoQuery() repo.ListQuery {
-	return repo.ListQuery{Filter: r.filter, Sort: r.order, After: r.after, Offset: r.paging.offset, Limit: r.paging.limit}
+// query is the list query the store answers.
+func (r listRequest) query() filter.Query {
+	return filter.Query{Filter: r.filter, Sort: r.order, After: r.after, Offset: r.paging.offset, Limit: r.paging.limit}
 }

@@ -2,50 +2,99 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/nfv-records/nfv-records/handlers"
+	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
-	"github.com/nfv-records/nfv-records/repo/repotest"
+	"github.com/nfv-records/nfv-records/repo/sqlite"
 	"github.com/nfv-records/nfv-records/schemas"
 )
 
-// testDB is the embedded store every test of this package shares; each
-// test gets its own database in it.
-var testDB repotest.Server
-
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.TestMode)
-	repotest.Main(m, &testDB)
+	os.Exit(m.Run())
 }
 
 // testMaxBody is small so that 413 is cheap to provoke.
 const testMaxBody = 64 << 10
 
-// newRouter is the service's router on a fresh database.
-func newRouter(t testing.TB) (http.Handler, *repo.Store) {
-	t.Helper()
-	store := repotest.NewStore(t, testDB)
-	return routerOn(t, store), store
+// stores are the stores behind a router, for tests that look under it.
+type stores struct {
+	db      repo.DB
+	records *repo.RecordStore
+	appc    *repo.APPCStore
 }
 
-// routerOn builds a router on an existing store (two routers on one store
-// behave as two service replicas).
-func routerOn(t testing.TB, store *repo.Store) http.Handler {
+// newDB is a fresh embedded store, closed when the test ends. Its clock
+// never stands still: two records created one after the other have
+// different creation times however fast the machine, so the default
+// order (newest first) is the order of creation.
+func newDB(t testing.TB) *sqlite.DB {
+	t.Helper()
+	var mu sync.Mutex
+	var last time.Time
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		if !now.After(last) {
+			now = last.Add(time.Millisecond)
+		}
+		last = now
+		return now
+	}
+	db, err := sqlite.Open(sqlite.Config{Path: filepath.Join(t.TempDir(), "records.db"), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	return db
+}
+
+// storesOn are the stores over db.
+func storesOn(db repo.DB) stores {
+	return stores{db: db, records: repo.NewRecordStore(db), appc: repo.NewAPPCStore(db, nil, nil)}
+}
+
+// newRouter is the service's router on a fresh database.
+func newRouter(t testing.TB) (http.Handler, stores) {
+	t.Helper()
+	s := storesOn(newDB(t))
+	return routerOn(t, s.db), s
+}
+
+// routerOn builds a router on an existing database (two routers on one
+// database behave as two service replicas).
+func routerOn(t testing.TB, db repo.DB) http.Handler {
+	t.Helper()
+	return handlers.NewRouter(routerConfig(t, db))
+}
+
+// routerConfig is the service's router configuration on db.
+func routerConfig(t testing.TB, db repo.DB) handlers.Config {
 	t.Helper()
 	v, err := schemas.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return handlers.NewRouter(handlers.Config{Store: store, Validator: v, MaxBodyBytes: testMaxBody})
+	return handlers.Config{
+		Records:           records.NewService(repo.NewRecordStore(db), v),
+		Database:          db,
+		ComplexAttributes: v.ComplexAttributes,
+		MaxBodyBytes:      testMaxBody,
+	}
 }
 
 // do sends one request through h and returns the recorded answer. A body

@@ -9,33 +9,48 @@ import (
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
-	"github.com/nfv-records/nfv-records/repo"
 )
 
-// RecordStore is what the record handlers need from the database.
-type RecordStore interface {
-	Pinger
-	Create(ctx context.Context, kind models.Kind, uuid string, fields map[string]any) (models.Record, error)
-	Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error)
-	Replace(ctx context.Context, kind models.Kind, uuid string, fields map[string]any, ifMatch repo.Precondition) (models.Record, error)
-	Delete(ctx context.Context, kind models.Kind, uuid string, ifMatch repo.Precondition) error
-	List(ctx context.Context, kind models.Kind, q repo.ListQuery) (repo.Page, error)
-	Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error)
+// registerRecordRoutes serves each record kind on tng-rep's base path and
+// its alias: list, create, ping, read, replace, delete.
+func registerRecordRoutes(r gin.IRouter, svc RecordService, health healthHandlers, complexAttrs func(models.Kind) []string, maxBody int64) {
+	for _, kind := range models.Kinds() {
+		h := recordHandlers{kind: kind, svc: svc, maxBody: maxBody, complexAttrs: complexAttrs(kind)}
+		for _, base := range recordPaths[kind] {
+			g := r.Group(base)
+			g.GET("", h.list)
+			g.POST("", h.create)
+			g.GET("/ping", health.ping)
+			g.GET("/pings", health.ping)
+			g.GET("/:uuid", h.get)
+			g.PUT("/:uuid", h.replace)
+			g.DELETE("/:uuid", h.remove)
+		}
+	}
 }
 
-// Validator checks a decoded record against its kind's schema.
-type Validator interface {
-	Validate(kind models.Kind, doc any) ([]models.Violation, error)
-	// ComplexAttributes are the kind's object and array attributes, which
-	// exclude_default leaves out of lists.
-	ComplexAttributes(kind models.Kind) []string
+// recordPaths are the base paths of each kind: tng-rep's and its aliases.
+var recordPaths = map[models.Kind][]string{
+	models.KindNSR:  {"/nsrs", "/records/nsr/ns-instances"},
+	models.KindVNFR: {"/vnfrs", "/records/vnfr/vnf-instances"},
+}
+
+// RecordService is what the record handlers need: the record rules over
+// the repository (orchestrator/records.Service). A body is given decoded
+// (numbers as json.Number).
+type RecordService interface {
+	Create(ctx context.Context, kind models.Kind, doc any) (models.Record, error)
+	Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error)
+	Replace(ctx context.Context, kind models.Kind, uuid string, doc any, pre *models.Precondition) (models.Record, error)
+	Delete(ctx context.Context, kind models.Kind, uuid string, pre *models.Precondition) error
+	List(ctx context.Context, kind models.Kind, q filter.Query) (filter.Page[models.Record], error)
+	Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error)
 }
 
 // recordHandlers serve one record kind on its base paths.
 type recordHandlers struct {
 	kind         models.Kind
-	store        RecordStore
-	validator    Validator
+	svc          RecordService
 	maxBody      int64
 	complexAttrs []string // what exclude_default leaves out
 }
@@ -77,12 +92,12 @@ type Count struct {
 //	@Router			/records/nsr/ns-instances [post]
 //	@Router			/records/vnfr/vnf-instances [post]
 func (h recordHandlers) create(c *gin.Context) {
-	fields, uuid, err := h.readRecord(c, "")
+	doc, err := readBody(c, h.maxBody)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	rec, err := h.store.Create(c.Request.Context(), h.kind, uuid, fields)
+	rec, err := h.svc.Create(c.Request.Context(), h.kind, doc)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -113,7 +128,7 @@ func (h recordHandlers) get(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	rec, err := h.store.Get(c.Request.Context(), h.kind, uuid)
+	rec, err := h.svc.Get(c.Request.Context(), h.kind, uuid)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -154,12 +169,12 @@ func (h recordHandlers) replace(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	fields, _, err := h.readRecord(c, uuid)
+	doc, err := readBody(c, h.maxBody)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	rec, err := h.store.Replace(c.Request.Context(), h.kind, uuid, fields, ifMatch)
+	rec, err := h.svc.Replace(c.Request.Context(), h.kind, uuid, doc, ifMatch)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -189,7 +204,7 @@ func (h recordHandlers) remove(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := h.store.Delete(c.Request.Context(), h.kind, uuid, ifMatch); err != nil {
+	if err := h.svc.Delete(c.Request.Context(), h.kind, uuid, ifMatch); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -235,7 +250,7 @@ func (h recordHandlers) list(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if req.count {
-		n, err := h.store.Count(ctx, h.kind, req.filter)
+		n, err := h.svc.Count(ctx, h.kind, req.filter)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -243,34 +258,27 @@ func (h recordHandlers) list(c *gin.Context) {
 		render(c, http.StatusOK, Count{Count: n})
 		return
 	}
-	page, err := h.store.List(ctx, h.kind, req.repoQuery())
+	page, err := h.svc.List(ctx, h.kind, req.query())
 	if err != nil {
 		writeError(c, err)
 		return
-	}
-	out := make([]map[string]any, len(page.Records))
-	for i, r := range page.Records {
-		out[i] = r.Rendered()
-		if !req.fields.All() {
-			out[i] = req.fields.Apply(out[i])
-		}
 	}
 	next := ""
 	if page.Next != nil {
 		next = req.order.Marker(*page.Next)
 	}
 	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
-	c.Header("Link", linkHeader(c.Request.URL.Path, req.query, req.paging, page.Total, page.Next != nil, next))
-	render(c, http.StatusOK, out)
+	c.Header("Link", linkHeader(c.Request.URL.Path, req.values, req.paging, page.Total, page.Next != nil, next))
+	renderRecords(c, http.StatusOK, page.Items, req.fields)
 }
 
 func (h recordHandlers) renderRecord(c *gin.Context, status int, rec models.Record) {
 	c.Header("ETag", rec.ETag())
-	render(c, status, rec.Rendered())
+	renderRecords(c, status, []models.Record{rec}, nil)
 }
 
 // conditionalTarget reads the uuid of a write and its If-Match condition.
-func (h recordHandlers) conditionalTarget(c *gin.Context) (string, repo.Precondition, error) {
+func (h recordHandlers) conditionalTarget(c *gin.Context) (string, *models.Precondition, error) {
 	uuid, err := h.uuidParam(c)
 	if err != nil {
 		return "", nil, err
@@ -289,79 +297,4 @@ func (h recordHandlers) uuidParam(c *gin.Context) (string, error) {
 		return "", models.Errorf(models.CodeInvalid, "%q is not a %s uuid (want 8-4-4-4-12 hex digits)", raw, h.kind.Singular())
 	}
 	return uuid, nil
-}
-
-// readRecord reads, validates and converts a record body. For a replace,
-// urlUUID is the record's uuid: a body id must equal it, and an absent id
-// is taken from it. It returns the fields to store and the record's uuid.
-func (h recordHandlers) readRecord(c *gin.Context, urlUUID string) (map[string]any, string, error) {
-	doc, err := readBody(c, h.maxBody)
-	if err != nil {
-		return nil, "", err
-	}
-	if obj, ok := doc.(map[string]any); ok {
-		for _, f := range models.ServerFields {
-			delete(obj, f)
-		}
-		if urlUUID != "" {
-			if err := reconcileID(obj, urlUUID, h.kind); err != nil {
-				return nil, "", err
-			}
-		}
-	}
-	violations, err := h.validator.Validate(h.kind, doc)
-	if err != nil {
-		return nil, "", err
-	}
-	if len(violations) == 0 {
-		// The schema's id pattern is unanchored; a key must be exactly a uuid.
-		obj := doc.(map[string]any)
-		raw, _ := obj[models.FieldID].(string)
-		if id, ok := models.NormalizeUUID(raw); ok {
-			obj[models.FieldID] = id
-		} else {
-			violations = append(violations, models.Violation{Pointer: "/id", Message: "must be a uuid: 8-4-4-4-12 hex digits and nothing else"})
-		}
-	}
-	stored, storageViolations := storable(doc)
-	violations = append(violations, storageViolations...)
-	if len(violations) > 0 {
-		return nil, "", &models.Error{
-			Code:       models.CodeUnprocessable,
-			Detail:     violationSummary(len(violations), h.kind),
-			Violations: violations,
-		}
-	}
-	fields := stored.(map[string]any)
-	return fields, fields[models.FieldID].(string), nil
-}
-
-// reconcileID makes a replace body's id agree with the URL: absent, it is
-// taken from the URL; different, it is refused.
-func reconcileID(obj map[string]any, urlUUID string, kind models.Kind) error {
-	raw, present := obj[models.FieldID]
-	if !present {
-		obj[models.FieldID] = urlUUID
-		return nil
-	}
-	s, _ := raw.(string)
-	if id, ok := models.NormalizeUUID(s); !ok || id != urlUUID {
-		return models.Errorf(models.CodeInvalid, "body id %v does not match the %s uuid in the URL, %s", jsonish(raw), kind.Singular(), urlUUID)
-	}
-	return nil
-}
-
-func violationSummary(n int, kind models.Kind) string {
-	if n == 1 {
-		return "1 schema violation in the " + kind.Singular()
-	}
-	return strconv.Itoa(n) + " schema violations in the " + kind.Singular()
-}
-
-func jsonish(v any) string {
-	b, err := encode(formatJSON, v)
-	if err != nil || len(b) == 0 {
-		return "?"
-	}
-	return string(b[:len(b)-1])
 }

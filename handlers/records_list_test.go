@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -19,8 +18,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"sigs.k8s.io/yaml"
+
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/repo"
 )
 
 // Integration tests of the list endpoints (paging, Link, count, filters),
@@ -393,23 +394,15 @@ func TestListOrderNewestFirst(t *testing.T) {
 		// Records stored with one creation instant: only the uuid orders them.
 		h, store := newRouter(t)
 		at := time.Now().UTC().Truncate(time.Millisecond)
-		var docs []any
 		var ids []string
+		nsrs := store.db.Collection(repo.RecordSpec(models.KindNSR))
 		for range 12 {
 			id := uuid.NewString()
 			ids = append(ids, id)
-			docs = append(docs, bson.M{
-				"_id":                id,
-				"_admin":             bson.M{"created": at, "modified": at, "version": int64(1)},
-				"id":                 id,
-				"descriptor_version": "1",
-				"status":             "offline",
-			})
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, err := store.Database().Collection("nsrs").InsertMany(ctx, docs); err != nil {
-			t.Fatal(err)
+			body := []byte(`{"descriptor_version":"1","status":"offline"}`)
+			if _, err := nsrs.Insert(t.Context(), repo.Doc{ID: id, Created: at, Body: body}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		sort.Sort(sort.Reverse(sort.StringSlice(ids)))
 		for _, base := range lstBases["nsr"] {

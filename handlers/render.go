@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"mime"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/selector"
 )
 
 // format is an output representation.
@@ -123,23 +125,86 @@ func encode(f format, v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if f == formatHTML {
-		enc.SetIndent("", "  ")
-	}
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
+	return fromJSON(f, buf.Bytes())
+}
+
+// fromJSON is a JSON document in format f.
+func fromJSON(f format, doc []byte) ([]byte, error) {
 	switch f {
 	case formatYAML:
-		return yaml.JSONToYAML(buf.Bytes())
+		return yaml.JSONToYAML(doc)
 	case formatHTML:
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, doc, "", "  "); err != nil {
+			return nil, err
+		}
 		var page bytes.Buffer
-		if err := htmlPage.Execute(&page, buf.String()); err != nil {
+		if err := htmlPage.Execute(&page, indented.String()); err != nil {
 			return nil, err
 		}
 		return page.Bytes(), nil
 	}
-	return buf.Bytes(), nil
+	return doc, nil
+}
+
+// renderRecords writes records as clients see them: one record as an
+// object (list is nil), else the list as an array. Each record's stored
+// body is copied as it is, its server fields spliced in (see
+// models.Record.AppendJSON): nothing is decoded on the way to JSON. A
+// selection (attribute selectors) decodes each record to apply it.
+func renderRecords(c *gin.Context, status int, recs []models.Record, sel *selector.Selector) {
+	single := sel == nil
+	if sel != nil && !sel.All() {
+		out := make([]map[string]any, len(recs))
+		for i, r := range recs {
+			m, err := r.Rendered()
+			if err != nil {
+				writeError(c, &models.Error{Code: models.CodeInternal, Detail: "internal error", Err: fmt.Errorf("render %s: %w", r.UUID, err)})
+				return
+			}
+			out[i] = sel.Apply(m)
+		}
+		render(c, status, out)
+		return
+	}
+	size := 2
+	for _, r := range recs {
+		size += len(r.Body) + 128
+	}
+	buf := make([]byte, 0, size)
+	if single {
+		buf = recs[0].AppendJSON(buf)
+	} else {
+		buf = append(buf, '[')
+		for i, r := range recs {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = r.AppendJSON(buf)
+		}
+		buf = append(buf, ']')
+	}
+	renderJSON(c, status, append(buf, '\n'))
+}
+
+// renderJSON writes a JSON document (with its trailing newline) in the
+// negotiated format.
+func renderJSON(c *gin.Context, status int, doc []byte) {
+	f := formatJSON
+	if got, ok := c.Get(formatKey); ok {
+		f = got.(format)
+	}
+	body, err := fromJSON(f, doc)
+	if err != nil {
+		// The store keeps valid JSON, so this is a bug.
+		loggerFrom(c).Error("render response", "error", err)
+		f, status = formatJSON, http.StatusInternalServerError
+		body = []byte(`{"code":"INTERNAL_ERROR","status":500,"detail":"internal error"}`)
+	}
+	c.Data(status, contentTypeOf[f], body)
 }
 
 // htmlPage is the browsable view: the JSON, indented and escaped.

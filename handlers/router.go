@@ -17,24 +17,27 @@ import (
 
 // Config wires the router.
 type Config struct {
-	Store        RecordStore
-	Validator    Validator
-	Logger       *slog.Logger
-	MaxBodyBytes int64
-	// LCM answers the ONAP APPC LCM API; nil serves no LCM routes.
-	LCM LCMEngine
+	// Records are the record rules over the repository.
+	Records RecordService
+	// Database answers the readiness probes.
+	Database Pinger
+	// ComplexAttributes are a kind's object and array attributes, which
+	// exclude_default leaves out of lists (schemas.Validator).
+	ComplexAttributes func(models.Kind) []string
+	Logger            *slog.Logger
+	MaxBodyBytes      int64
+	// APPC answers the ONAP APPC LCM API; nil serves no APPC routes.
+	APPC APPCEngine
 }
 
-// recordPaths are the base paths of each kind: tng-rep's and its aliases.
-var recordPaths = map[models.Kind][]string{
-	models.KindNSR:  {"/nsrs", "/records/nsr/ns-instances"},
-	models.KindVNFR: {"/vnfrs", "/records/vnfr/vnf-instances"},
-}
-
-// NewRouter builds the HTTP handler of every API family.
+// NewRouter builds the HTTP handler of every API family; each family's
+// routes are in its own file's register function.
 func NewRouter(cfg Config) *gin.Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ComplexAttributes == nil {
+		cfg.ComplexAttributes = func(models.Kind) []string { return nil }
 	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -47,34 +50,12 @@ func NewRouter(cfg Config) *gin.Engine {
 		writeError(c, models.Errorf(models.CodeMethodNotAllowed, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
 	})
 
-	health := healthHandlers{db: cfg.Store}
-	for _, p := range []string{"/ping", "/pings"} {
-		r.GET(p, health.ping)
+	health := healthHandlers{db: cfg.Database}
+	registerHealthRoutes(r, health)
+	registerRecordRoutes(r, cfg.Records, health, cfg.ComplexAttributes, cfg.MaxBodyBytes)
+	if cfg.APPC != nil {
+		registerAPPCRoutes(r, appcHandlers{engine: cfg.APPC, maxBody: cfg.MaxBodyBytes})
 	}
-	r.GET("/healthz", health.healthz)
-	r.GET("/readyz", health.readyz)
-
-	for kind, bases := range recordPaths {
-		h := recordHandlers{kind: kind, store: cfg.Store, validator: cfg.Validator, maxBody: cfg.MaxBodyBytes,
-			complexAttrs: cfg.Validator.ComplexAttributes(kind)}
-		for _, base := range bases {
-			g := r.Group(base)
-			g.GET("", h.list)
-			g.POST("", h.create)
-			g.GET("/ping", health.ping)
-			g.GET("/pings", health.ping)
-			g.GET("/:uuid", h.get)
-			g.PUT("/:uuid", h.replace)
-			g.DELETE("/:uuid", h.remove)
-		}
-	}
-
-	if cfg.LCM != nil {
-		// One segment holds the module-qualified rpc
-		// ("appc-provider-lcm:lock"); the engine refuses other modules.
-		r.POST("/restconf/operations/:op", lcmHandlers{engine: cfg.LCM, maxBody: cfg.MaxBodyBytes}.call)
-	}
-
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
 	return r

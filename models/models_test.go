@@ -1,8 +1,10 @@
 package models
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -28,23 +30,100 @@ func TestNormalizeUUID(t *testing.T) {
 	}
 }
 
-func TestRendered(t *testing.T) {
+func TestRecordRendering(t *testing.T) {
 	created := time.Date(2018, 2, 26, 17, 58, 51, 758_000_000, time.UTC)
-	r := Record{
-		UUID:   "u",
-		Fields: map[string]any{"id": "u", "status": "offline"},
-		Admin:  Admin{Created: created, Modified: created.Add(time.Second), Version: 2},
+	admin := Admin{Created: created, Modified: created.Add(time.Second), Version: 2}
+	for _, tt := range []struct {
+		name   string
+		fields map[string]any
+		want   string // AppendJSON
+	}{
+		{"fields", map[string]any{"id": "u", "status": "offline", "n": int64(3), "f": 2.5},
+			`{"created_at":"2018-02-26T17:58:51.758+00:00","updated_at":"2018-02-26T17:58:52.758+00:00","uuid":"u","f":2.5,"n":3,"status":"offline"}`},
+		{"no fields but id", map[string]any{"id": "u"},
+			`{"created_at":"2018-02-26T17:58:51.758+00:00","updated_at":"2018-02-26T17:58:52.758+00:00","uuid":"u"}`},
+		{"HTML and line separators as stored", map[string]any{"id": "u", "s": "<a>&\u2028"},
+			`{"created_at":"2018-02-26T17:58:51.758+00:00","updated_at":"2018-02-26T17:58:52.758+00:00","uuid":"u","s":"<a>&\u2028"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := EncodeFields(tt.fields)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := Record{UUID: "u", Admin: admin, Body: body}
+			if got := string(r.AppendJSON([]byte("prefix:"))); got != "prefix:"+tt.want {
+				t.Fatalf("AppendJSON\n got %s\nwant %s", got, tt.want)
+			}
+			var viaJSON map[string]any
+			if err := json.Unmarshal(r.AppendJSON(nil), &viaJSON); err != nil {
+				t.Fatal(err)
+			}
+			rendered, err := r.Rendered()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(plainJSON(t, rendered)) != fmt.Sprint(viaJSON) {
+				t.Fatalf("Rendered %v, AppendJSON %v", rendered, viaJSON)
+			}
+			fields, err := r.Fields()
+			if err != nil || !reflect.DeepEqual(fields, tt.fields) {
+				t.Fatalf("Fields %#v (%v), want %#v", fields, err, tt.fields)
+			}
+			if again, _ := EncodeFields(fields); string(again) != string(body) {
+				t.Fatalf("re-encoded %s, stored %s", again, body)
+			}
+		})
 	}
-	got := r.Rendered()
-	want := map[string]any{"uuid": "u", "status": "offline", "created_at": "2018-02-26T17:58:51.758+00:00", "updated_at": "2018-02-26T17:58:52.758+00:00"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("rendered %v, want %v", got, want)
+	if (Record{Admin: admin}).ETag() != `"2"` {
+		t.Fatal("ETag")
 	}
-	if _, still := r.Fields["uuid"]; still {
-		t.Fatal("Rendered changed the record's fields")
+}
+
+func plainJSON(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r.ETag() != `"2"` {
-		t.Fatalf("ETag %s", r.ETag())
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestDecodeFields(t *testing.T) {
+	got, err := DecodeFields([]byte(`{"i":9223372036854775807,"big":9223372036854775808,"f":1.0,"e":1e3,"a":[1,{"x":-2}],"s":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"i": int64(9223372036854775807), "big": 9223372036854775808.0, "f": 1.0, "e": 1000.0,
+		"a": []any{int64(1), map[string]any{"x": int64(-2)}}, "s": "x"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v\nwant %#v", got, want)
+	}
+	for _, bad := range []string{``, `[]`, `null`, `{"a":1}{}`, `{"a":1e999}`, `{`} {
+		if _, err := DecodeFields([]byte(bad)); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func TestPrecondition(t *testing.T) {
+	for _, tt := range []struct {
+		p    *Precondition
+		v    int64
+		want bool
+	}{
+		{nil, 3, true},
+		{&Precondition{Any: true}, 3, true},
+		{&Precondition{Versions: []int64{1, 3}}, 3, true},
+		{&Precondition{Versions: []int64{1}}, 3, false},
+		{&Precondition{}, 3, false}, // only weak tags: never holds
+	} {
+		if got := tt.p.Holds(tt.v); got != tt.want {
+			t.Errorf("%+v.Holds(%d) = %v", tt.p, tt.v, got)
+		}
 	}
 }
 

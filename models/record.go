@@ -1,13 +1,19 @@
 package models
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// Kind is a record kind; its value is also the MongoDB collection name.
+// Kind is a record kind; its value is also the name of its collection.
 type Kind string
 
 const (
@@ -23,6 +29,8 @@ func Kinds() []Kind { return []Kind{KindNSR, KindVNFR} }
 
 // Server fields are rendered from the envelope; a body that carries them
 // (a record read back and sent again) has them dropped before validation.
+// id is the client's name for the uuid: it always equals it, so it is
+// kept in the envelope too, not in the stored body.
 const (
 	FieldID        = "id"
 	FieldUUID      = "uuid"
@@ -39,40 +47,185 @@ const TimeLayout = "2006-01-02T15:04:05.000-07:00"
 // FormatTime renders t in TimeLayout, always in UTC.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
-// Admin holds the system fields the client never writes. It is stored under
-// "_admin" beside the record fields.
+// Admin is the envelope the store keeps beside a record's fields, which
+// the client never writes: when it was created and last written (UTC,
+// milliseconds) and its version (1 when created, one more per write).
 type Admin struct {
-	Created  time.Time `bson:"created"`
-	Modified time.Time `bson:"modified"`
-	Version  int64     `bson:"version"`
-	// APPC is the APPC LCM state of a VNF record, nil until an LCM
-	// action touches it. Replacing the record keeps it.
-	APPC *APPCState `bson:"appc,omitempty"`
+	Created  time.Time
+	Modified time.Time
+	Version  int64
 }
 
-// Record is a stored record: its uuid, the fields as the client sent them
-// (without id and server fields), and the envelope.
+// Record is a stored record: its uuid, its envelope, and its fields as
+// stored, a JSON object without id and the server fields (see EncodeFields).
+// Body is what GET renders, so a read never decodes it.
 type Record struct {
-	UUID   string
-	Fields map[string]any
-	Admin  Admin
+	UUID  string
+	Admin Admin
+	Body  json.RawMessage
 }
 
 // ETag is the strong entity tag of the record's current version.
 func (r Record) ETag() string { return fmt.Sprintf(`"%d"`, r.Admin.Version) }
 
-// Rendered is the record as clients see it: the fields, plus uuid,
-// created_at and updated_at, and no id.
-func (r Record) Rendered() map[string]any {
-	out := make(map[string]any, len(r.Fields)+3)
-	for k, v := range r.Fields {
-		out[k] = v
+// AppendJSON appends the record as clients see it: its fields plus uuid,
+// created_at and updated_at (and no id), as one JSON object. The stored
+// body is copied as it is: the server fields are spliced in before it.
+func (r Record) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"created_at":"`...)
+	dst = r.Admin.Created.UTC().AppendFormat(dst, TimeLayout)
+	dst = append(dst, `","updated_at":"`...)
+	dst = r.Admin.Modified.UTC().AppendFormat(dst, TimeLayout)
+	dst = append(dst, `","uuid":`...)
+	dst = strconv.AppendQuote(dst, r.UUID) // a uuid: nothing to escape
+	body := bytes.TrimSpace(r.Body)
+	if len(body) < 2 || body[0] != '{' {
+		return append(dst, '}') // no body: cannot happen for a stored record
+	}
+	inner := bytes.TrimSpace(body[1 : len(body)-1])
+	if len(inner) > 0 {
+		dst = append(dst, ',')
+		dst = append(dst, inner...)
+	}
+	return append(dst, '}')
+}
+
+// Fields decodes the record's fields, id included (as the client sent
+// them, bar the server fields), numbers as DecodeFields makes them.
+func (r Record) Fields() (map[string]any, error) {
+	fields, err := DecodeFields(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	fields[FieldID] = r.UUID
+	return fields, nil
+}
+
+// Rendered is the record as clients see it, decoded: what AppendJSON
+// writes, for the paths that work on values (YAML, attribute selectors).
+func (r Record) Rendered() (map[string]any, error) {
+	out, err := DecodeFields(r.Body)
+	if err != nil {
+		return nil, err
 	}
 	delete(out, FieldID)
 	out[FieldUUID] = r.UUID
 	out[FieldCreatedAt] = FormatTime(r.Admin.Created)
 	out[FieldUpdatedAt] = FormatTime(r.Admin.Modified)
-	return out
+	return out, nil
+}
+
+// EncodeFields is the stored body of a record's fields: compact JSON,
+// members in name order, HTML characters as they are, without id (the
+// envelope keeps it). Values are what DecodeFields returns (or
+// json.Number), so encoding what was decoded gives the same bytes.
+func EncodeFields(fields map[string]any) (json.RawMessage, error) {
+	if _, ok := fields[FieldID]; ok {
+		trimmed := make(map[string]any, len(fields))
+		for k, v := range fields {
+			if k != FieldID {
+				trimmed[k] = v
+			}
+		}
+		fields = trimmed
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, fmt.Errorf("encode record fields: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// DecodeFields decodes a stored body (a JSON object). An integral number
+// that fits is an int64, any other number a float64, as records are
+// stored (see StorableNumber).
+func DecodeFields(body []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode record fields: %w", err)
+	}
+	if m == nil {
+		return nil, errors.New("decode record fields: not an object")
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("decode record fields: data after the object")
+	}
+	for k, v := range m {
+		x, err := numbersOf(v)
+		if err != nil {
+			return nil, fmt.Errorf("decode record fields: %s: %w", k, err)
+		}
+		m[k] = x
+	}
+	return m, nil
+}
+
+// numbersOf replaces json.Number values, in place, by StorableNumber's.
+func numbersOf(v any) (any, error) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			x, err := numbersOf(child)
+			if err != nil {
+				return nil, err
+			}
+			t[k] = x
+		}
+	case []any:
+		for i, child := range t {
+			x, err := numbersOf(child)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = x
+		}
+	case json.Number:
+		n, ok := StorableNumber(t)
+		if !ok {
+			return nil, fmt.Errorf("number %s is out of range", t)
+		}
+		return n, nil
+	}
+	return v, nil
+}
+
+// StorableNumber is the value a JSON number is stored as: an int64 when
+// it is an integer in range, else a float64; ok is false beyond float64.
+func StorableNumber(n json.Number) (any, bool) {
+	if i, err := n.Int64(); err == nil {
+		return i, true
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsInf(f, 0) {
+		return nil, false
+	}
+	return f, true
+}
+
+// Precondition is an If-Match condition on a stored version: Any holds
+// for every existing record ("*"), else the version must be one of
+// Versions (no version at all: it never holds). A nil *Precondition is no
+// condition.
+type Precondition struct {
+	Any      bool
+	Versions []int64
+}
+
+// Holds reports whether a record at version may be written.
+func (p *Precondition) Holds(version int64) bool {
+	if p == nil || p.Any {
+		return true
+	}
+	for _, v := range p.Versions {
+		if v == version {
+			return true
+		}
+	}
+	return false
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

@@ -4,173 +4,131 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
+	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// Where the envelope lives in a stored record.
-const (
-	fieldAdmin    = "_admin"
-	fieldCreated  = fieldAdmin + ".created"
-	fieldModified = fieldAdmin + ".modified"
-	fieldVersion  = fieldAdmin + ".version"
-)
-
-// maxReplaceAttempts bounds the optimistic retry of an unconditional
-// replace that keeps losing races to other writers.
-const maxReplaceAttempts = 50
-
-// storedRecord is a record document: _id, _admin, and the client's fields
-// inline at the top level.
-type storedRecord struct {
-	ID     string         `bson:"_id"`
-	Admin  models.Admin   `bson:"_admin"`
-	Fields map[string]any `bson:",inline"`
+// RecordStore keeps NSRs and VNFRs, one collection per kind. What may be
+// stored is decided above it (orchestrator/records); it keeps what it is
+// given and says what happened in the records' own words.
+type RecordStore struct {
+	db DB
 }
 
-func (d storedRecord) record() models.Record {
-	return models.Record{UUID: d.ID, Fields: d.Fields, Admin: d.Admin}
+// NewRecordStore is the record store over db.
+func NewRecordStore(db DB) *RecordStore { return &RecordStore{db: db} }
+
+// recordEnvelope is where a record's envelope appears to readers: uuid
+// (and the client's id, always equal to it), created_at and updated_at.
+var recordEnvelope = Envelope{
+	ID:       []string{models.FieldUUID, models.FieldID},
+	Created:  models.FieldCreatedAt,
+	Modified: models.FieldUpdatedAt,
 }
 
-// Precondition decides, from the stored envelope, whether a conditional
-// write may go ahead (If-Match). nil means unconditional.
-type Precondition func(current models.Admin) bool
-
-// now is the envelope time: UTC, at the millisecond precision BSON dates keep.
-func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
-
-func (s *Store) records(kind models.Kind) *mongo.Collection { return s.db.Collection(string(kind)) }
-
-func notFound(kind models.Kind, uuid string) error {
-	return models.Errorf(models.CodeNotFound, "%s %s not found", kind.Singular(), uuid)
+// RecordFields are the envelope attributes of records, for the filter
+// and sort parsers.
+func RecordFields() filter.Fields {
+	f := recordEnvelope.Fields()
+	delete(f, models.FieldID) // a body attribute for clients, with sub-paths of its own (none)
+	return f
 }
 
-func preconditionFailed(kind models.Kind, uuid string) error {
-	return models.Errorf(models.CodePreconditionFailed, "%s %s has changed: If-Match does not match its current ETag", kind.Singular(), uuid)
-}
-
-// Create stores a new record. A uuid that is taken is a Conflict; the
-// unique _id makes that hold however many creates race.
-func (s *Store) Create(ctx context.Context, kind models.Kind, uuid string, fields map[string]any) (models.Record, error) {
-	t := now()
-	doc := storedRecord{ID: uuid, Admin: models.Admin{Created: t, Modified: t, Version: 1}, Fields: fields}
-	if _, err := s.records(kind).InsertOne(ctx, doc); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
-			return models.Record{}, models.Errorf(models.CodeConflict, "%s %s already exists", kind.Singular(), uuid)
-		}
-		return models.Record{}, classify(err, fmt.Sprintf("insert %s %s", kind.Singular(), uuid))
+// RecordSpec is the collection of a record kind. status and
+// descriptor_reference are strings in every record (both schemas say so
+// and every record is validated), the attributes lists filter by most.
+func RecordSpec(kind models.Kind) CollectionSpec {
+	return CollectionSpec{
+		Name:     string(kind),
+		Envelope: recordEnvelope,
+		Indexed:  []string{"status", "descriptor_reference"},
+		IDFields: []string{models.FieldID},
 	}
-	return doc.record(), nil
 }
 
-// Get reads one record.
-func (s *Store) Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error) {
-	var doc storedRecord
-	err := s.records(kind).FindOne(ctx, bson.D{{Key: "_id", Value: uuid}}).Decode(&doc)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return models.Record{}, notFound(kind, uuid)
-	}
+func (s *RecordStore) coll(kind models.Kind) Collection { return s.db.Collection(RecordSpec(kind)) }
+
+func recordOf(d Doc) models.Record {
+	return models.Record{UUID: d.ID, Body: d.Body, Admin: models.Admin{Created: d.Created, Modified: d.Modified, Version: d.Version}}
+}
+
+// Create stores a new record: Conflict when its uuid is taken.
+func (s *RecordStore) Create(ctx context.Context, kind models.Kind, rec models.Record) (models.Record, error) {
+	d, err := s.coll(kind).Insert(ctx, Doc{ID: rec.UUID, Body: rec.Body})
 	if err != nil {
-		return models.Record{}, classify(err, fmt.Sprintf("get %s %s", kind.Singular(), uuid))
+		return models.Record{}, recordError(err, kind, rec.UUID)
 	}
-	return doc.record(), nil
+	return recordOf(d), nil
 }
 
-// Replace swaps a record's fields for new ones in one replaceOne (never
-// delete-then-insert), keeping its creation time and its APPC state, and
-// bumping its version. With a precondition the loser of a race gets
-// PreconditionFailed; without one it re-reads and tries again (see rewrite).
-func (s *Store) Replace(ctx context.Context, kind models.Kind, uuid string, fields map[string]any, ifMatch Precondition) (models.Record, error) {
-	return s.rewrite(ctx, kind, uuid, func(cur models.Record) (models.Record, error) {
-		if ifMatch != nil && !ifMatch(cur.Admin) {
-			return models.Record{}, preconditionFailed(kind, uuid)
+// Get reads one record: NotFound when there is none.
+func (s *RecordStore) Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error) {
+	d, err := s.coll(kind).Get(ctx, uuid)
+	if err != nil {
+		return models.Record{}, recordError(err, kind, uuid)
+	}
+	return recordOf(d), nil
+}
+
+// Replace swaps a record's fields for body in one atomic write, when pre
+// holds: its creation time and every piece of server-side state stay, its
+// version moves on. NotFound, or PreconditionFailed when pre does not hold.
+func (s *RecordStore) Replace(ctx context.Context, kind models.Kind, uuid string, body []byte, pre *models.Precondition) (models.Record, error) {
+	d, err := s.coll(kind).Update(ctx, uuid, func(cur Doc) (Doc, error) {
+		if !pre.Holds(cur.Version) {
+			return Doc{}, ErrVersion
 		}
-		// The client owns the fields; the system state under _admin stays.
-		return models.Record{Fields: fields, Admin: models.Admin{APPC: cur.Admin.APPC}}, nil
+		cur.Body = body // Admin as it is: the client owns only its fields
+		return cur, nil
 	})
+	if err != nil {
+		return models.Record{}, recordError(err, kind, uuid)
+	}
+	return recordOf(d), nil
 }
 
-// rewrite is the one conditional write of a record, shared by Replace and
-// ModifyVNF: it reads the record, lets change build the next one from it
-// (its Fields and Admin.APPC are written; uuid, creation time and version
-// are the store's), and replaces the record in one replaceOne conditional
-// on the version read, with version + 1 and modified now. When another
-// writer got there first it reads again and calls change again, so change
-// must decide from what it is given; an error from change is returned as
-// it is, with nothing written. Where the database does not make the
-// condition atomic (FerretDB), the record is also locked around the write.
-func (s *Store) rewrite(ctx context.Context, kind models.Kind, uuid string, change func(cur models.Record) (models.Record, error)) (models.Record, error) {
-	unlock, err := s.lockRecordWrite(ctx, kind, uuid)
-	if err != nil {
-		return models.Record{}, err
-	}
-	defer unlock()
-	for range maxReplaceAttempts {
-		cur, err := s.Get(ctx, kind, uuid)
-		if err != nil {
-			return models.Record{}, err
-		}
-		// Kept before change sees cur, which it may alter.
-		created, version := cur.Admin.Created, cur.Admin.Version
-		want, err := change(cur)
-		if err != nil {
-			return models.Record{}, err
-		}
-		next := storedRecord{ID: uuid, Fields: want.Fields, Admin: models.Admin{
-			Created:  created,
-			Modified: now(),
-			Version:  version + 1,
-			APPC:     want.Admin.APPC,
-		}}
-		res, err := s.records(kind).ReplaceOne(ctx,
-			bson.D{{Key: "_id", Value: uuid}, {Key: fieldVersion, Value: version}}, next)
-		if err != nil {
-			return models.Record{}, classify(err, fmt.Sprintf("replace %s %s", kind.Singular(), uuid))
-		}
-		if res.MatchedCount == 1 {
-			return next.record(), nil
-		}
-		// Another writer got there first (or deleted it): read again.
-	}
-	return models.Record{}, models.Errorf(models.CodeConflict,
-		"%s %s is being modified by other writers; retry", kind.Singular(), uuid)
+// Delete removes a record when pre holds.
+func (s *RecordStore) Delete(ctx context.Context, kind models.Kind, uuid string, pre *models.Precondition) error {
+	return recordError(s.coll(kind).Delete(ctx, uuid, pre), kind, uuid)
 }
 
-// Delete removes a record, conditionally on its current version when a
-// precondition is given.
-func (s *Store) Delete(ctx context.Context, kind models.Kind, uuid string, ifMatch Precondition) error {
-	unlock, err := s.lockRecordWrite(ctx, kind, uuid)
+// List is one page of the records q selects, and how many match.
+func (s *RecordStore) List(ctx context.Context, kind models.Kind, q filter.Query) (filter.Page[models.Record], error) {
+	p, err := s.coll(kind).List(ctx, q)
 	if err != nil {
+		return filter.Page[models.Record]{}, err
+	}
+	out := filter.Page[models.Record]{Items: make([]models.Record, len(p.Items)), Total: p.Total, Next: p.Next}
+	for i, d := range p.Items {
+		out.Items[i] = recordOf(d)
+	}
+	return out, nil
+}
+
+// Count is how many records f matches.
+func (s *RecordStore) Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error) {
+	return s.coll(kind).Count(ctx, f)
+}
+
+// Ping reports whether the database answers.
+func (s *RecordStore) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
+
+// recordError says a backend outcome in the records' words.
+func recordError(err error, kind models.Kind, uuid string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound):
+		return models.Errorf(models.CodeNotFound, "%s %s not found", kind.Singular(), uuid)
+	case errors.Is(err, ErrExists):
+		return models.Errorf(models.CodeConflict, "%s %s already exists", kind.Singular(), uuid)
+	case errors.Is(err, ErrVersion):
+		return models.Errorf(models.CodePreconditionFailed, "%s %s has changed: If-Match does not match its current ETag", kind.Singular(), uuid)
+	}
+	var me *models.Error
+	if errors.As(err, &me) {
 		return err
 	}
-	defer unlock()
-	for range maxReplaceAttempts {
-		match := bson.D{{Key: "_id", Value: uuid}}
-		if ifMatch != nil {
-			cur, err := s.Get(ctx, kind, uuid)
-			if err != nil {
-				return err
-			}
-			if !ifMatch(cur.Admin) {
-				return preconditionFailed(kind, uuid)
-			}
-			match = append(match, bson.E{Key: fieldVersion, Value: cur.Admin.Version})
-		}
-		res, err := s.records(kind).DeleteOne(ctx, match)
-		if err != nil {
-			return classify(err, fmt.Sprintf("delete %s %s", kind.Singular(), uuid))
-		}
-		if res.DeletedCount == 1 {
-			return nil
-		}
-		if ifMatch == nil {
-			return notFound(kind, uuid)
-		}
-		// The version moved between the read and the delete: decide again.
-	}
-	return models.Errorf(models.CodeConflict, "%s %s is being modified by other writers; retry", kind.Singular(), uuid)
+	return Internal(fmt.Sprintf("%s %s", kind.Singular(), uuid), err)
 }

@@ -8,31 +8,32 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// window picks, from matching records offered in any order, the page a
-// list asks for, in the list's order. It is what a list falls back to when
-// the database cannot evaluate the whole query itself: it keeps only the
-// records that can still be on the page (a bounded heap), never the whole
-// result, and counts every match for the total.
-type window struct {
+// Window picks, from matching documents offered in any order, the page a
+// list asks for, in the list's order. It is what a backend falls back to
+// when the database cannot evaluate the whole query itself: it keeps only
+// the documents that can still be on the page (a bounded heap), never the
+// whole result, and counts every match for the total.
+type Window struct {
 	sort   filter.Sort
 	after  *filter.Position
 	offset int64
-	keep   int64 // records that can still be on the page: the rest fall off
+	keep   int64 // entries that can still be on the page: the rest fall off
 	h      entryHeap
 	total  int64
 }
 
-// entry is one record a list may return. rec is set when the source
-// decoded the whole record anyway (the driver); else the page is fetched
-// by uuid once it is known.
-type entry struct {
-	key  []any
-	uuid string
-	rec  *models.Record
+// Entry is one document a list may return: its sort key, its id, and the
+// document when the source read it whole anyway (else the page is read by
+// id once it is known).
+type Entry struct {
+	Key []any
+	ID  string
+	Doc *Doc
 }
 
-func newWindow(q ListQuery) *window {
-	w := &window{sort: q.Sort, after: q.After, offset: q.Offset}
+// NewWindow is the window of q (its Limit already defaulted).
+func NewWindow(q filter.Query) *Window {
+	w := &Window{sort: q.Sort, after: q.After, offset: q.Offset}
 	if w.after != nil {
 		w.offset = 0 // a marker replaces the offset
 	}
@@ -40,18 +41,18 @@ func newWindow(q ListQuery) *window {
 	if w.offset <= math.MaxInt64-q.Limit-1 {
 		w.keep = w.offset + q.Limit + 1 // one more tells whether a next page exists
 	}
-	w.h.less = func(a, b entry) bool {
-		// A max-heap in list order: the record that would come last is on
+	w.h.less = func(a, b Entry) bool {
+		// A max-heap in list order: the entry that would come last is on
 		// top, ready to fall off when a better one arrives.
-		return w.sort.Compare(a.key, a.uuid, b.key, b.uuid) > 0
+		return w.sort.Compare(a.Key, a.ID, b.Key, b.ID) > 0
 	}
 	return w
 }
 
-// offer considers one matching record.
-func (w *window) offer(e entry) {
+// Offer considers one matching document.
+func (w *Window) Offer(e Entry) {
 	w.total++
-	if w.after != nil && w.sort.Compare(e.key, e.uuid, w.after.Key, w.after.UUID) <= 0 {
+	if w.after != nil && w.sort.Compare(e.Key, e.ID, w.after.Key, w.after.UUID) <= 0 {
 		return // on a page already served
 	}
 	if int64(w.h.Len()) < w.keep {
@@ -64,13 +65,16 @@ func (w *window) offer(e entry) {
 	}
 }
 
-// page returns the entries of the page in list order, and the position of
-// the last one when more records follow it.
-func (w *window) page(limit int64) ([]entry, *filter.Position) {
+// Total is how many documents were offered.
+func (w *Window) Total() int64 { return w.total }
+
+// Page returns the entries of the page in list order, and the position of
+// the last one when more follow it.
+func (w *Window) Page(limit int64) ([]Entry, *filter.Position) {
 	n := w.h.Len()
-	sorted := make([]entry, n)
+	sorted := make([]Entry, n)
 	for i := n - 1; i >= 0; i-- {
-		sorted[i] = heap.Pop(&w.h).(entry)
+		sorted[i] = heap.Pop(&w.h).(Entry)
 	}
 	if int64(n) <= w.offset {
 		return nil, nil
@@ -78,22 +82,43 @@ func (w *window) page(limit int64) ([]entry, *filter.Position) {
 	sorted = sorted[w.offset:]
 	if int64(len(sorted)) > limit {
 		last := sorted[limit-1]
-		return sorted[:limit], &filter.Position{Key: last.key, UUID: last.uuid}
+		return sorted[:limit], &filter.Position{Key: last.Key, UUID: last.ID}
 	}
 	return sorted, nil
 }
 
 type entryHeap struct {
-	items []entry
-	less  func(a, b entry) bool
+	items []Entry
+	less  func(a, b Entry) bool
 }
 
 func (h entryHeap) Len() int           { return len(h.items) }
 func (h entryHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
 func (h entryHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *entryHeap) Push(x any)        { h.items = append(h.items, x.(entry)) }
+func (h *entryHeap) Push(x any)        { h.items = append(h.items, x.(Entry)) }
 func (h *entryHeap) Pop() any {
 	last := h.items[len(h.items)-1]
 	h.items = h.items[:len(h.items)-1]
 	return last
 }
+
+// Normalize fills q's defaults (the default order, the default page size)
+// and refuses a marker of another order, as every backend must.
+func Normalize(q filter.Query, env Envelope) (filter.Query, error) {
+	if q.Limit <= 0 {
+		q.Limit = defaultLimit
+	}
+	if len(q.Sort.Keys) == 0 {
+		q.Sort = filter.DefaultSort(filter.Options{Fields: env.Fields()})
+	}
+	if q.After != nil && !q.Sort.Fits(*q.After) {
+		return filter.Query{}, ErrForeignMarker
+	}
+	return q, nil
+}
+
+// defaultLimit is a page's size when the query names none.
+const defaultLimit = models.DefaultPageSize
+
+// ErrForeignMarker answers a position that is not one of the list's order.
+var ErrForeignMarker = models.Errorf(models.CodeInvalid, "nextpage_opaque_marker does not belong to this list; start again from the first page")

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Action is an LCM command, spelled as the YANG enumeration "action" spells
+// Action is an APPC LCM action, spelled as the YANG enumeration "action" spells
 // it (the value of the request body's "action" leaf): "Start", "CheckLock",
 // "ConfigModify", ...
 type Action string

@@ -1,21 +1,26 @@
-// Package appc is the ONAP APPC LCM engine's pure logic: the request and
-// response layer of POST /restconf/operations/appc-provider-lcm:{rpc}
-// (this file, actions.go, request.go, response.go, status.go) and the VNF
-// state machine (statemachine.go). It knows no database and no HTTP.
+// Package appc is the ONAP APPC LCM engine: all of
+// POST /restconf/operations/appc-provider-lcm:{rpc} but the HTTP. The
+// request layer reads and checks a request (request.go, with its two steps
+// in decode.go and validate.go; actions.go, status.go) and builds the
+// answer (response.go); the Engine (engine.go) runs a valid request on the
+// VNF record through the VNF state machine (statemachine.go) and the
+// action effects (effects.go). It reaches the database only through the
+// Store it declares (store.go), and knows no HTTP: a Result says what kind
+// of answer it is (Outcome), and handlers/ picks the HTTP status.
 //
 // The spec is the APPC API guide (Amsterdam, reference/seeds/onap-appc-lcm-api-guide.rst)
 // and the YANG model reference/appc/appc-provider-lcm.yang.
 //
 // # Flow
 //
-// A handler maps the URL's rpc and the body through ParseRequest, which
-// gives exactly one of:
+// A handler gives the URL's rpc and the body to Engine.Handle, which reads
+// them with ParseRequest; that gives exactly one of:
 //
-//   - a *RestconfError: an unknown rpc, or a malformed message. The handler
-//     answers it with RestconfError.Body() (HTTP 400 for malformed-message);
-//   - a *Refusal with a 3xx status of the guide: answered HTTP 200 with
-//     Refusal.Response();
-//   - a valid *Request, which the Engine (engine.go) runs through, in this
+//   - a *RestconfError: an unknown rpc, or a malformed message, answered
+//     with RestconfError.Body() (Outcome UnknownRPC or Malformed);
+//   - a *Refusal with a 3xx status of the guide, answered with
+//     Refusal.Response() (Outcome Answered);
+//   - a valid *Request, which the Engine runs through, in this
 //     order: duplicate 312 (the request is stored first), VNF lookup 306,
 //     a vserver-id that is no vc_id of the record 301, lock held by another
 //     request-id 310, working state 309 (unless forced), no transition 304;
@@ -24,7 +29,8 @@
 //     read-only action does both in one; the outcome is stored for
 //     ActionStatus. It answers with
 //     Request.Respond(status) plus WithLocked / WithSnapshotID /
-//     WithPayloadJSON.
+//     WithPayloadJSON (Outcome Answered), or, when the store fails, with
+//     200 UNEXPECTED ERROR (Outcome StoreFailed, the failure in Result.Err).
 //
 // # Decisions where the guide, the YANG model and the issue leave room
 //

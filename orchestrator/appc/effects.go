@@ -12,7 +12,8 @@ import (
 
 // Action effects. There is no cloud and no VNF behind this service: the
 // record is the truth, and each action changes what the record says of the
-// VNF. What the actions keep lives under _admin.appc.extra:
+// VNF. What the actions keep lives in the VNF's APPC state, under extra
+// (APPCState.Extra):
 //
 //	config          the configuration stored by Configure / ConfigModify /
 //	                ConfigRestore (the configuration in "APPC's store")
@@ -33,8 +34,9 @@ import (
 // the stored configuration again (401 when there is none).
 //
 // Payload values are kept as canonical JSON strings (sorted keys), not as
-// documents: they are compared exactly, and FerretDB v1 could not store
-// every JSON document (an array directly inside an array).
+// documents, so that they compare exactly: the request's numbers are
+// json.Number, a state read back from the store has float64s instead, and
+// a large integer would lose digits on the way.
 //
 // HealthCheck. The state machine moves a VNF through Testing to Tested on
 // HealthCheck, but the issue asks that it answer healthy only for a running
@@ -154,10 +156,11 @@ type effect struct {
 	keepState  bool   // the APPC state stays as it was (HealthCheck)
 }
 
-// effect applies the request's action to the record (st is its APPC
-// state, from the state the action starts from). It only decides what the
-// action changes besides state, working state and history.
-func (x *execution) effect(rec *models.Record, st *models.APPCState, from State, gen generated, at time.Time) effect {
+// effect applies the request's action to st, the VNF's APPC state (from
+// is the state the action starts from). It only decides what the action
+// changes besides state, working state and history, all of it in st: no
+// effect changes the record's fields.
+func (x *execution) effect(st *models.APPCState, from State, gen generated, at time.Time) effect {
 	req := x.req
 	stamp := at.UTC().Format(time.RFC3339Nano)
 	switch req.Action {
@@ -344,9 +347,9 @@ func canonicalJSON(v map[string]any) string {
 	return string(b)
 }
 
-// getExtra decodes st.Extra[key] into v (through JSON, so it reads what
-// the store decoded, whatever its Go types); false when absent or
-// unreadable.
+// getExtra decodes st.Extra[key] into v (through JSON: the store gives
+// Extra back as plain maps and slices, not as the effect types); false
+// when absent or unreadable.
 func getExtra(st *models.APPCState, key string, v any) bool {
 	raw, ok := st.Extra[key]
 	if !ok || raw == nil {
@@ -381,45 +384,20 @@ func setExtra(st *models.APPCState, key string, v any) {
 }
 
 // hasVM tells whether vm is the vc_id of a vnfc_instance of a
-// virtual_deployment_unit of the VNF record's fields. The fields are read
-// as the store decoded them: maps and slices of any named type.
+// virtual_deployment_unit of the VNF record's fields. The fields are as
+// models.DecodeFields gives them (objects map[string]any, arrays []any);
+// anything else where the schema wants an array or object holds no VM.
 func hasVM(fields map[string]any, vm string) bool {
-	for _, vdu := range asSlice(fields["virtual_deployment_units"]) {
-		for _, vnfc := range asSlice(asMap(vdu)["vnfc_instance"]) {
-			if id, ok := asMap(vnfc)["vc_id"].(string); ok && id == vm {
+	vdus, _ := fields["virtual_deployment_units"].([]any)
+	for _, vdu := range vdus {
+		vdu, _ := vdu.(map[string]any)
+		vnfcs, _ := vdu["vnfc_instance"].([]any)
+		for _, vnfc := range vnfcs {
+			vnfc, _ := vnfc.(map[string]any)
+			if id, ok := vnfc["vc_id"].(string); ok && id == vm {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-func asSlice(v any) []any {
-	if s, ok := v.([]any); ok {
-		return s
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Slice {
-		return nil
-	}
-	out := make([]any, rv.Len())
-	for i := range out {
-		out[i] = rv.Index(i).Interface()
-	}
-	return out
-}
-
-func asMap(v any) map[string]any {
-	if m, ok := v.(map[string]any); ok {
-		return m
-	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
-		return nil
-	}
-	out := make(map[string]any, rv.Len())
-	for _, k := range rv.MapKeys() {
-		out[k.String()] = rv.MapIndex(k).Interface()
-	}
-	return out
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// DefaultLockIdle is how long an LCM lock stays held without a request of
+// DefaultLockIdle is how long an APPC lock stays held without a request of
 // its owner (EngineConfig.LockIdle's default).
 const DefaultLockIdle = 15 * time.Minute
 
@@ -36,15 +35,16 @@ const runTimeout = 30 * time.Second
 const requestRunFor = 2 * runTimeout
 
 // MaxHistory is how many history entries a VNF record keeps (the newest).
-// Every reader of the record pays for them (the embedded store decodes a
-// 100-entry history in about 4 ms, on every GET of the VNFR and on each of
-// a command's reads: BenchmarkLCM), and the full trail is in the stored
-// requests (appc_requests), so the record keeps a short one.
+// Every read and write of the APPC state pays for them (each of a
+// command's reads decodes the whole history; on the former FerretDB store
+// a 100-entry one cost about 4 ms per read, GETs of the VNFR included:
+// BenchmarkLCM), and the full trail is in the stored requests
+// (appc_requests), so the record keeps a short one.
 const MaxHistory = 20
 
 // EngineConfig configures an Engine.
 type EngineConfig struct {
-	// LockIdle is how long a VNF's LCM lock lasts after the last request
+	// LockIdle is how long a VNF's APPC lock lasts after the last request
 	// of its owner; 0 means DefaultLockIdle.
 	LockIdle time.Duration
 	// DefaultTTL is how long a request stays valid after its timestamp
@@ -62,7 +62,7 @@ type EngineConfig struct {
 	Logger *slog.Logger
 }
 
-// Engine runs LCM requests against VNF records: it is the whole of
+// Engine runs APPC LCM requests against VNF records: it is the whole of
 // POST /restconf/operations/appc-provider-lcm:{rpc} but the HTTP. It keeps
 // no state of its own (locks, requests and VNF states live in the store),
 // so any number of engines may share one store. Safe for concurrent use.
@@ -147,38 +147,66 @@ func (e *Engine) PruneLoop(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Result is the answer to one LCM call.
+// Outcome says what kind of answer a Result is; handlers/ maps it to an HTTP status.
+type Outcome int
+
+const (
+	Answered    Outcome = iota // Body is a Response (every LCM business outcome, refusals included)
+	Malformed                  // Body is an ErrorsBody: the message is not JSON or breaks the YANG model
+	UnknownRPC                 // Body is an ErrorsBody: no such rpc in this module
+	StoreFailed                // Body is a Response with 200 UNEXPECTED ERROR; Err says how the store failed (a *models.Error: CodeUnavailable, CodeConflict, CodeInternal)
+)
+
+// String names the outcome, for logs and test failures.
+func (o Outcome) String() string {
+	switch o {
+	case Answered:
+		return "Answered"
+	case Malformed:
+		return "Malformed"
+	case UnknownRPC:
+		return "UnknownRPC"
+	case StoreFailed:
+		return "StoreFailed"
+	}
+	return fmt.Sprintf("Outcome(%d)", int(o))
+}
+
+// Result is the answer to one call of the APPC LCM API. It says what the
+// answer is, never how it travels: the HTTP status is handlers/' choice,
+// made from Outcome (and, for StoreFailed, from Err's code), so that this
+// package knows no HTTP.
 type Result struct {
-	// HTTPStatus is 200 for every LCM answer (Body a Response), 400 for a
-	// malformed message and 404 for an rpc this service does not have
-	// (Body an ErrorsBody).
-	HTTPStatus int
-	// Body is a Response or an ErrorsBody, ready for encoding/json.
+	Outcome Outcome
+	// Body is a Response or an ErrorsBody (see Outcome), ready for
+	// encoding/json.
 	Body any
-	// Err is set when the store failed (a *models.Error, its code says
-	// how: Unavailable, Internal). Body is then a Response with 200
-	// UNEXPECTED ERROR, and the caller picks the HTTP status from Err
-	// (HTTPStatus is 0).
+	// Err is set for StoreFailed only: how the store failed, to log and
+	// to pick the status from (a *models.Error; its code says whether the
+	// client may retry). Body shows only its Detail, and not even that
+	// for CodeInternal.
 	Err error
 }
 
-// LCMStatus is the LCM status of an answer with a Response body, nil for
-// a RESTCONF error.
-func (r Result) LCMStatus() *Status {
+// Status is the LCM status of an answer with a Response body (Answered,
+// StoreFailed), nil for a RESTCONF error.
+func (r Result) Status() *Status {
 	if resp, ok := r.Body.(Response); ok {
 		return &resp.Output.Status
 	}
 	return nil
 }
 
-func answer(resp Response) Result { return Result{HTTPStatus: http.StatusOK, Body: resp} }
+func answer(resp Response) Result { return Result{Outcome: Answered, Body: resp} }
 
+// restconfResult is the answer to a message refused before any APPC
+// processing: an unknown rpc, or a malformed message.
 func restconfResult(e *RestconfError) Result {
-	status := http.StatusBadRequest
+	outcome := Malformed
 	if e.Tag == ErrorTagUnknownElement {
-		status = http.StatusNotFound
+		outcome = UnknownRPC
 	}
-	return Result{HTTPStatus: status, Body: e.Body()}
+	return Result{Outcome: outcome, Body: e.Body()}
 }
 
 // Handle answers one call of POST /restconf/operations/{op}: op is the
@@ -239,7 +267,9 @@ func (e *Engine) Handle(ctx context.Context, op string, body []byte) Result {
 		if errors.As(err, &rerr) {
 			return restconfResult(rerr)
 		}
-		return Result{Body: NewResponse(nil, UnexpectedError("internal error")), Err: err}
+		// ParseRequest's errors are RestconfErrors: another one is a bug,
+		// answered as an internal failure (logged in full by handlers/).
+		return storeFailed(NewResponse(nil, UnexpectedError("internal error")), err)
 	}
 	if refusal != nil {
 		return answer(refusal.Response())
@@ -269,7 +299,7 @@ func (e *Engine) run(ctx context.Context, req *Request, received time.Time) Resu
 		if models.ErrorCodeOf(err) == models.CodeConflict {
 			return answer(req.Respond(DuplicateRequest()))
 		}
-		return e.storeFailure(req, err)
+		return storeFailed(req.Respond(UnexpectedError(unexpectedDetail(err))), err)
 	}
 
 	x := &execution{e: e, req: req, vnfID: vnfID, owner: req.CommonHeader.RequestID, runID: stored.RunID}
@@ -288,13 +318,21 @@ func (e *Engine) run(ctx context.Context, req *Request, received time.Time) Resu
 			"sub_request_id", stored.SubRequestID, "originator_id", stored.OriginatorID, "error", ferr)
 	}
 	if err != nil {
-		return Result{Body: resp, Err: err}
+		return storeFailed(resp, err)
 	}
 	return answer(resp)
 }
 
-func (e *Engine) storeFailure(req *Request, err error) Result {
-	return Result{Body: req.Respond(UnexpectedError(unexpectedDetail(err))), Err: err}
+// storeFailed is the StoreFailed answer resp (a 200 UNEXPECTED ERROR) to a
+// request the store failed with err. Err is always a *models.Error, so
+// that handlers/ picks the status from its code: an error nobody
+// classified is a bug, CodeInternal, its cause kept for the log.
+func storeFailed(resp Response, err error) Result {
+	var me *models.Error
+	if !errors.As(err, &me) {
+		err = &models.Error{Code: models.CodeInternal, Detail: "internal error", Err: err}
+	}
+	return Result{Outcome: StoreFailed, Body: resp, Err: err}
 }
 
 // unexpectedDetail is what an answer says of a store failure: the store's
@@ -330,14 +368,14 @@ func (r *refused) Error() string { return "appc: refused: " + r.status.String() 
 // failure; every LCM outcome is a Response.
 func (x *execution) execute(ctx context.Context) (Response, error) {
 	req, e := x.req, x.e
-	rec, err := e.store.GetVNF(ctx, x.vnfID)
+	vnf, err := e.store.GetVNF(ctx, x.vnfID)
 	if models.ErrorCodeOf(err) == models.CodeNotFound {
 		return req.Respond(VNFNotFound(req.Identifiers.VNFID)), nil
 	}
 	if err != nil {
 		return Response{}, err
 	}
-	if vm := req.Identifiers.VServerID; vm != "" && !hasVM(rec.Fields, vm) {
+	if vm := req.Identifiers.VServerID; vm != "" && !hasVM(vnf.Fields, vm) {
 		return req.Respond(InvalidInputParameter(fmt.Sprintf(
 			"vserver-id: %s is not the vc_id of a vnfc_instance of VNF %s", vm, req.Identifiers.VNFID))), nil
 	}
@@ -364,18 +402,20 @@ func (x *execution) execute(ctx context.Context) (Response, error) {
 	case ActionStatus:
 		return x.actionStatus(ctx)
 	case CheckLock:
-		if st := x.check(appcState(rec)); st != nil {
+		if st := x.check(appcState(vnf)); st != nil {
 			return req.Respond(*st), nil
 		}
 		return req.Respond(Success()).WithLocked(holder != ""), nil
 	}
 
-	// Refusals 309 and 304 on the record as read, before any lock is taken
-	// or released; they are checked again on the record ModifyVNF writes.
-	if st := x.check(appcState(rec)); st != nil {
-		return req.Respond(*st), nil
+	switch req.Action {
+	case Lock, Unlock:
+		// Refusals 309 and 304 on the record as read, before the lock is
+		// taken or released: a refused Lock or Unlock changes nothing.
+		if st := x.check(appcState(vnf)); st != nil {
+			return req.Respond(*st), nil
+		}
 	}
-
 	switch req.Action {
 	case Lock:
 		h, err := x.takeLock(ctx, e.lockIdle)
@@ -404,6 +444,21 @@ func (x *execution) execute(ctx context.Context) (Response, error) {
 				return req.Respond(x.lockedBy(h)), nil
 			}
 			defer x.releaseTransient()
+			// Decide from the record as it is now that this request holds
+			// the lock: the record read before may show another command
+			// half-way (Unstable) that has since ended and released the
+			// lock, which is no reason to refuse this one (309).
+			if vnf, err = e.store.GetVNF(ctx, x.vnfID); err != nil {
+				if models.ErrorCodeOf(err) == models.CodeNotFound {
+					return req.Respond(VNFNotFound(req.Identifiers.VNFID)), nil
+				}
+				return Response{}, err
+			}
+		}
+		// Refusals 309 and 304; checked again on the record ModifyVNF
+		// writes.
+		if st := x.check(appcState(vnf)); st != nil {
+			return req.Respond(*st), nil
 		}
 	}
 	return x.apply(ctx)
@@ -437,12 +492,13 @@ func (x *execution) lockedBy(holder string) Status {
 	return LockingFailure(fmt.Sprintf("VNF %s is locked by request-id %s", x.req.Identifiers.VNFID, holder))
 }
 
-// appcState returns the record's APPC state, or a new one (Instantiated,
-// Stable) for a record no LCM action has touched. It is the record's own
-// value: changes to it are changes to the record.
-func appcState(rec models.Record) *models.APPCState {
-	if rec.Admin.APPC != nil {
-		return rec.Admin.APPC
+// appcState returns the VNF's APPC state, or a new one (Instantiated,
+// Stable) for a record no APPC action has touched. A state it found is the
+// VNF's own value: changes to it are changes to the VNF; a new one becomes
+// the VNF's once assigned to its APPC (which every write does).
+func appcState(v models.VNF) *models.APPCState {
+	if v.APPC != nil {
+		return v.APPC
 	}
 	return &models.APPCState{State: string(StateInitial), Working: string(WorkingStable)}
 }
@@ -463,9 +519,10 @@ func (x *execution) fromState(st *models.APPCState) State {
 }
 
 // vmKeyEscaper turns a vserver-id (a vc_id, any string) into a key of
-// APPCState.VMs the store can keep: a field name must not contain '.' or
-// NUL nor start with '$'. '%' is escaped too, so keys stay distinct; a
-// uuid is its own key.
+// APPCState.VMs that any backend can keep as a field name (one may keep
+// the state as a document: MongoDB's field names must not contain '.' or
+// NUL nor start with '$'). '%' is escaped too, so keys stay distinct; a
+// uuid is its own key. The keys are the stored format (models.APPCState).
 var (
 	vmKeyEscaper   = strings.NewReplacer("%", "%25", ".", "%2E", "$", "%24", "\x00", "%00")
 	vmKeyUnescaper = strings.NewReplacer("%25", "%", "%2E", ".", "%24", "$", "%00", "\x00")
@@ -531,8 +588,8 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 func (x *execution) begin(ctx context.Context) (resp Response, done bool, err error) {
 	e := x.e
 	since := e.now().UTC()
-	_, err = e.store.ModifyVNF(ctx, x.vnfID, func(rec *models.Record) error {
-		st := appcState(*rec)
+	_, err = e.store.ModifyVNF(ctx, x.vnfID, func(vnf *models.VNF) error {
+		st := appcState(*vnf)
 		if s := x.check(st); s != nil {
 			return &refused{status: *s}
 		}
@@ -542,7 +599,7 @@ func (x *execution) begin(ctx context.Context) (resp Response, done bool, err er
 		// A forced command replaces the one running: that one ends with
 		// 406 and writes nothing (see finish).
 		st.Running = &models.APPCRun{RunID: x.runID, APPCCall: x.call(), Since: since}
-		rec.Admin.APPC = st
+		vnf.APPC = st
 		return nil
 	})
 	if resp, done := x.refusal(err, true); done {
@@ -591,8 +648,8 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 	at := e.now().UTC()
 	var out effect
 	var status Status
-	_, err := e.store.ModifyVNF(ctx, x.vnfID, func(rec *models.Record) error {
-		st := appcState(*rec)
+	_, err := e.store.ModifyVNF(ctx, x.vnfID, func(vnf *models.VNF) error {
+		st := appcState(*vnf)
 		if command {
 			if st.Running == nil || st.Running.RunID != x.runID {
 				return &refused{status: UnstableVNFFailure(req.Identifiers.VNFID)}
@@ -611,7 +668,7 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 			ws = WorkingUnknown
 		}
 
-		out = x.effect(rec, st, from, gen, at)
+		out = x.effect(st, from, gen, at)
 		success := out.failure == ""
 		status = Success()
 		if !success {
@@ -622,7 +679,7 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 		if out.keepState {
 			to = from
 		}
-		x.setState(rec, st, to, x.transitional != from && !out.keepState)
+		x.setState(vnf, st, to, x.transitional != from && !out.keepState)
 		st.Working = string(WorkingAfter(ws, x.event(), success))
 		result := "SUCCESS"
 		if !success {
@@ -638,7 +695,7 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 		if n := len(st.History); n > MaxHistory {
 			st.History = append([]models.APPCHistory(nil), st.History[n-MaxHistory:]...)
 		}
-		rec.Admin.APPC = st
+		vnf.APPC = st
 		return nil
 	})
 	if resp, done := x.refusal(err, !command); done {
@@ -664,7 +721,7 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 // request, else the VNF's, with the SONATA status of the VNF record when
 // the action moved the state through a transitional one. VNF-level Start,
 // Stop and Restart take every VM along.
-func (x *execution) setState(rec *models.Record, st *models.APPCState, to State, moved bool) {
+func (x *execution) setState(vnf *models.VNF, st *models.APPCState, to State, moved bool) {
 	if vm := x.req.Identifiers.VServerID; vm != "" {
 		updateVM(st, vm, func(v *models.APPCVM) { v.State = string(to) })
 		return
@@ -681,10 +738,10 @@ func (x *execution) setState(rec *models.Record, st *models.APPCState, to State,
 		return
 	}
 	if status, ok := sonataStatus(to); ok {
-		if rec.Fields == nil {
-			rec.Fields = map[string]any{}
+		if vnf.Fields == nil {
+			vnf.Fields = map[string]any{}
 		}
-		rec.Fields["status"] = status
+		vnf.Fields["status"] = status
 	}
 }
 

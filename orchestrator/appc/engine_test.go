@@ -1,11 +1,13 @@
 package appc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
+	"go/build"
+	"maps"
 	"reflect"
 	"strings"
 	"sync"
@@ -22,12 +24,14 @@ import (
 // is tested through the router against the real embedded store in
 // handlers/appc_test.go.
 
-// fakeStore is an in-memory Store. Records are deep-copied in and out, as
-// a database would.
+// fakeStore is an in-memory Store. VNF records are kept as repo.APPCStore
+// keeps them, encoded, and decoded afresh on every read: the engine gets
+// what a database would give it (its own values never come back, numbers
+// are int64 or float64, the fields carry id).
 type fakeStore struct {
 	mu       sync.Mutex
 	now      func() time.Time
-	records  map[string][]byte // JSON of models.Record
+	records  map[string]storedVNF
 	locks    map[string]fakeLock
 	requests []models.APPCRequest
 
@@ -44,6 +48,48 @@ type fakeStore struct {
 	// as a process dying between its writes would leave the record.
 	failModifyCall int
 	failModifyErr  error
+	// afterGetVNF runs after each GetVNF has read (n counts the calls
+	// from 1), outside the store's lock: another replica acting between
+	// a read and what follows.
+	afterGetVNF func(n int)
+	getCalls    int
+}
+
+// storedVNF is a VNF record as fakeStore keeps it.
+type storedVNF struct {
+	admin models.Admin
+	body  json.RawMessage // models.EncodeFields of the fields
+	appc  json.RawMessage // the APPC state as JSON, nil for none
+}
+
+// encodeVNF is v as the store keeps it, with admin as its envelope.
+func encodeVNF(v models.VNF, admin models.Admin) (storedVNF, error) {
+	body, err := models.EncodeFields(v.Fields)
+	if err != nil {
+		return storedVNF{}, err
+	}
+	var st json.RawMessage
+	if v.APPC != nil {
+		if st, err = json.Marshal(v.APPC); err != nil {
+			return storedVNF{}, err
+		}
+	}
+	return storedVNF{admin: admin, body: body, appc: st}, nil
+}
+
+// decodeVNF is the VNF record uuid as GetVNF reads it.
+func decodeVNF(uuid string, d storedVNF) (models.VNF, error) {
+	v := models.VNF{Record: models.Record{UUID: uuid, Admin: d.admin, Body: bytes.Clone(d.body)}}
+	var err error
+	if v.Fields, err = v.Record.Fields(); err != nil {
+		return models.VNF{}, err
+	}
+	if d.appc != nil {
+		if err := json.Unmarshal(d.appc, &v.APPC); err != nil {
+			return models.VNF{}, err
+		}
+	}
+	return v, nil
 }
 
 type fakeLock struct {
@@ -52,27 +98,27 @@ type fakeLock struct {
 }
 
 func newFakeStore(now func() time.Time) *fakeStore {
-	return &fakeStore{now: now, records: map[string][]byte{}, locks: map[string]fakeLock{}, fail: map[string]error{}}
+	return &fakeStore{now: now, records: map[string]storedVNF{}, locks: map[string]fakeLock{}, fail: map[string]error{}}
 }
 
-func (s *fakeStore) put(t testing.TB, rec models.Record) {
+func (s *fakeStore) put(t testing.TB, v models.VNF) {
 	t.Helper()
-	b, err := json.Marshal(rec)
+	d, err := encodeVNF(v, v.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.records[rec.UUID] = b
+	s.records[v.UUID] = d
 }
 
-func (s *fakeStore) get(t testing.TB, id string) models.Record {
+func (s *fakeStore) get(t testing.TB, id string) models.VNF {
 	t.Helper()
-	rec, err := s.GetVNF(context.Background(), id)
+	v, err := s.GetVNF(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rec
+	return v
 }
 
 func (s *fakeStore) failure(method string, ctx context.Context) error {
@@ -82,28 +128,32 @@ func (s *fakeStore) failure(method string, ctx context.Context) error {
 	return s.fail[method]
 }
 
-func decodeRecord(b []byte) models.Record {
-	var r models.Record
-	if err := json.Unmarshal(b, &r); err != nil {
-		panic(err)
+func (s *fakeStore) GetVNF(ctx context.Context, uuid string) (models.VNF, error) {
+	v, err := s.getVNF(ctx, uuid)
+	if s.afterGetVNF != nil {
+		s.mu.Lock()
+		s.getCalls++
+		n := s.getCalls
+		s.mu.Unlock()
+		s.afterGetVNF(n)
 	}
-	return r
+	return v, err
 }
 
-func (s *fakeStore) GetVNF(ctx context.Context, uuid string) (models.Record, error) {
+func (s *fakeStore) getVNF(ctx context.Context, uuid string) (models.VNF, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.failure("GetVNF", ctx); err != nil {
-		return models.Record{}, err
+		return models.VNF{}, err
 	}
-	b, ok := s.records[uuid]
+	d, ok := s.records[uuid]
 	if !ok {
-		return models.Record{}, models.Errorf(models.CodeNotFound, "vnfr %s not found", uuid)
+		return models.VNF{}, models.Errorf(models.CodeNotFound, "vnfr %s not found", uuid)
 	}
-	return decodeRecord(b), nil
+	return decodeVNF(uuid, d)
 }
 
-func (s *fakeStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.Record) error) (models.Record, error) {
+func (s *fakeStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
 	s.mu.Lock()
 	s.modifyCalls++
 	during := s.duringModify
@@ -114,36 +164,38 @@ func (s *fakeStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.failure("ModifyVNF", ctx); err != nil {
-		return models.Record{}, err
+		return models.VNF{}, err
 	}
 	if s.modifyCalls == s.failModifyCall {
 		if s.failModifyErr != nil {
-			return models.Record{}, s.failModifyErr
+			return models.VNF{}, s.failModifyErr
 		}
-		return models.Record{}, models.Errorf(models.CodeUnavailable, "database unreachable")
+		return models.VNF{}, models.Errorf(models.CodeUnavailable, "database unreachable")
 	}
-	b, ok := s.records[uuid]
+	cur, ok := s.records[uuid]
 	if !ok {
-		return models.Record{}, models.Errorf(models.CodeNotFound, "vnfr %s not found", uuid)
+		return models.VNF{}, models.Errorf(models.CodeNotFound, "vnfr %s not found", uuid)
 	}
-	for range s.replayModify {
-		r := decodeRecord(b)
-		if err := fn(&r); err != nil {
-			return models.Record{}, err
+	// Every run of fn gets the record afresh, as after a lost race; only
+	// the last one's result is written.
+	var next storedVNF
+	for range s.replayModify + 1 {
+		v, err := decodeVNF(uuid, cur)
+		if err != nil {
+			return models.VNF{}, err
+		}
+		if err := fn(&v); err != nil {
+			return models.VNF{}, err
+		}
+		admin := cur.admin
+		admin.Version++
+		admin.Modified = s.now()
+		if next, err = encodeVNF(v, admin); err != nil {
+			return models.VNF{}, err
 		}
 	}
-	r := decodeRecord(b)
-	if err := fn(&r); err != nil {
-		return models.Record{}, err
-	}
-	r.Admin.Version++
-	r.Admin.Modified = s.now()
-	nb, err := json.Marshal(r)
-	if err != nil {
-		return models.Record{}, err
-	}
-	s.records[uuid] = nb
-	return decodeRecord(nb), nil
+	s.records[uuid] = next
+	return decodeVNF(uuid, next)
 }
 
 func (s *fakeStore) LockVNF(ctx context.Context, vnfID, owner string, idle time.Duration) (string, error) {
@@ -292,16 +344,19 @@ const (
 )
 
 // vnfRecord is a VNF record with one VM, in APPC state st (nil: untouched).
-func vnfRecord(st *models.APPCState) models.Record {
-	return models.Record{
-		UUID: engineVNF,
+func vnfRecord(st *models.APPCState) models.VNF {
+	return models.VNF{
+		Record: models.Record{
+			UUID:  engineVNF,
+			Admin: models.Admin{Version: 1, Created: testNow.Add(-time.Hour), Modified: testNow.Add(-time.Hour)},
+		},
 		Fields: map[string]any{
 			"status": "normal operation",
 			"virtual_deployment_units": []any{
 				map[string]any{"id": "vdu01", "vnfc_instance": []any{map[string]any{"id": "0", "vc_id": engineVM}}},
 			},
 		},
-		Admin: models.Admin{Version: 1, Created: testNow.Add(-time.Hour), Modified: testNow.Add(-time.Hour), APPC: st},
+		APPC: st,
 	}
 }
 
@@ -370,10 +425,10 @@ func handle(t testing.TB, e *Engine, c call) Result {
 func code(t testing.TB, e *Engine, c call) int {
 	t.Helper()
 	res := handle(t, e, c)
-	if res.Err != nil || res.HTTPStatus != http.StatusOK {
-		t.Fatalf("%s: HTTP %d err %v body %+v", c.action, res.HTTPStatus, res.Err, res.Body)
+	if res.Err != nil || res.Outcome != Answered {
+		t.Fatalf("%s: %v err %v body %+v", c.action, res.Outcome, res.Err, res.Body)
 	}
-	return res.LCMStatus().Code
+	return res.Status().Code
 }
 
 func TestEngineCheckOrder(t *testing.T) {
@@ -443,22 +498,23 @@ func TestEngineRESTCONFResults(t *testing.T) {
 	e, s, _ := engineFixture(t, nil, EngineConfig{})
 	body := call{action: Start}.body(testNow)
 	tests := []struct {
-		name   string
-		op     string
-		body   []byte
-		status int
-		tag    string
+		name    string
+		op      string
+		body    []byte
+		outcome Outcome
+		tag     string
 	}{
-		{"other module", "ietf-foo:start", body, http.StatusNotFound, ErrorTagUnknownElement},
-		{"no module", "start", body, http.StatusNotFound, ErrorTagUnknownElement},
-		{"unknown rpc", RPCModulePrefix + "terminate", body, http.StatusNotFound, ErrorTagUnknownElement},
-		{"malformed", RPCModulePrefix + "start", []byte(`{"input": 1}`), http.StatusBadRequest, ErrorTagMalformed},
+		{"other module", "ietf-foo:start", body, UnknownRPC, ErrorTagUnknownElement},
+		{"no module", "start", body, UnknownRPC, ErrorTagUnknownElement},
+		{"unknown rpc", RPCModulePrefix + "terminate", body, UnknownRPC, ErrorTagUnknownElement},
+		{"malformed", RPCModulePrefix + "start", []byte(`{"input": 1}`), Malformed, ErrorTagMalformed},
+		{"not JSON", RPCModulePrefix + "start", []byte(`{`), Malformed, ErrorTagMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := e.Handle(context.Background(), tt.op, tt.body)
 			eb, ok := res.Body.(ErrorsBody)
-			if res.HTTPStatus != tt.status || !ok || eb.Errors.Error[0].ErrorTag != tt.tag || res.Err != nil || res.LCMStatus() != nil {
+			if res.Outcome != tt.outcome || !ok || eb.Errors.Error[0].ErrorTag != tt.tag || res.Err != nil || res.Status() != nil {
 				t.Errorf("result %+v", res)
 			}
 		})
@@ -484,10 +540,10 @@ func TestEngineStoreFailures(t *testing.T) {
 				action = ActionStatus
 			}
 			res := handle(t, e, call{action: action})
-			if !errors.Is(res.Err, down) {
-				t.Fatalf("err %v", res.Err)
+			if res.Outcome != StoreFailed || !errors.Is(res.Err, down) {
+				t.Fatalf("%v, err %v", res.Outcome, res.Err)
 			}
-			st := res.LCMStatus()
+			st := res.Status()
 			if st == nil || st.Code != CodeUnexpectedError || !strings.Contains(st.Message, "unreachable") {
 				t.Errorf("status %+v", st)
 			}
@@ -503,10 +559,17 @@ func TestEngineStoreFailures(t *testing.T) {
 	}
 	t.Run("internal errors are not shown", func(t *testing.T) {
 		e, s, _ := engineFixture(t, nil, EngineConfig{})
-		s.fail["GetVNF"] = errors.New("secret driver detail")
+		secret := errors.New("secret driver detail")
+		s.fail["GetVNF"] = secret
 		res := handle(t, e, call{action: Start})
-		if res.Err == nil || strings.Contains(res.LCMStatus().Message, "secret") {
+		if res.Outcome != StoreFailed || strings.Contains(res.Status().Message, "secret") {
 			t.Errorf("result %+v", res)
+		}
+		// An error nobody classified is a bug: a *models.Error with
+		// CodeInternal for handlers/, its cause kept for the log.
+		var me *models.Error
+		if !errors.As(res.Err, &me) || me.Code != models.CodeInternal || !errors.Is(res.Err, secret) {
+			t.Errorf("err %#v", res.Err)
 		}
 	})
 	t.Run("FinishRequest failing still answers", func(t *testing.T) {
@@ -521,10 +584,10 @@ func TestEngineStoreFailures(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		res := e.Handle(ctx, RPCModulePrefix+"start", call{action: Start}.body(testNow))
-		if res.Err != nil || res.LCMStatus().Code != CodeSuccess {
+		if res.Err != nil || res.Status().Code != CodeSuccess {
 			t.Fatalf("result %+v", res)
 		}
-		if s.get(t, engineVNF).Admin.APPC.State != "Running" || s.request(t, "req").Code != CodeSuccess {
+		if s.get(t, engineVNF).APPC.State != "Running" || s.request(t, "req").Code != CodeSuccess {
 			t.Error("not finished")
 		}
 	})
@@ -597,7 +660,7 @@ func TestEngineModifyReplay(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Body.(Response).Output.Payload), &up); err != nil {
 		t.Fatal(err)
 	}
-	st := s.get(t, engineVNF).Admin.APPC
+	st := s.get(t, engineVNF).APPC
 	if len(st.History) != 1 || st.State != "Configured" {
 		t.Errorf("history %+v state %s", st.History, st.State)
 	}
@@ -607,7 +670,7 @@ func TestEngineModifyReplay(t *testing.T) {
 	}
 	res = handle(t, e, call{action: Snapshot, vm: engineVM, requestID: "snap"})
 	var snaps []snapshot
-	getExtra(s.get(t, engineVNF).Admin.APPC, extraSnapshots, &snaps)
+	getExtra(s.get(t, engineVNF).APPC, extraSnapshots, &snaps)
 	if len(snaps) != 1 || snaps[0].SnapshotID != res.Body.(Response).Output.SnapshotID {
 		t.Errorf("snapshots %+v, answered %s", snaps, res.Body.(Response).Output.SnapshotID)
 	}
@@ -620,7 +683,7 @@ func TestEngineHistoryBounded(t *testing.T) {
 	}
 	e, s, _ := engineFixture(t, st, EngineConfig{})
 	code(t, e, call{action: Stop})
-	h := s.get(t, engineVNF).Admin.APPC.History
+	h := s.get(t, engineVNF).APPC.History
 	if len(h) != MaxHistory || h[0].RequestID != "1" || h[len(h)-1].Action != "Stop" {
 		t.Errorf("%d entries, first %+v last %+v", len(h), h[0], h[len(h)-1])
 	}
@@ -640,8 +703,71 @@ func TestEngineVNFIDCase(t *testing.T) {
 	if got := code(t, e, call{action: Start, vnf: strings.ToUpper(engineVNF)}); got != CodeSuccess {
 		t.Fatalf("code %d", got)
 	}
-	if s.get(t, engineVNF).Admin.APPC.State != "Running" {
+	if s.get(t, engineVNF).APPC.State != "Running" {
 		t.Error("not started")
+	}
+}
+
+// TestEngineWritesFields: an action that moves the VNF through a
+// transitional state sets the SONATA status in the record's fields and
+// leaves every other field as it was; one that does not, and HealthCheck,
+// leave the fields byte for byte.
+func TestEngineWritesFields(t *testing.T) {
+	running := &models.APPCState{State: "Running", Working: "Stable"}
+	tests := []struct {
+		name   string
+		st     *models.APPCState
+		call   call
+		status string // "" leaves the stored body as it was
+	}{
+		{"Stop", running, call{action: Stop}, "offline"},
+		{"Start", &models.APPCState{State: "Stopped", Working: "Stable"}, call{action: Start}, "normal operation"},
+		{"Lock", running, call{action: Lock}, ""},
+		{"HealthCheck", running, call{action: HealthCheck}, ""},
+		{"VM-scope Stop", running, call{action: Stop, vm: engineVM}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, s, _ := engineFixture(t, tt.st, EngineConfig{})
+			before := s.get(t, engineVNF)
+			if got := code(t, e, tt.call); got != CodeSuccess {
+				t.Fatalf("code %d", got)
+			}
+			after := s.get(t, engineVNF)
+			if tt.status == "" {
+				if !bytes.Equal(before.Body, after.Body) {
+					t.Errorf("body changed:\n%s\n%s", before.Body, after.Body)
+				}
+				return
+			}
+			want := maps.Clone(before.Fields)
+			want["status"] = tt.status
+			if !reflect.DeepEqual(after.Fields, want) {
+				t.Errorf("fields %v, want %v", after.Fields, want)
+			}
+		})
+	}
+}
+
+// TestNoHTTP: HTTP types stop at handlers/ (DESIGN.md); this package says
+// what an answer is (Outcome) and handlers/ picks its status.
+func TestNoHTTP(t *testing.T) {
+	pkg, err := build.ImportDir(".", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, imp := range pkg.Imports {
+		if imp == "net/http" || strings.HasPrefix(imp, "net/http/") || strings.Contains(imp, "gin-gonic") {
+			t.Errorf("orchestrator/appc imports %s", imp)
+		}
+	}
+}
+
+func TestOutcomeString(t *testing.T) {
+	for o, want := range map[Outcome]string{Answered: "Answered", Malformed: "Malformed", UnknownRPC: "UnknownRPC", StoreFailed: "StoreFailed", Outcome(9): "Outcome(9)"} {
+		if got := o.String(); got != want {
+			t.Errorf("%d: %q, want %q", int(o), got, want)
+		}
 	}
 }
 
@@ -665,21 +791,45 @@ func TestNewEngineConfig(t *testing.T) {
 	}
 }
 
+// TestHasVM: the VMs are found in fields as the store decodes them
+// (models.DecodeFields), and a record whose deployment units are not the
+// schema's shape has none rather than a failure.
 func TestHasVM(t *testing.T) {
-	type namedSlice []any
-	type namedMap map[string]any
-	fields := map[string]any{"virtual_deployment_units": namedSlice{
-		namedMap{"vnfc_instance": namedSlice{namedMap{"vc_id": "a"}}},
-		map[string]any{"vnfc_instance": []any{map[string]any{"vc_id": "b"}, "junk"}},
-		"junk",
-	}}
-	for vm, want := range map[string]bool{"a": true, "b": true, "c": false, "": false} {
-		if got := hasVM(fields, vm); got != want {
-			t.Errorf("hasVM(%q) = %v", vm, got)
+	decode := func(body string) map[string]any {
+		t.Helper()
+		fields, err := models.DecodeFields([]byte(body))
+		if err != nil {
+			t.Fatal(err)
 		}
+		return fields
 	}
-	if hasVM(nil, "a") || hasVM(map[string]any{"virtual_deployment_units": "x"}, "a") {
-		t.Error("found a VM in nothing")
+	vdus := decode(`{"virtual_deployment_units": [
+		{"id": "vdu01", "vnfc_instance": [{"id": "0", "vc_id": "a"}]},
+		{"vnfc_instance": [{"vc_id": "b"}, "junk", {"vc_id": 7}, null]},
+		{"vnfc_instance": {"vc_id": "c"}},
+		"junk", null]}`)
+	tests := []struct {
+		name   string
+		fields map[string]any
+		vm     string
+		want   bool
+	}{
+		{"first unit", vdus, "a", true},
+		{"among junk", vdus, "b", true},
+		{"vnfc_instance not an array", vdus, "c", false},
+		{"a number is no vc_id", vdus, "7", false},
+		{"no such VM", vdus, "d", false},
+		{"empty vserver-id", vdus, "", false},
+		{"no fields", nil, "a", false},
+		{"no units", decode(`{"status": "offline"}`), "a", false},
+		{"units not an array", decode(`{"virtual_deployment_units": "a"}`), "a", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := hasVM(tt.fields, tt.vm); got != tt.want {
+				t.Errorf("hasVM(%q) = %v, want %v", tt.vm, got, tt.want)
+			}
+		})
 	}
 }
 
@@ -713,8 +863,8 @@ func TestEngineUnstableWhileRunning(t *testing.T) {
 	var seen []models.APPCState
 	s.duringModify = func() {
 		rec := s.get(t, engineVNF)
-		if rec.Admin.APPC != nil {
-			seen = append(seen, *rec.Admin.APPC)
+		if rec.APPC != nil {
+			seen = append(seen, *rec.APPC)
 		}
 	}
 	if got := code(t, e, call{action: Start, requestID: "a", sub: "1"}); got != CodeSuccess {
@@ -726,7 +876,7 @@ func TestEngineUnstableWhileRunning(t *testing.T) {
 		t.Fatalf("before the effect: %+v", seen)
 	}
 	rec := s.get(t, engineVNF)
-	if st := rec.Admin.APPC; st.Working != "Stable" || st.Running != nil || st.State != "Running" || len(st.History) != 1 {
+	if st := rec.APPC; st.Working != "Stable" || st.Running != nil || st.State != "Running" || len(st.History) != 1 {
 		t.Fatalf("after: %+v", st)
 	}
 	if rec.Admin.Version != 3 {
@@ -734,8 +884,41 @@ func TestEngineUnstableWhileRunning(t *testing.T) {
 	}
 	seen = nil
 	code(t, e, call{action: Lock, requestID: "a", sub: "2"})
-	if len(seen) != 1 || s.get(t, engineVNF).Admin.Version != 4 || s.get(t, engineVNF).Admin.APPC.Working != "Stable" {
+	if len(seen) != 1 || s.get(t, engineVNF).Admin.Version != 4 || s.get(t, engineVNF).APPC.Working != "Stable" {
 		t.Errorf("Lock: writes before %+v, after %+v", seen, s.get(t, engineVNF).Admin)
+	}
+}
+
+// TestEngineCommandAfterAnotherEnded: a command that reads the VNF while
+// another request's command is half-way (Unstable, holding the lock),
+// and finds the lock free because that command has ended meanwhile, runs:
+// it decides from the record as it is once it holds the lock, not from
+// what it read before (which would refuse it 309 for a state long gone).
+// Through two replicas this happened to one Restart in eight racing.
+func TestEngineCommandAfterAnotherEnded(t *testing.T) {
+	running := &models.APPCState{State: "Running", Working: "Unstable", Running: &models.APPCRun{
+		RunID: "run-a", APPCCall: models.APPCCall{Action: "Restart", RequestID: "a", OriginatorID: "SO"}}}
+	e, s, _ := engineFixture(t, running, EngineConfig{})
+	if h, err := s.LockVNF(t.Context(), engineVNF, "a", time.Minute); err != nil || h != "a" {
+		t.Fatalf("a's lock: %q %v", h, err)
+	}
+	s.afterGetVNF = func(n int) {
+		if n != 1 {
+			return
+		}
+		// a's command ends: its second write, then its lock released.
+		v := s.get(t, engineVNF)
+		v.APPC = &models.APPCState{State: "Running", Working: "Stable"}
+		s.put(t, v)
+		if _, err := s.UnlockVNF(t.Context(), engineVNF, "a"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := code(t, e, call{action: Restart, requestID: "b"}); got != CodeSuccess {
+		t.Fatalf("b's Restart after a's ended: %d, want %d", got, CodeSuccess)
+	}
+	if st := s.get(t, engineVNF).APPC; st.Working != "Stable" || len(st.History) != 1 || st.History[0].RequestID != "b" {
+		t.Fatalf("after b: %+v", st)
 	}
 }
 
@@ -746,10 +929,10 @@ func TestEngineDiesMidCommand(t *testing.T) {
 	e, s, _ := engineFixture(t, &models.APPCState{State: "Running", Working: "Stable"}, EngineConfig{})
 	s.failModifyCall = 2
 	res := handle(t, e, call{action: Stop, requestID: "dies"})
-	if res.Err == nil || res.LCMStatus().Code != CodeUnexpectedError {
+	if res.Outcome != StoreFailed || res.Err == nil || res.Status().Code != CodeUnexpectedError {
 		t.Fatalf("result %+v", res)
 	}
-	st := s.get(t, engineVNF).Admin.APPC
+	st := s.get(t, engineVNF).APPC
 	if st.Working != "Unstable" || st.Running == nil || st.Running.RequestID != "dies" || st.State != "Running" {
 		t.Fatalf("left %+v", st)
 	}
@@ -768,7 +951,7 @@ func TestEngineDiesMidCommand(t *testing.T) {
 	if got := code(t, e, call{action: Stop, requestID: "forced", force: "TRUE"}); got != CodeSuccess {
 		t.Fatalf("forced Stop: %d", got)
 	}
-	st = s.get(t, engineVNF).Admin.APPC
+	st = s.get(t, engineVNF).APPC
 	if st.Working != "Stable" || st.Running != nil || st.State != "Stopped" {
 		t.Fatalf("after the forced Stop: %+v", st)
 	}
@@ -795,13 +978,13 @@ func TestEngineForcedOverride(t *testing.T) {
 		})
 	}
 	res := handle(t, e, call{action: Stop, requestID: "owner", sub: "1"})
-	if got := res.LCMStatus().Code; got != CodeUnstableVNFFailure || res.Err != nil {
+	if got := res.Status().Code; got != CodeUnstableVNFFailure || res.Outcome != Answered || res.Err != nil {
 		t.Fatalf("overridden Stop: %+v", res)
 	}
-	if got := forced.LCMStatus(); got == nil || got.Code != CodeSuccess {
+	if got := forced.Status(); got == nil || got.Code != CodeSuccess {
 		t.Fatalf("forced Restart: %+v", forced)
 	}
-	st := s.get(t, engineVNF).Admin.APPC
+	st := s.get(t, engineVNF).APPC
 	if st.Working != "Stable" || st.Running != nil || st.State != "Running" ||
 		len(st.History) != 1 || st.History[0].Action != "Restart" {
 		t.Fatalf("after: %+v", st)
@@ -906,15 +1089,15 @@ func TestEngineModifyConflict(t *testing.T) {
 			s.failModifyCall, s.failModifyErr = tt.failCall, busy
 			before := s.get(t, engineVNF)
 			res := handle(t, e, call{action: tt.action})
-			if got := res.LCMStatus(); got == nil || got.Code != tt.wantCode || (res.Err != nil) != tt.wantErr {
+			if got := res.Status(); got == nil || got.Code != tt.wantCode || (res.Err != nil) != tt.wantErr || (res.Outcome == StoreFailed) != tt.wantErr {
 				t.Fatalf("result %+v", res)
 			}
 			if tt.wantErr && models.ErrorCodeOf(res.Err) != models.CodeConflict {
 				t.Errorf("error %v", res.Err)
 			}
 			after := s.get(t, engineVNF)
-			if after.Admin.APPC.Working != tt.working || after.Admin.APPC.State != "Running" {
-				t.Errorf("left %+v", after.Admin.APPC)
+			if after.APPC.Working != tt.working || after.APPC.State != "Running" {
+				t.Errorf("left %+v", after.APPC)
 			}
 			if !tt.wantErr && !reflect.DeepEqual(before, after) {
 				t.Errorf("a refusal changed the record")

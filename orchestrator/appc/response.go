@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// Response is the body of every business answer (HTTP 200):
+// Response is the body of every business answer (an Answered or
+// StoreFailed Result):
 //
 //	{"output": {"common-header": {...}, "payload": "...", "locked": "TRUE",
 //	            "snapshot-id": "...", "status": {"code": 400, "message": "..."}}}
@@ -153,12 +154,12 @@ const (
 	unknownRPCMessageFormat = "RPC %q does not exist."
 )
 
-// RestconfError is a request refused before any LCM processing, as the ODL
-// RESTCONF layer refuses it: a body that is not JSON or breaks the YANG
+// RestconfError is a request refused before any APPC processing, as the
+// ODL RESTCONF layer refuses it: a body that is not JSON or breaks the YANG
 // model (Tag ErrorTagMalformed), or an rpc this service does not have (Tag
 // ErrorTagUnknownElement). It is answered with an error body (see Body),
-// not with an LCM status; the handler picks the HTTP status from Tag (400
-// for malformed-message; 404 suits unknown-element, an unknown URL).
+// not with an LCM status: Engine.Handle gives it as a Malformed or an
+// UnknownRPC Result, by its Tag.
 type RestconfError struct {
 	Type    string // "protocol"
 	Tag     string // "malformed-message" or "unknown-element"

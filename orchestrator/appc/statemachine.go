@@ -12,7 +12,7 @@
 //
 // The CSV has two kinds of rows:
 //
-//   - from_state,event,to_state where event is an LCM command (Configure,
+//   - from_state,event,to_state where event is an APPC action (Configure,
 //     Start, Lock, ...): the first table of the matrix. to_state is either a
 //     transitional state (Starting, Configuring, ...) or from_state itself
 //     (Lock, Unlock, CheckLock, Sync, Audit, ConfigBackup, ConfigBackupDelete,
@@ -75,8 +75,8 @@ const (
 	StateEvacuating        State = "Evacuating"
 )
 
-// StateInitial is the state of a VNF record that no LCM command has touched
-// yet (the issue: the APPC state under _admin starts at Instantiated).
+// StateInitial is the state of a VNF record that no APPC action has touched
+// yet (the issue: the APPC state starts at Instantiated).
 const StateInitial = StateInstantiated
 
 // StateValues returns every State constant, in declaration order: the nine
@@ -132,9 +132,9 @@ func stateFold(s string) string {
 	return b.String()
 }
 
-// Event is an LCM command as the state machine file names it (its event
+// Event is an APPC action as the state machine file names it (its event
 // column): "Configure", "Start", "ConfigModify", "Lock", ... The actions of
-// the LCM API map onto these names one to one where the file has them.
+// the APPC LCM API map onto these names one to one where the file has them.
 type Event string
 
 // The events of the state machine file.
@@ -204,7 +204,7 @@ func EventParse(s string) (Event, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("appc: unknown LCM event %q", s)
+	return "", fmt.Errorf("appc: unknown state machine event %q", s)
 }
 
 // The event column values of the outcome rows (the matrix's second table).

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Status is the "status" block of an LCM response: a code of the guide's
+// Status is the "status" block of an APPC LCM response: a code of the guide's
 // Status Codes table and its message.
 type Status struct {
 	Code    int    `json:"code"`

@@ -7,20 +7,25 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// Store is what the engine needs of the records repository (repo.Store
-// implements it). Errors are *models.Error: CodeNotFound for a missing
-// VNF record, CodeConflict for a request key already stored.
+// Store is what the engine needs of the records repository
+// (repo.APPCStore implements it). Errors are *models.Error: CodeNotFound
+// for a missing VNF record; CodeConflict for a request key already stored,
+// or for a record that kept changing under a store's retries of ModifyVNF;
+// CodeUnavailable for a database that does not answer.
 type Store interface {
-	// GetVNF reads the VNF record uuid, with its APPC state.
-	GetVNF(ctx context.Context, uuid string) (models.Record, error)
+	// GetVNF reads the VNF record uuid: its fields decoded (id included)
+	// and its APPC state (nil until an APPC action touches it).
+	GetVNF(ctx context.Context, uuid string) (models.VNF, error)
 	// ModifyVNF changes the VNF record uuid in one atomic step: fn gets
-	// the current record (fields and Admin.APPC) and changes it in place;
-	// the store writes it with version + 1 and updated_at now, unless fn
-	// returns an error, which ModifyVNF returns with nothing written. fn
-	// may run more than once when another writer got there first.
-	ModifyVNF(ctx context.Context, uuid string, fn func(*models.Record) error) (models.Record, error)
+	// the current record and changes its Fields and APPC in place; the
+	// store writes both with version + 1 and updated_at now, the rest of
+	// the record's server-side state as it is. An error from fn is
+	// returned as it is, with nothing written. fn may run more than once
+	// (on the record read afresh) when another writer got there first, so
+	// it must decide from what it is given.
+	ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error)
 
-	// LockVNF takes the LCM lock of a VNF for owner (a request-id), or
+	// LockVNF takes the APPC lock of a VNF for owner (a request-id), or
 	// renews it when owner holds it, until idle from now. It returns the
 	// holder afterwards: owner when taken, another request-id when that
 	// one holds it. An expired lock is free.

@@ -1,95 +1,78 @@
-// Package repotest starts the real embedded store for tests, the way
-// net/http/httptest starts a real server: one store per test binary, one
-// fresh database per test.
+// Package repotest is the conformance suite of repo's storage interface:
+// every backend (repo/sqlite, repo/mongo) runs Run from its tests, so the
+// service behaves the same whichever database it uses. It also holds the
+// helpers tests of the layers above use to get a real store.
 package repotest
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
-	"os"
-	"regexp"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nfv-records/nfv-records/repo"
 )
 
-// Server is the database the tests of one package share.
-type Server struct {
-	URI      string
-	Embedded *repo.Embedded // nil when TEST_MONGO_URI names a MongoDB
+// Backend is what the suite needs of a backend.
+type Backend struct {
+	Name string
+	// Open returns a fresh, empty database on the clock, closed when tb
+	// ends.
+	Open func(tb testing.TB, clock repo.Clock) repo.DB
+	// Second returns another handle on db's database (another replica of
+	// the service), closed when tb ends.
+	Second func(tb testing.TB, db repo.DB, clock repo.Clock) repo.DB
+	// Atomic says that conditional writes racing on one document are
+	// atomic. FerretDB, the MongoDB-wire stand-in of these machines, is
+	// not: the tests of races need a real MongoDB there.
+	Atomic bool
+	// NestedArrays says an array may hold arrays (FerretDB v1 refuses to
+	// store one).
+	NestedArrays bool
 }
 
-// Config is the store configuration for database on this server.
-func (s Server) Config(database string) repo.Config {
-	return repo.Config{URI: s.URI, Embedded: s.Embedded, Database: database, Timeout: 5 * time.Second}
+// Clock is a clock a test moves by hand, so that expiry is tested
+// without waiting. Safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
 }
 
-// Main starts an embedded store in a temporary directory, runs the tests
-// with it, and removes it. Use it from TestMain:
-//
-//	func TestMain(m *testing.M) { repotest.Main(m, &server) }
-func Main(m *testing.M, srv *Server) {
-	os.Exit(run(m, srv))
+// NewClock is a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
 }
 
-func run(m *testing.M, srv *Server) int {
-	if u := os.Getenv("TEST_MONGO_URI"); u != "" {
-		srv.URI = u // run the same tests against a real MongoDB
-		return m.Run()
-	}
-	dir, err := os.MkdirTemp("", "nfv-records-test-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "repotest:", err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	cfg := repo.EmbeddedConfig{DataDir: dir}
-	if os.Getenv("TEST_STORE_LOG") != "" { // FerretDB's own log, to debug the store
-		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	e, err := repo.StartEmbedded(cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "repotest:", err)
-		return 1
-	}
-	defer e.Close()
-	*srv = Server{URI: e.URI(), Embedded: e}
-	return m.Run()
+// Advance moves the clock on by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }
 
-var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_]`)
-
-// DatabaseName is a database name unique to the test, within MongoDB's
-// 63-byte limit.
-func DatabaseName(tb testing.TB) string {
-	name := unsafeChars.ReplaceAllString(tb.Name(), "_")
-	suffix := fmt.Sprintf("_%d", time.Now().UnixNano()%1e9)
-	if max := 63 - len(suffix) - 2; len(name) > max {
-		name = name[len(name)-max:]
-	}
-	return strings.ToLower("t_" + name + suffix)
+// Run runs the whole suite on b.
+func Run(t *testing.T, b Backend) {
+	t.Run("Documents", func(t *testing.T) { t.Parallel(); testDocuments(t, b) })
+	t.Run("Bodies", func(t *testing.T) { t.Parallel(); testBodies(t, b) })
+	t.Run("Races", func(t *testing.T) { t.Parallel(); testRaces(t, b) })
+	t.Run("Leases", func(t *testing.T) { t.Parallel(); testLeases(t, b) })
+	t.Run("Blobs", func(t *testing.T) { t.Parallel(); testBlobs(t, b) })
+	t.Run("ListsAgreeWithTheMatcher", func(t *testing.T) { t.Parallel(); testListsAgree(t, b) })
+	t.Run("ListEdgeCases", func(t *testing.T) { t.Parallel(); testListEdgeCases(t, b) })
+	t.Run("DeleteWhere", func(t *testing.T) { t.Parallel(); testDeleteWhere(t, b) })
+	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, b) })
+	t.Run("APPC", func(t *testing.T) { t.Parallel(); testAPPC(t, b) })
 }
 
-// NewStore opens a store on a fresh database of srv, with its indexes
-// ready, and drops that database when the test ends.
-func NewStore(tb testing.TB, srv Server) *repo.Store {
-	tb.Helper()
-	s, err := repo.Open(srv.Config(DatabaseName(tb)))
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
+// needAtomic skips a test of racing writers on a backend whose writes
+// are not atomic.
+func needAtomic(t *testing.T, b Backend) {
+	t.Helper()
+	if !b.Atomic {
+		t.Skipf("%s does not make racing conditional writes atomic: run with TEST_MONGO_URI naming a real MongoDB", b.Name)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = s.Database().Drop(ctx)
-		_ = s.Close(ctx)
-	})
-	// Tests run as the service does once started: with every index there.
-	if err := s.EnsureIndexes(tb.Context()); err != nil {
-		tb.Fatalf("create indexes: %v", err)
-	}
-	return s
 }

@@ -1,27 +1,49 @@
-package repo
+package sqlite
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"math"
 	"math/rand/v2"
 	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
-
-	"github.com/tidwall/gjson"
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/filter/filtertest"
 	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/repo"
 )
 
-// TestViewPrunes pins what a partial view keeps of a stored document for
-// the paths a filter or an order reads: the members named along the paths
+var (
+	memOnce sync.Once
+	memDB   *sql.DB
+)
+
+// jsonbOf is SQLite's JSONB of a JSON text, as a body is stored.
+func jsonbOf(t testing.TB, text string) []byte {
+	t.Helper()
+	memOnce.Do(func() {
+		var err error
+		if memDB, err = sql.Open("sqlite", "file::memory:"); err != nil {
+			panic(err)
+		}
+	})
+	var b []byte
+	if err := memDB.QueryRow(`SELECT jsonb(?)`, text).Scan(&b); err != nil {
+		t.Fatalf("jsonb(%.40q): %v", text, err)
+	}
+	return b
+}
+
+var recordEnv = repo.RecordSpec(models.KindVNFR).Envelope
+
+// TestViewPrunes pins what a partial view keeps of a stored body for the
+// paths a filter or an order reads: the members named along the paths
 // (missing ones stay missing), every array element in place and of its
 // kind, the whole value where a path ends, the envelope's attributes.
 func TestViewPrunes(t *testing.T) {
@@ -29,7 +51,7 @@ func TestViewPrunes(t *testing.T) {
 		name  string
 		doc   string
 		paths string // paths separated by spaces, segments by dots
-		want  string // the view as JSON (numbers typed as plainJSONValue does)
+		want  string // the view as JSON (numbers typed as models.DecodeFields does)
 	}{
 		{"members named only", `{"a":{"b":1,"c":2},"d":3}`, "a.b", `{"a":{"b":1}}`},
 		{"missing member stays missing", `{"a":{"c":2},"d":3}`, "a.b", `{"a":{}}`},
@@ -64,20 +86,20 @@ func TestViewPrunes(t *testing.T) {
 		{"a whole path wins", `{"a":{"b":{"c":1,"d":2}}}`, "a.b.c a.b", `{"a":{"b":{"c":1,"d":2}}}`},
 		{"escaped member name", `{"\u0061":{"b":1,"c":2},"a\"":1}`, "a.b", `{"a":{"b":1}}`},
 		{"last of a repeated member, as encoding/json", `{"a":{"b":1},"a":{"b":2,"c":3}}`, "a.b", `{"a":{"b":2}}`},
-		{"stored schema and envelope skipped", `{"$s":{"p":{}},"_id":"u1","_admin":{"created":1},"a":{"b":1}}`, "a.b", `{"a":{"b":1}}`},
+		{"body members named like the envelope are not read", `{"uuid":"no","created_at":"no","a":1}`, "uuid a", `{"a":1,"uuid":"u1"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var paths [][]string
 			for _, p := range strings.Fields(tt.paths) {
 				paths = append(paths, strings.Split(p, "."))
 			}
-			plan := newViewPlan(paths)
+			plan := newViewPlan(paths, recordEnv)
 			for range 2 { // the second time from the trie's memo
-				got, _, err := plan.view([]byte(tt.doc))
+				got, err := plan.view(row{id: "u1", body: jsonbOf(t, tt.doc)})
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, err := plainJSONValue([]byte(tt.want))
+				want, err := models.DecodeFields([]byte(tt.want))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -89,46 +111,43 @@ func TestViewPrunes(t *testing.T) {
 	}
 }
 
-// TestViewValues pins the decoding of values: numbers typed as
-// plainJSONValue types them (gjson's own float64 rounds large integers),
-// strings unescaped as encoding/json does, the envelope's attributes.
+// TestViewValues pins the decoding of values: numbers typed exactly as
+// models.DecodeFields types them, strings unescaped as encoding/json
+// does, the envelope's attributes from the row.
 func TestViewValues(t *testing.T) {
-	doc := `{"$s":{},"_id":"u-1","_admin":{"created":1519667931758,"modified":1519667931759,"version":1},"uuid":"not it",` +
-		`"n":[9223372036854775807,9223372036854775808,-9223372036854775808,1.0,1e2,-0,0.5,12345678901234567890123],` +
-		`"s":["a\"b\\c\/\b\f\n\r\t","\u00e9\ud83d\ude00","\ud800x","\udc00\ud800","caf\u00E9","é"],"b":[true,false,null]}`
-	plan := newViewPlan([][]string{{"n"}, {"s"}, {"b"}, {"uuid"}, {"created_at"}, {"updated_at"}})
-	got, uuid, err := plan.view([]byte(doc))
+	doc := `{"uuid":"not it",` +
+		`"n":[9223372036854775807,9223372036854775808,-9223372036854775808,2147483648,1.0,1e2,-0,0.5,12345678901234567890123,1e+300,5e-324],` +
+		`"s":["a\"b\\c\/\b\f\n\r\t","\u00e9\ud83d\ude00","\ud800x","\udc00\ud800","caf\u00E9","é","<&>"],"b":[true,false,null]}`
+	plan := newViewPlan([][]string{{"n"}, {"s"}, {"b"}, {"uuid"}, {"id"}, {"created_at"}, {"updated_at"}}, recordEnv)
+	got, err := plan.view(row{id: "u-1", created: 1519667931758, modified: 1519667931759, body: jsonbOf(t, doc)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"n": []any{int64(9223372036854775807), float64(9223372036854775808), int64(-9223372036854775808),
-			float64(1), float64(100), int64(0), 0.5, 12345678901234567890123.0},
-		"s":          []any{"a\"b\\c/\b\f\n\r\t", "é😀", "\ufffdx", "\ufffd\ufffd", "café", "é"},
+		"n": []any{int64(9223372036854775807), float64(9223372036854775808), int64(-9223372036854775808), int64(2147483648),
+			float64(1), float64(100), int64(0), 0.5, 12345678901234567890123.0, 1e300, 5e-324},
+		"s":          []any{"a\"b\\c/\b\f\n\r\t", "é😀", "\ufffdx", "\ufffd\ufffd", "café", "é", "<&>"},
 		"b":          []any{true, false, nil},
 		"uuid":       "u-1",
+		"id":         "u-1",
 		"created_at": time.UnixMilli(1519667931758).UTC(),
 		"updated_at": time.UnixMilli(1519667931759).UTC(),
 	}
-	if uuid != "u-1" || !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %q %#v\nwant %#v", uuid, got, want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %#v\nwant %#v", got, want)
 	}
-	for k, v := range got {
-		if k == "created_at" || k == "updated_at" || k == "uuid" {
-			continue
-		}
-		full, err := plainJSONValue([]byte(gjson.Get(doc, k).Raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(v, full) {
-			t.Errorf("%s: view %#v, plainJSONValue %#v", k, v, full)
+	full, err := models.DecodeFields([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"n", "s", "b"} {
+		if !reflect.DeepEqual(got[k], full[k]) {
+			t.Errorf("%s: view %#v, DecodeFields %#v", k, got[k], full[k])
 		}
 	}
-
-	for _, bad := range []string{`{"a":"\x"}`, `{"a":"x` + "\x01" + `"}`, `{"a":01}`, `{"a":tru}`, `{"a":[1,-]}`, `[1]`, ``} {
-		if _, _, err := newViewPlan([][]string{{"a"}}).view([]byte(bad)); err == nil {
-			t.Errorf("%q: no error", bad)
+	for _, bad := range [][]byte{{}, {0x0d}, {0xcc, 0x05}, {0x1b, 0x04}, jsonbOf(t, `[1]`)} {
+		if _, err := newViewPlan([][]string{{"a"}}, recordEnv).view(row{body: bad}); err == nil {
+			t.Errorf("%x: no error", bad)
 		}
 	}
 }
@@ -144,12 +163,12 @@ func TestViewAnswersAsTheWholeRecord(t *testing.T) {
 	}
 	var queries, evaluated, matched, pruned int
 	for range nSets {
-		raws := make([][]byte, nRecs)
+		rows := make([]row, nRecs)
 		wholes := make([]map[string]any, nRecs)
 		uuids := make([]string, nRecs)
-		for i := range raws {
+		for i := range rows {
 			uuids[i] = fmt.Sprintf("%08x-0000-4000-8000-%012x", g.R.Uint32(), i)
-			raws[i], wholes[i] = storedDoc(t, g, uuids[i])
+			rows[i], wholes[i] = storedRow(t, g, uuids[i])
 		}
 		for range nQueries {
 			e, s, ok := randomQuery(g, wholes, uuids)
@@ -157,19 +176,19 @@ func TestViewAnswersAsTheWholeRecord(t *testing.T) {
 				continue
 			}
 			queries++
-			filterPlan := newViewPlan(e.Paths())
-			listPlan := newViewPlan(append(e.Paths(), s.Paths()...))
-			for i, raw := range raws {
+			filterPlan := newViewPlan(e.Paths(), recordEnv)
+			listPlan := newViewPlan(append(e.Paths(), s.Paths()...), recordEnv)
+			for i, r := range rows {
 				evaluated++
 				want := e.Match(wholes[i])
 				if want {
 					matched++
 				}
-				fv, _, err := filterPlan.view(raw)
+				fv, err := filterPlan.view(r)
 				if err != nil {
 					t.Fatal(err)
 				}
-				lv, uuid, err := listPlan.view(raw)
+				lv, err := listPlan.view(r)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -177,9 +196,9 @@ func TestViewAnswersAsTheWholeRecord(t *testing.T) {
 					t.Fatalf("filter %s: Match = %v on the view for %q, %v on the record\nrecord %s\nview   %s",
 						e, got, e.Paths(), want, show(wholes[i]), show(fv))
 				}
-				if got := e.Match(lv); got != want || uuid != uuids[i] {
-					t.Fatalf("filter %s, order %s: Match = %v (uuid %s) on the view, %v on the record\nrecord %s\nview   %s",
-						e, s, got, uuid, want, show(wholes[i]), show(lv))
+				if got := e.Match(lv); got != want {
+					t.Fatalf("filter %s, order %s: Match = %v on the view, %v on the record\nrecord %s\nview   %s",
+						e, s, got, want, show(wholes[i]), show(lv))
 				}
 				if got, want := s.KeyOf(lv), s.KeyOf(wholes[i]); !reflect.DeepEqual(got, want) {
 					t.Fatalf("order %s: KeyOf = %s on the view for %q, %s on the record\nrecord %s\nview   %s",
@@ -197,40 +216,30 @@ func TestViewAnswersAsTheWholeRecord(t *testing.T) {
 	}
 }
 
-// storedDoc is a random record as FerretDB stores it (with a stand-in for
-// the schema member) and the record as scanViews would read it whole.
-func storedDoc(t *testing.T, g filtertest.Gen, uuid string) ([]byte, map[string]any) {
+// storedRow is a random record as the store keeps it and as readers see
+// it whole.
+func storedRow(t *testing.T, g filtertest.Gen, uuid string) (row, map[string]any) {
 	t.Helper()
 	fields := g.Fields()
 	created, modified := g.Time(), g.Time()
-	doc := maps.Clone(fields)
-	doc["$s"] = map[string]any{"$k": []string{"_id"}, "p": map[string]any{"_id": map[string]any{"t": "string"}}}
-	doc["_id"] = uuid
-	doc[fieldAdmin] = map[string]any{"created": created.UnixMilli(), "modified": modified.UnixMilli(), "version": 1}
-	raw, err := json.Marshal(doc)
+	body, err := models.EncodeFields(fields)
 	if err != nil {
 		t.Fatal(err)
 	}
-	whole := map[string]any{
-		models.FieldUUID:      uuid,
-		models.FieldCreatedAt: created,
-		models.FieldUpdatedAt: modified,
+	whole, err := models.DecodeFields(body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for k := range fields {
-		v, err := plainJSONValue([]byte(gjson.GetBytes(raw, k).Raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		whole[k] = v
-	}
-	return raw, whole
+	whole[models.FieldUUID], whole[models.FieldID] = uuid, uuid
+	whole[models.FieldCreatedAt], whole[models.FieldUpdatedAt] = created, modified
+	return row{id: uuid, created: created.UnixMilli(), modified: modified.UnixMilli(), body: jsonbOf(t, string(body))}, whole
 }
 
 // randomQuery is a random filter (filtertest's queries) and a random
 // order: filtertest's, or along a path into a record (positions and
 // implicit traversal; sort paths have no ANYINDEX).
 func randomQuery(g filtertest.Gen, wholes []map[string]any, uuids []string) (filter.Expr, filter.Sort, bool) {
-	opts := filter.Options{Fields: Fields(), YAMLValues: g.R.IntN(4) == 0}
+	opts := filter.Options{Fields: repo.RecordFields(), YAMLValues: g.R.IntN(4) == 0}
 	values, err := url.ParseQuery(g.Query(wholes, uuids))
 	if err != nil {
 		return filter.Expr{}, filter.Sort{}, false
@@ -263,12 +272,13 @@ func randomQuery(g filtertest.Gen, wholes []map[string]any, uuids []string) (fil
 	return e, s, true
 }
 
-// FuzzViewDecodesAsEncodingJSON: a value read whole from gjson is the
-// value plainJSONValue reads, for any valid JSON.
+// FuzzViewDecodesAsEncodingJSON: any valid JSON value, stored as SQLite
+// stores it, reads back as models.DecodeFields (encoding/json) reads it.
 func FuzzViewDecodesAsEncodingJSON(f *testing.F) {
 	for _, s := range []string{
 		`{"a":[1,2.5,-0,1e400,"x\u00e9\ud800\"",true,null,{"b":{}}],"a":[]}`,
 		`"\ud83d\ude00\udc00"`, "\"\xff\xfe\"", `9223372036854775808`, `[[[]]]`, ` {"\u0000":0} `,
+		`{"` + strings.Repeat("k", 300) + `":"` + strings.Repeat("v", 70000) + `"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -276,64 +286,28 @@ func FuzzViewDecodesAsEncodingJSON(f *testing.F) {
 		if !json.Valid(raw) {
 			return
 		}
-		want, err := plainJSONValue(raw)
+		wrapped := append(append([]byte(`{"v":`), raw...), '}')
+		want, err := models.DecodeFields(wrapped)
 		if err != nil {
-			t.Fatal(err)
+			return // a number beyond float64: never stored
 		}
-		got, err := wholeValue(gjson.ParseBytes(raw))
+		got, err := value(jsonbOf(t, string(raw)))
 		if err != nil {
 			t.Fatalf("%q: %v", raw, err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("%q:\n got %#v\nwant %#v", raw, got, want)
+		if !reflect.DeepEqual(got, want["v"]) {
+			t.Fatalf("%q:\n got %#v\nwant %#v", raw, got, want["v"])
 		}
 	})
 }
 
 // show renders a view for failure messages.
 func show(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprintf("%#v", v)
 	}
-	return string(b)
-}
-
-// plainJSONValue is the reference the scan's reader (view.go) is held
-// to, and how scanViews decoded each root attribute before it pruned:
-// one member of a stored document without its schema, for the matcher:
-// numbers become int64 when integral and in range, else float64 (the
-// matcher compares numbers by value, so double 5 and long 5 are the same
-// to it), and the rest as encoding/json does.
-func plainJSONValue(raw []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: %w", errSJSON, err)
-	}
-	return numbersFromJSON(v), nil
-}
-
-func numbersFromJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, err := x.Float64()
-		if err != nil || math.IsInf(f, 0) {
-			return string(x) // cannot happen for what FerretDB wrote
-		}
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbersFromJSON(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbersFromJSON(e)
-		}
-	}
-	return v
+	return strings.TrimSpace(buf.String())
 }

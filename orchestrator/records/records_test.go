@@ -1,0 +1,53 @@
+package records
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestStorable(t *testing.T) {
+	doc := map[string]any{
+		"int":   json.Number("42"),
+		"big":   json.Number("12345678901234567890"),
+		"frac":  json.Number("1.5"),
+		"huge":  json.Number("1e999"),
+		"list":  []any{json.Number("1"), map[string]any{"$bad": 1, "a.b": 2, "ok": json.Number("-3")}},
+		"empty": map[string]any{},
+	}
+	got, violations := storable(doc)
+	m := got.(map[string]any)
+	if m["int"] != int64(42) || m["frac"] != 1.5 || m["big"] != 12345678901234567890.0 {
+		t.Errorf("numbers converted to %#v %#v %#v", m["int"], m["frac"], m["big"])
+	}
+	if inner := m["list"].([]any)[1].(map[string]any); inner["ok"] != int64(-3) {
+		t.Errorf("nested number converted to %#v", inner["ok"])
+	}
+	want := map[string]bool{"/huge": true, "/list/1/$bad": true, "/list/1/a.b": true}
+	for _, v := range violations {
+		if !want[v.Pointer] {
+			t.Errorf("unexpected violation %+v", v)
+		}
+		delete(want, v.Pointer)
+	}
+	if len(want) > 0 {
+		t.Errorf("missing violations at %v", want)
+	}
+}
+
+func TestStorableDepth(t *testing.T) {
+	var deep any = "leaf"
+	for range maxDepth + 5 {
+		deep = map[string]any{"n": deep}
+	}
+	if _, v := storable(deep); len(v) != 1 {
+		t.Fatalf("violations %+v, want one for the depth", v)
+	}
+	var shallow any = "leaf"
+	for range maxDepth - 1 {
+		shallow = []any{shallow}
+	}
+	if _, v := storable(map[string]any{"a": shallow}); len(v) != 0 {
+		t.Fatalf("violations %+v for a document MongoDB can store", v)
+	}
+}
+

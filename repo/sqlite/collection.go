@@ -1,0 +1,215 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/repo"
+)
+
+// collection is a table of documents (repo.Collection).
+type collection struct {
+	db   *DB
+	spec repo.CollectionSpec
+	t    *table
+}
+
+// collectionTable is the DDL of a collection: the document's table, the
+// index of the default order (newest first, ties by id: SQLite walks it
+// backwards), and for each indexed attribute a generated column and its
+// index in that order, so a filter on it reads only the rows it returns.
+// The generated columns are added to an existing table when a spec
+// gains one.
+func collectionTable(spec repo.CollectionSpec) func(string) []string {
+	return func(t string) []string {
+		stmts := []string{
+			`CREATE TABLE IF NOT EXISTS ` + t + ` (
+				id TEXT NOT NULL PRIMARY KEY,
+				version INTEGER NOT NULL,
+				created INTEGER NOT NULL,
+				modified INTEGER NOT NULL,
+				body BLOB NOT NULL,
+				admin TEXT)`,
+			`CREATE INDEX IF NOT EXISTS ` + quote(unquote(t)+"/created") + ` ON ` + t + ` (created, id)`,
+		}
+		for _, attr := range spec.Indexed {
+			stmts = append(stmts,
+				`ALTER TABLE `+t+` ADD COLUMN `+indexColumn(attr)+` GENERATED ALWAYS AS (body ->> `+jsonPath(attr)+`) VIRTUAL`,
+				`CREATE INDEX IF NOT EXISTS `+quote(unquote(t)+"/"+attr)+` ON `+t+` (`+indexColumn(attr)+`, created, id)`)
+		}
+		return stmts
+	}
+}
+
+func unquote(q string) string { return q[1 : len(q)-1] }
+
+// indexColumn is the generated column of an indexed attribute.
+func indexColumn(attr string) string { return quote("ix:" + attr) }
+
+// jsonPath is the SQL literal of the JSON path of a top-level attribute.
+func jsonPath(attr string) string {
+	return `'$."` + escapeSQL(escapeJSONPathLabel(attr)) + `"'`
+}
+
+func escapeJSONPathLabel(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+func escapeSQL(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		out = append(out, s[i])
+		if s[i] == '\'' {
+			out = append(out, '\'')
+		}
+	}
+	return string(out)
+}
+
+// docColumns are what a read of whole documents selects, in scanDoc's order.
+const docColumns = `id, version, created, modified, json(body), admin`
+
+// scanDoc reads a row of docColumns.
+func scanDoc(sc interface{ Scan(...any) error }) (repo.Doc, error) {
+	var d repo.Doc
+	var created, modified int64
+	var body []byte
+	var admin sql.NullString
+	if err := sc.Scan(&d.ID, &d.Version, &created, &modified, &body, &admin); err != nil {
+		return repo.Doc{}, err
+	}
+	d.Created, d.Modified = time.UnixMilli(created).UTC(), time.UnixMilli(modified).UTC()
+	d.Body = body
+	if admin.Valid {
+		d.Admin = []byte(admin.String)
+	}
+	return d, nil
+}
+
+func (c *collection) doing(what, id string) string {
+	return fmt.Sprintf("%s %s/%s", what, c.spec.Name, id)
+}
+
+// adminValue is what a Doc's Admin is stored as: NULL when empty.
+func adminValue(admin []byte) any {
+	if len(admin) == 0 {
+		return nil
+	}
+	return string(admin)
+}
+
+// Insert stores a new document (repo.Collection).
+func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
+	if err := c.t.ready(ctx, c.db); err != nil {
+		return repo.Doc{}, err
+	}
+	if d.Created.IsZero() {
+		d.Created = c.db.now.Now()
+	} else {
+		d.Created = d.Created.UTC().Truncate(time.Millisecond)
+	}
+	if d.Modified.IsZero() {
+		d.Modified = d.Created
+	} else {
+		d.Modified = d.Modified.UTC().Truncate(time.Millisecond)
+	}
+	if d.Version < 1 {
+		d.Version = 1
+	}
+	_, err := c.db.w.ExecContext(ctx, `INSERT INTO `+c.t.name+` (id, version, created, modified, body, admin) VALUES (?, ?, ?, ?, jsonb(?), ?)`,
+		d.ID, d.Version, d.Created.UnixMilli(), d.Modified.UnixMilli(), []byte(d.Body), adminValue(d.Admin))
+	if isConstraint(err) {
+		return repo.Doc{}, repo.ErrExists
+	}
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("insert", d.ID))
+	}
+	return d, nil
+}
+
+// Get reads one document (repo.Collection).
+func (c *collection) Get(ctx context.Context, id string) (repo.Doc, error) {
+	if err := c.t.ready(ctx, c.db); err != nil {
+		return repo.Doc{}, err
+	}
+	d, err := scanDoc(c.db.r.QueryRowContext(ctx, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return repo.Doc{}, repo.ErrNotFound
+	}
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("get", id))
+	}
+	return d, nil
+}
+
+// Update rewrites a document in one transaction (repo.Collection): the
+// write lock is taken before the read, so change runs once.
+func (c *collection) Update(ctx context.Context, id string, change func(cur repo.Doc) (repo.Doc, error)) (repo.Doc, error) {
+	if err := c.t.ready(ctx, c.db); err != nil {
+		return repo.Doc{}, err
+	}
+	tx, err := c.db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("update", id))
+	}
+	defer tx.Rollback()
+	cur, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return repo.Doc{}, repo.ErrNotFound
+	}
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("update", id))
+	}
+	next, err := change(cur)
+	if err != nil {
+		return repo.Doc{}, err
+	}
+	next.ID, next.Created, next.Version = cur.ID, cur.Created, cur.Version+1
+	next.Modified = c.db.now.Now()
+	if _, err := tx.ExecContext(ctx, `UPDATE `+c.t.name+` SET version = ?, modified = ?, body = jsonb(?), admin = ? WHERE id = ?`,
+		next.Version, next.Modified.UnixMilli(), []byte(next.Body), adminValue(next.Admin), id); err != nil {
+		return repo.Doc{}, classify(err, c.doing("update", id))
+	}
+	if err := tx.Commit(); err != nil {
+		return repo.Doc{}, classify(err, c.doing("update", id))
+	}
+	return next, nil
+}
+
+// Delete removes a document when pre holds (repo.Collection).
+func (c *collection) Delete(ctx context.Context, id string, pre *models.Precondition) error {
+	if err := c.t.ready(ctx, c.db); err != nil {
+		return err
+	}
+	tx, err := c.db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(err, c.doing("delete", id))
+	}
+	defer tx.Rollback()
+	var version int64
+	err = tx.QueryRowContext(ctx, `SELECT version FROM `+c.t.name+` WHERE id = ?`, id).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return repo.ErrNotFound
+	}
+	if err != nil {
+		return classify(err, c.doing("delete", id))
+	}
+	if !pre.Holds(version) {
+		return repo.ErrVersion
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+c.t.name+` WHERE id = ?`, id); err != nil {
+		return classify(err, c.doing("delete", id))
+	}
+	return classify(tx.Commit(), c.doing("delete", id))
+}

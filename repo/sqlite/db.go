@@ -1,0 +1,284 @@
+// Package sqlite is the embedded backend of repo: a native SQLite file,
+// read and written in-process through the pure-Go driver
+// modernc.org/sqlite (a static, CGO-free build), no network port.
+//
+// Each collection is a table: id primary key, the envelope in columns
+// (version, created and modified in Unix milliseconds), the body as JSONB
+// and the server-side state as JSON; each indexed attribute is a
+// generated column with an index in the default order. Every conditional
+// write is one transaction (BEGIN IMMEDIATE) on the one write connection,
+// so it is atomic with no lock documents; reads run on a pool of
+// read-only connections, each a consistent snapshot (WAL). Filters on the
+// envelope and the indexed attributes become SQL; the rest is decided by
+// the exact matcher (filter.Expr.Match) on partial views of the rows (see
+// view.go), in scans whose number is bounded and which stop when the
+// request ends.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/repo"
+)
+
+// Config opens a database file.
+type Config struct {
+	// Path is the database file; it is created if missing.
+	Path string
+	// Clock is the envelope's and the leases' time; nil is the system clock.
+	Clock repo.Clock
+	// Readers bounds the read connections; 0 is 2 × GOMAXPROCS + 2.
+	Readers int
+	// Scans bounds the lists and counts that read every selected row at
+	// once (the others wait their turn); 0 is GOMAXPROCS.
+	Scans  int
+	Logger *slog.Logger
+}
+
+// DB is an open database file. See the package comment.
+type DB struct {
+	path  string
+	w     *sql.DB // one connection: writes take turns on it
+	r     *sql.DB // read-only connections
+	now   repo.Clock
+	scans chan struct{}
+	log   *slog.Logger
+
+	mu     sync.Mutex
+	tables map[string]*table // created in this process, by table name
+	closed bool
+
+	unlockDir func() error // set by OpenDir
+}
+
+// busyTimeoutMS is how long a write waits for another process's (or
+// another DB's) write transaction on the same file: within a DB writes
+// queue for the one write connection instead.
+const busyTimeoutMS = 10_000
+
+// Open opens (creating if need be) the database file cfg.Path. It does not
+// lock it: two DBs (replicas in tests, or OpenDir's holder) may share one
+// file, every write being a transaction.
+func Open(cfg Config) (*DB, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sqlite: no database file")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = 2*runtime.GOMAXPROCS(0) + 2
+	}
+	if cfg.Scans <= 0 {
+		cfg.Scans = runtime.GOMAXPROCS(0)
+	}
+	w, err := sql.Open("sqlite", dsn(cfg.Path, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	// WAL is a property of the file: set before any reader opens it.
+	if _, err := w.Exec(`PRAGMA journal_mode=WAL`); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	r, err := sql.Open("sqlite", dsn(cfg.Path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	r.SetMaxOpenConns(cfg.Readers)
+	r.SetMaxIdleConns(cfg.Readers)
+	return &DB{path: cfg.Path, w: w, r: r, now: cfg.Clock, scans: make(chan struct{}, cfg.Scans),
+		log: cfg.Logger, tables: map[string]*table{}}, nil
+}
+
+// dsn is the driver's name for the file, with the settings of every
+// connection: WAL, synchronous NORMAL (a commit survives a crash of the
+// process; a power loss may lose the last ones, never corrupting the
+// file), and for writes BEGIN IMMEDIATE, so that a transaction takes the
+// write lock before it reads what it decides from.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(OFF)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	db.mu.Lock()
+	closed := db.closed
+	db.mu.Unlock()
+	if closed {
+		return repo.Unavailable("ping", errors.New("the database is closed"))
+	}
+	var one int
+	if err := db.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return classify(err, "ping")
+	}
+	return nil
+}
+
+// IntegrityCheck is SQLite's integrity check of the file: "ok", or what
+// is wrong with it.
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var result string
+	if err := db.r.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&result); err != nil {
+		return "", classify(err, "check the database")
+	}
+	return result, nil
+}
+
+// Close closes the file (and releases its directory, see OpenDir).
+func (db *DB) Close(ctx context.Context) error {
+	db.mu.Lock()
+	db.closed = true
+	db.mu.Unlock()
+	err := errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(err, db.closeDir(ctx))
+}
+
+// Collection is the collection spec describes (see repo.DB).
+func (db *DB) Collection(spec repo.CollectionSpec) repo.Collection {
+	return &collection{db: db, spec: spec, t: db.table(spec.Name, collectionTable(spec))}
+}
+
+// Leases is the lease table name.
+func (db *DB) Leases(name string) repo.Leases {
+	return &leases{db: db, name: name, t: db.table("lease/"+name, leaseTable)}
+}
+
+// Blobs is the blob store name.
+func (db *DB) Blobs(name string) repo.Blobs {
+	return &blobs{db: db, name: name, t: db.table("blob/"+name, blobTable)}
+}
+
+// table is one table and what creates it, once.
+type table struct {
+	name   string // quoted
+	create func(name string) []string
+
+	mu   sync.Mutex
+	done bool
+}
+
+// table returns the table called name, made by create on first use.
+func (db *DB) table(name string, create func(quoted string) []string) *table {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if t, ok := db.tables[name]; ok {
+		return t
+	}
+	t := &table{name: quote(name), create: create}
+	db.tables[name] = t
+	return t
+}
+
+// ready creates the table when this process has not yet: CREATE ... IF NOT
+// EXISTS, so any number of processes may race to it. A failure is retried
+// by the next call.
+func (t *table) ready(ctx context.Context, db *DB) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return nil
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return classify(err, "create "+t.name)
+	}
+	defer tx.Rollback()
+	for _, stmt := range t.create(t.name) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil && !isDuplicateColumn(err) {
+			return classify(err, "create "+t.name)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return classify(err, "create "+t.name)
+	}
+	t.done = true
+	return nil
+}
+
+// quote is an SQL identifier.
+func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// classify turns a driver error into an application error: a request
+// that ended is Canceled, a database that cannot be used right now
+// (busy past the timeout, disk full, I/O error, closed) is Unavailable,
+// anything else Internal.
+func classify(err error, doing string) error {
+	if err == nil {
+		return nil
+	}
+	var me *models.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return repo.Canceled(doing, err)
+	}
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+		return repo.Unavailable(doing, err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_INTERRUPT:
+			return repo.Canceled(doing, err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return &models.Error{Code: models.CodeUnavailable, Detail: "the database is busy; retry later", Err: fmt.Errorf("%s: %w", doing, err)}
+		case sqlite3.SQLITE_FULL:
+			return &models.Error{Code: models.CodeUnavailable, Detail: "the database's disk is full", Err: fmt.Errorf("%s: %w", doing, err)}
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM:
+			return &models.Error{Code: models.CodeUnavailable, Detail: "the database cannot be read or written; see the service's log", Err: fmt.Errorf("%s: %w", doing, err)}
+		}
+	}
+	return repo.Internal(doing, err)
+}
+
+// isConstraint reports a primary key (or unique) violation.
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
+}
+
+// isDuplicateColumn reports an ALTER TABLE ADD COLUMN of a column that is
+// there: another process added it first.
+func isDuplicateColumn(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "duplicate column name")
+}
+
+// acquireScan waits for a scan slot until ctx ends.
+func (db *DB) acquireScan(ctx context.Context) (func(), error) {
+	select {
+	case db.scans <- struct{}{}:
+		return func() { <-db.scans }, nil
+	case <-ctx.Done():
+		return nil, repo.Canceled("wait for a scan", ctx.Err())
+	}
+}

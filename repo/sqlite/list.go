@@ -1,0 +1,350 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/repo"
+)
+
+// Lists. A query is split in two (filter.Expr.IndexConds): conditions on
+// the envelope and the indexed attributes become SQL, and the rest, if
+// any, is left to the matcher. When SQL is the whole filter and the order
+// is the default one (newest first), a page is one index walk with a
+// keyset seek for a marker, and the total one indexed count. Otherwise
+// every row SQL selects is read in table order, a partial view of each
+// decided by the matcher and placed in the page window (repo.Window),
+// which also counts the total; the page's documents are then read by id
+// in the same snapshot.
+
+// column is the SQL column of an attribute the store can evaluate: the id
+// and the times of the envelope, and the indexed attributes.
+func (c *collection) column(attr string) (string, bool) {
+	env := c.spec.Envelope
+	switch {
+	case attr == "":
+		return "", false
+	case attr == env.Created:
+		return "created", true
+	case attr == env.Modified:
+		return "modified", true
+	}
+	for _, n := range env.ID {
+		if n == attr {
+			return "id", true
+		}
+	}
+	for _, n := range c.spec.Indexed {
+		if n == attr {
+			return indexColumn(attr), true
+		}
+	}
+	return "", false
+}
+
+func (c *collection) indexed(attr string) bool { _, ok := c.column(attr); return ok }
+
+// where renders index conditions as SQL; every value is a parameter.
+func (c *collection) where(conds []filter.IndexCond) (string, []any) {
+	var parts []string
+	var args []any
+	for _, cond := range conds {
+		col, _ := c.column(cond.Attr)
+		var alts []string
+		switch {
+		case cond.Time:
+			for _, s := range cond.Spans {
+				var b []string
+				if s.From != nil {
+					b = append(b, col+` >= ?`)
+					args = append(args, s.From.UnixMilli())
+				}
+				if s.Until != nil {
+					b = append(b, col+` < ?`)
+					args = append(args, s.Until.UnixMilli())
+				}
+				if len(b) == 0 {
+					b = append(b, "1")
+				}
+				alts = append(alts, "("+strings.Join(b, " AND ")+")")
+			}
+		case len(cond.Strings) > 0:
+			ph := make([]string, len(cond.Strings))
+			for i, v := range cond.Strings {
+				ph[i] = "?"
+				args = append(args, v)
+			}
+			alts = append(alts, col+" IN ("+strings.Join(ph, ",")+")")
+		}
+		if len(alts) == 0 {
+			alts = append(alts, "0") // no value can match
+		}
+		parts = append(parts, "("+strings.Join(alts, " OR ")+")")
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(parts, " AND "), args
+}
+
+func and(cond string) string {
+	if cond == "" {
+		return " WHERE "
+	}
+	return " AND "
+}
+
+// isNewestFirst reports whether s is the order of the created index
+// walked backwards: creation time descending, ties by id descending.
+func (c *collection) isNewestFirst(s filter.Sort) bool {
+	return c.spec.Envelope.Created != "" && len(s.Keys) == 1 && s.UUIDDesc && s.Keys[0].Desc &&
+		len(s.Keys[0].Path) == 1 && s.Keys[0].Path[0] == c.spec.Envelope.Created
+}
+
+// List is one page of the documents q selects (repo.Collection).
+func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo.Doc], error) {
+	q, err := repo.Normalize(q, c.spec.Envelope)
+	if err != nil {
+		return filter.Page[repo.Doc]{}, err
+	}
+	if err := c.t.ready(ctx, c.db); err != nil {
+		return filter.Page[repo.Doc]{}, err
+	}
+	conds, exact := q.Filter.IndexConds(c.indexed)
+	cond, args := c.where(conds)
+	tx, err := c.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return filter.Page[repo.Doc]{}, classify(err, "list "+c.spec.Name)
+	}
+	defer tx.Rollback()
+	if exact && c.isNewestFirst(q.Sort) {
+		return c.listIndexed(ctx, tx, q, cond, args)
+	}
+	release, err := c.db.acquireScan(ctx)
+	if err != nil {
+		return filter.Page[repo.Doc]{}, err
+	}
+	defer release()
+	return c.listScanned(ctx, tx, q, cond, args, exact)
+}
+
+// listIndexed answers a list SQL answers whole: the default order, a
+// keyset seek for a marker.
+func (c *collection) listIndexed(ctx context.Context, tx *sql.Tx, q filter.Query, cond string, args []any) (filter.Page[repo.Doc], error) {
+	query := `SELECT ` + docColumns + ` FROM ` + c.t.name + cond
+	pageArgs := append([]any(nil), args...)
+	if q.After != nil {
+		created, ok := q.After.Key[0].(time.Time)
+		if !ok {
+			return filter.Page[repo.Doc]{}, repo.ErrForeignMarker
+		}
+		// The plain bound lets SQLite seek the index to the marker; on its
+		// own the row-value comparison is checked row by row from the top.
+		query += and(cond) + `created <= ? AND (created, id) < (?, ?)`
+		pageArgs = append(pageArgs, created.UnixMilli(), created.UnixMilli(), q.After.UUID)
+	}
+	query += ` ORDER BY created DESC, id DESC LIMIT ?`
+	pageArgs = append(pageArgs, q.Limit+1)
+	if q.After == nil && q.Offset > 0 {
+		query += ` OFFSET ?`
+		pageArgs = append(pageArgs, q.Offset)
+	}
+	docs, err := queryDocs(ctx, tx, query, pageArgs)
+	if err != nil {
+		return filter.Page[repo.Doc]{}, classify(err, "list "+c.spec.Name)
+	}
+	page := filter.Page[repo.Doc]{Items: docs}
+	if int64(len(docs)) > q.Limit {
+		page.Items = docs[:q.Limit]
+		last := page.Items[q.Limit-1]
+		page.Next = &filter.Position{Key: []any{last.Created}, UUID: last.ID}
+	}
+	if n := int64(len(page.Items)); q.After == nil && page.Next == nil && (n > 0 || q.Offset == 0) {
+		// The last page of an offset walk (or the first): it tells the total.
+		page.Total = q.Offset + n
+		return page, nil
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+c.t.name+cond, args...).Scan(&page.Total); err != nil {
+		return filter.Page[repo.Doc]{}, classify(err, "count "+c.spec.Name)
+	}
+	return page, nil
+}
+
+// listScanned reads, of every row SQL selects, what the filter and the
+// order read, and lets the matcher and the window decide; the page's
+// documents are then read whole by id.
+func (c *collection) listScanned(ctx context.Context, tx *sql.Tx, q filter.Query, cond string, args []any, exact bool) (filter.Page[repo.Doc], error) {
+	w := repo.NewWindow(q)
+	var paths [][]string
+	if !exact {
+		paths = q.Filter.Paths()
+	}
+	plan := newViewPlan(append(paths, q.Sort.Paths()...), c.spec.Envelope)
+	err := c.scan(ctx, tx, plan, cond, args, func(view map[string]any, id string) {
+		if exact || q.Filter.Match(view) {
+			w.Offer(repo.Entry{Key: q.Sort.KeyOf(view), ID: id})
+		}
+	})
+	if err != nil {
+		return filter.Page[repo.Doc]{}, err
+	}
+	entries, next := w.Page(q.Limit)
+	page := filter.Page[repo.Doc]{Items: make([]repo.Doc, 0, len(entries)), Total: w.Total(), Next: next}
+	if len(entries) == 0 {
+		return page, nil
+	}
+	ph := make([]string, len(entries))
+	ids := make([]any, len(entries))
+	for i, e := range entries {
+		ph[i], ids[i] = "?", e.ID
+	}
+	found, err := queryDocs(ctx, tx, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id IN (`+strings.Join(ph, ",")+`)`, ids)
+	if err != nil {
+		return filter.Page[repo.Doc]{}, classify(err, "list "+c.spec.Name)
+	}
+	byID := make(map[string]repo.Doc, len(found))
+	for _, d := range found {
+		byID[d.ID] = d
+	}
+	for _, e := range entries {
+		if d, ok := byID[e.ID]; ok { // same snapshot: always there
+			page.Items = append(page.Items, d)
+		}
+	}
+	return page, nil
+}
+
+// scanCheckEvery is how many rows a scan reads between looks at its
+// context: a request that ends stops its scan within that many rows.
+const scanCheckEvery = 256
+
+// scan calls fn with the partial view (plan) of each row SQL selects, and
+// its id. A view is fn's to keep.
+func (c *collection) scan(ctx context.Context, q queryer, plan *viewPlan, cond string, args []any, fn func(map[string]any, string)) error {
+	cols := `id, created, modified`
+	if plan.body {
+		cols += `, body`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM `+c.t.name+cond, args...)
+	if err != nil {
+		return classify(err, "scan "+c.spec.Name)
+	}
+	defer rows.Close()
+	var r row
+	var body sql.RawBytes
+	dest := []any{&r.id, &r.created, &r.modified}
+	if plan.body {
+		dest = append(dest, &body)
+	}
+	for n := 1; rows.Next(); n++ {
+		if n%scanCheckEvery == 0 && ctx.Err() != nil {
+			return repo.Canceled("scan "+c.spec.Name, ctx.Err())
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return classify(err, "scan "+c.spec.Name)
+		}
+		r.body = body
+		view, err := plan.view(r)
+		if err != nil {
+			return repo.Internal("read "+c.doing("document", r.id), err)
+		}
+		fn(view, r.id)
+	}
+	return classify(rows.Err(), "scan "+c.spec.Name)
+}
+
+// queryer is what a scan reads from: a read or a write transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryDocs runs a query selecting docColumns.
+func queryDocs(ctx context.Context, tx *sql.Tx, query string, args []any) ([]repo.Doc, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []repo.Doc{}
+	for rows.Next() {
+		d, err := scanDoc(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Count is how many documents f matches (repo.Collection).
+func (c *collection) Count(ctx context.Context, f filter.Expr) (int64, error) {
+	if err := c.t.ready(ctx, c.db); err != nil {
+		return 0, err
+	}
+	conds, exact := f.IndexConds(c.indexed)
+	cond, args := c.where(conds)
+	if exact {
+		var n int64
+		if err := c.db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+c.t.name+cond, args...).Scan(&n); err != nil {
+			return 0, classify(err, "count "+c.spec.Name)
+		}
+		return n, nil
+	}
+	release, err := c.db.acquireScan(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	var n int64
+	err = c.scan(ctx, c.db.r, newViewPlan(f.Paths(), c.spec.Envelope), cond, args, func(view map[string]any, _ string) {
+		if f.Match(view) {
+			n++
+		}
+	})
+	return n, err
+}
+
+// DeleteWhere removes every document f matches (repo.Collection), in one
+// transaction: what is decided is what is deleted.
+func (c *collection) DeleteWhere(ctx context.Context, f filter.Expr) (int64, error) {
+	if err := c.t.ready(ctx, c.db); err != nil {
+		return 0, err
+	}
+	conds, exact := f.IndexConds(c.indexed)
+	cond, args := c.where(conds)
+	tx, err := c.db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, classify(err, "delete from "+c.spec.Name)
+	}
+	defer tx.Rollback()
+	var n int64
+	if exact {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+c.t.name+cond, args...)
+		if err != nil {
+			return 0, classify(err, "delete from "+c.spec.Name)
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return 0, classify(err, "delete from "+c.spec.Name)
+		}
+	} else {
+		var ids []string
+		err := c.scan(ctx, tx, newViewPlan(f.Paths(), c.spec.Envelope), cond, args, func(view map[string]any, id string) {
+			if f.Match(view) {
+				ids = append(ids, id)
+			}
+		})
+		if err != nil {
+			return 0, err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+c.t.name+` WHERE id = ?`, id); err != nil {
+				return 0, classify(err, "delete from "+c.spec.Name)
+			}
+		}
+		n = int64(len(ids))
+	}
+	return n, classify(tx.Commit(), "delete from "+c.spec.Name)
+}
