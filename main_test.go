@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -193,5 +196,77 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("the service still accepts connections after shutdown")
+	}
+}
+
+// TestStartImportsTheOlderEmbeddedStore starts the service on a data
+// directory an earlier version (FerretDB v1) wrote: its records are served
+// at once, and a second process on the same directory is refused at
+// start, naming the holder.
+func TestStartImportsTheOlderEmbeddedStore(t *testing.T) {
+	dir := t.TempDir()
+	old, err := os.ReadFile(filepath.Join("repo", "legacy", "testdata", "ferretdb-v1.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nfv_records.sqlite"), old, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfg, err := parseConfig([]string{"-listen", addr, "-data-dir", dir}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+	base := "http://" + addr
+	waitFor(t, "the service to be ready", func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	for path, total := range map[string]string{"/vnfrs": "10", "/nsrs": "4"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Total-Count") != total {
+			t.Errorf("GET %s: %d, X-Total-Count %q; want %s imported", path, resp.StatusCode, resp.Header.Get("X-Total-Count"), total)
+		}
+	}
+	resp, err := http.Get(base + "/vnfrs/27155554-02d7-46a9-a7bb-4f4162b3ac19")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"uuid":"27155554-02d7-46a9-a7bb-4f4162b3ac19"`) {
+		t.Errorf("GET an imported VNFR: %d %.200s", resp.StatusCode, body)
+	}
+
+	// A second process on the same directory.
+	cfg2 := cfg
+	cfg2.ListenAddr = "127.0.0.1:0"
+	err = run(context.Background(), cfg2, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "data directory in use") || !strings.Contains(err.Error(), fmt.Sprintf("process %d", os.Getpid())) {
+		t.Errorf("a second service on the same DATA_DIR: %v; want a refusal naming the holder", err)
+	}
+
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if again, _ := os.ReadFile(filepath.Join(dir, "nfv_records.sqlite")); !bytes.Equal(again, old) {
+		t.Error("the older store's file changed")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/repo"
+	"github.com/nfv-records/nfv-records/repo/repotest"
 )
 
 // The VMs of fixtures/vnfr/gatekeeper-seed-function-1.json: the vc_id of
@@ -834,20 +835,23 @@ func TestLCMConcurrentCommands(t *testing.T) {
 // TestLCMLockIdle: the lock expires after the idle time; every request of
 // the owner renews it.
 func TestLCMLockIdle(t *testing.T) {
-	const idle = 2 * time.Second
-	store := newAPPCStore(t)
-	h := appcRouterOn(t, store, appc.EngineConfig{LockIdle: idle})
+	const idle = 2 * time.Minute
+	// One clock for the engine and the store, moved by hand: expiry is
+	// tested without waiting for it.
+	clock := repotest.NewClock(time.Now().UTC().Truncate(time.Millisecond))
+	db := newDBAt(t, clock.Now)
+	store := appcStore{APPCStore: repo.NewAPPCStore(db, clock.Now, nil), db: db}
+	h := appcRouterOn(t, store, appc.EngineConfig{LockIdle: idle, Now: clock.Now})
 	vnf := createVNF(t, h)
-	start := time.Now()
 	sendCode(t, h, lcm{action: appc.Lock, vnf: vnf, requestID: "owner", subRequestID: "1"}, 400)
-	time.Sleep(time.Until(start.Add(idle / 2)))
+	clock.Advance(idle / 2)
 	sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf, requestID: "owner", subRequestID: "2"}, 400) // renews
-	renewed := time.Now()
-	time.Sleep(time.Until(start.Add(idle + idle/5))) // past the first expiry, before the renewed one
-	if time.Since(renewed) < idle {
-		sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "1"}, appc.CodeLockingFailure)
+	clock.Advance(idle/2 + idle/5) // past the first expiry, before the renewed one
+	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "1"}, appc.CodeLockingFailure)
+	if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "TRUE" {
+		t.Errorf("locked %q before the renewed lock expired", out.Locked)
 	}
-	time.Sleep(time.Until(renewed.Add(idle + 200*time.Millisecond)))
+	clock.Advance(idle / 2) // past the renewed expiry
 	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "2"}, appc.CodeSuccess)
 	if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "FALSE" {
 		t.Errorf("locked %q after expiry", out.Locked)

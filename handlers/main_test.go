@@ -55,6 +55,12 @@ func newDB(t testing.TB) *sqlite.DB {
 		last = now
 		return now
 	}
+	return newDBAt(t, clock)
+}
+
+// newDBAt is a fresh embedded store on clock.
+func newDBAt(t testing.TB, clock func() time.Time) *sqlite.DB {
+	t.Helper()
 	db, err := sqlite.Open(sqlite.Config{Path: filepath.Join(t.TempDir(), "records.db"), Clock: clock})
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nfv-records/nfv-records/models"
@@ -61,32 +63,54 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestReferenceFixtures: every example record in fixtures/ (copies of the
+// reference fixtures and records from the seed documents) is valid for its
+// kind, and every one in fixtures/invalid is refused, by the schema or as
+// JSON that does not parse (a comment in a record).
 func TestReferenceFixtures(t *testing.T) {
 	v, err := New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		file  string
-		kind  models.Kind
-		valid bool
-	}{
-		{"../../shared/reference/fixtures/nsr-example.json", models.KindNSR, true},
-		{"../../shared/reference/fixtures/vnfr-example.json", models.KindVNFR, true},
-		{"../../shared/reference/fixtures/nsr-example-with-errors.json", models.KindNSR, false},
-	}
-	for _, tt := range tests {
-		raw, err := os.ReadFile(tt.file)
-		if err != nil {
-			t.Skipf("reference fixtures not beside the repo: %v", err)
+	kindOf := func(name string) models.Kind {
+		if strings.HasPrefix(filepath.Base(name), "nsr") || strings.Contains(name, "/nsr/") {
+			return models.KindNSR
 		}
-		got, err := v.Validate(tt.kind, decode(t, string(raw)))
+		return models.KindVNFR
+	}
+	seen := map[bool]int{}
+	for _, dir := range []string{"nsr", "vnfr", "invalid"} {
+		files, err := filepath.Glob(filepath.Join("..", "fixtures", dir, "*.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (len(got) == 0) != tt.valid {
-			t.Errorf("%s: violations %+v, want valid=%v", tt.file, got, tt.valid)
+		for _, file := range files {
+			valid := dir != "invalid"
+			seen[valid]++
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := json.NewDecoder(bytes.NewReader(raw))
+			d.UseNumber()
+			var doc any
+			if err := d.Decode(&doc); err != nil {
+				if valid {
+					t.Errorf("%s: %v", file, err)
+				}
+				continue
+			}
+			got, err := v.Validate(kindOf(file), doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (len(got) == 0) != valid {
+				t.Errorf("%s: violations %+v, want valid=%v", file, got, valid)
+			}
 		}
+	}
+	if seen[true] < 7 || seen[false] < 2 {
+		t.Fatalf("fixtures found: %d valid, %d invalid; want the 7 and 2 of fixtures/README.md", seen[true], seen[false])
 	}
 }
 
@@ -140,9 +164,9 @@ func TestComplexAttributes(t *testing.T) {
 	}
 }
 
-// The embedded store answers filters on status and descriptor_reference
-// from string indexes (repo/sqlite.go, filter.IndexConds): that is exact
-// only because no record can hold anything but a string there.
+// The stores answer filters on status and descriptor_reference from
+// string indexes (repo.RecordSpec's Indexed, filter.IndexConds): that is
+// exact only because no record can hold anything but a string there.
 func TestIndexedAttributesAreStrings(t *testing.T) {
 	v, err := New()
 	if err != nil {

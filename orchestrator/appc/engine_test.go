@@ -1044,7 +1044,7 @@ func TestEnginePruneRequests(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { e.PruneLoop(ctx, time.Millisecond); close(done) }()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
 		if found, _ := s.FindRequests(t.Context(), "", "new", ""); len(found) == 0 {
 			break
 		}

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/nfv-records/nfv-records/filter/filtertest"
+	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/repotest"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
@@ -63,4 +66,36 @@ func TestOpenDirIsExclusive(t *testing.T) {
 	if err := again.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// FuzzListAgreesWithMatcher runs any query and order on a fixed set of
+// random records: the store must answer as the oracle (the matcher and
+// the order applied to every record in Go) does.
+func FuzzListAgreesWithMatcher(f *testing.F) {
+	for _, seed := range []struct{ query, sort string }{
+		{"a=5", ""},
+		{"a.ANYINDEX.a=1&a.ANYINDEX.b=a", "-a"},
+		{"b.0.cont=a", "b,-created_at"},
+		{"created_at.gte=2018-02-26&created_at.lt=2018-02-27", ""},
+		{"c.neq=&c.ncont=a,b", "c.b"},
+		{"uuid.gt=8", "-uuid"},
+		{"1.0.1=true", "updated_at"},
+		{"id=0", "id"},
+	} {
+		f.Add(seed.query, seed.sort, uint8(3))
+	}
+	g := filtertest.Gen{R: rand.New(rand.NewPCG(17, 17))}
+	c := backend.Open(f, nil).Collection(repo.RecordSpec(models.KindVNFR))
+	var docs []repotest.Seeded
+	for i := range 60 {
+		docs = append(docs, repotest.SeedRecord(f, c, fmt.Sprintf("%08x-0000-4000-8000-%012x", g.R.Uint32(), i), g.Time(), g.Time(), g.Fields()))
+	}
+	f.Fuzz(func(t *testing.T, query, sort string, limit uint8) {
+		lc, ok := repotest.ParseListCase(t, query, sort)
+		if !ok {
+			return
+		}
+		lc.Limit, lc.Walk = 1+int64(limit%16), 2
+		lc.Check(t, "sqlite", c, repotest.Oracle(docs, lc.Filter, lc.Order))
+	})
 }
