@@ -1455,7 +1455,7 @@ const docTemplate = `{
                     "application/yaml"
                 ],
                 "tags": [
-                    "lcm"
+                    "appc"
                 ],
                 "summary": "ONAP APPC LCM API",
                 "parameters": [
@@ -1472,7 +1472,7 @@ const docTemplate = `{
                         "in": "body",
                         "required": true,
                         "schema": {
-                            "$ref": "#/definitions/handlers.LCMRequest"
+                            "$ref": "#/definitions/handlers.APPCRequest"
                         }
                     }
                 ],
@@ -1480,7 +1480,7 @@ const docTemplate = `{
                     "200": {
                         "description": "the outcome, in output.status",
                         "schema": {
-                            "$ref": "#/definitions/handlers.LCMResponse"
+                            "$ref": "#/definitions/handlers.APPCResponse"
                         }
                     },
                     "400": {
@@ -1498,7 +1498,7 @@ const docTemplate = `{
                     "409": {
                         "description": "the VNF record kept changing under other writers after a command began (status 200 UNEXPECTED ERROR); retry with force",
                         "schema": {
-                            "$ref": "#/definitions/handlers.LCMResponse"
+                            "$ref": "#/definitions/handlers.APPCResponse"
                         }
                     },
                     "413": {
@@ -1516,7 +1516,7 @@ const docTemplate = `{
                     "503": {
                         "description": "database unreachable (status 200 UNEXPECTED ERROR)",
                         "schema": {
-                            "$ref": "#/definitions/handlers.LCMResponse"
+                            "$ref": "#/definitions/handlers.APPCResponse"
                         }
                     }
                 }
@@ -2048,34 +2048,7 @@ const docTemplate = `{
                 }
             }
         },
-        "handlers.ErrorBody": {
-            "type": "object",
-            "properties": {
-                "code": {
-                    "allOf": [
-                        {
-                            "$ref": "#/definitions/models.ErrorCode"
-                        }
-                    ],
-                    "example": "NOT_FOUND"
-                },
-                "detail": {
-                    "type": "string",
-                    "example": "vnfr 1b5bab2a-8286-2b40-4827-dc5d6e37bf8e not found"
-                },
-                "status": {
-                    "type": "integer",
-                    "example": 404
-                },
-                "violations": {
-                    "type": "array",
-                    "items": {
-                        "$ref": "#/definitions/models.Violation"
-                    }
-                }
-            }
-        },
-        "handlers.LCMActionIdentifiers": {
+        "handlers.APPCActionIdentifiers": {
             "type": "object",
             "properties": {
                 "vf-module-id": {
@@ -2094,7 +2067,7 @@ const docTemplate = `{
                 }
             }
         },
-        "handlers.LCMCommonHeader": {
+        "handlers.APPCCommonHeader": {
             "type": "object",
             "properties": {
                 "api-ver": {
@@ -2102,7 +2075,7 @@ const docTemplate = `{
                     "example": "5.00"
                 },
                 "flags": {
-                    "$ref": "#/definitions/handlers.LCMFlags"
+                    "$ref": "#/definitions/handlers.APPCFlags"
                 },
                 "originator-id": {
                     "type": "string",
@@ -2122,7 +2095,7 @@ const docTemplate = `{
                 }
             }
         },
-        "handlers.LCMFlags": {
+        "handlers.APPCFlags": {
             "type": "object",
             "properties": {
                 "force": {
@@ -2147,7 +2120,7 @@ const docTemplate = `{
                 }
             }
         },
-        "handlers.LCMInput": {
+        "handlers.APPCInput": {
             "type": "object",
             "properties": {
                 "action": {
@@ -2155,10 +2128,10 @@ const docTemplate = `{
                     "example": "Start"
                 },
                 "action-identifiers": {
-                    "$ref": "#/definitions/handlers.LCMActionIdentifiers"
+                    "$ref": "#/definitions/handlers.APPCActionIdentifiers"
                 },
                 "common-header": {
-                    "$ref": "#/definitions/handlers.LCMCommonHeader"
+                    "$ref": "#/definitions/handlers.APPCCommonHeader"
                 },
                 "payload": {
                     "type": "string",
@@ -2166,11 +2139,11 @@ const docTemplate = `{
                 }
             }
         },
-        "handlers.LCMOutput": {
+        "handlers.APPCOutput": {
             "type": "object",
             "properties": {
                 "common-header": {
-                    "$ref": "#/definitions/handlers.LCMCommonHeader"
+                    "$ref": "#/definitions/handlers.APPCCommonHeader"
                 },
                 "locked": {
                     "type": "string",
@@ -2193,19 +2166,46 @@ const docTemplate = `{
                 }
             }
         },
-        "handlers.LCMRequest": {
+        "handlers.APPCRequest": {
             "type": "object",
             "properties": {
                 "input": {
-                    "$ref": "#/definitions/handlers.LCMInput"
+                    "$ref": "#/definitions/handlers.APPCInput"
                 }
             }
         },
-        "handlers.LCMResponse": {
+        "handlers.APPCResponse": {
             "type": "object",
             "properties": {
                 "output": {
-                    "$ref": "#/definitions/handlers.LCMOutput"
+                    "$ref": "#/definitions/handlers.APPCOutput"
+                }
+            }
+        },
+        "handlers.ErrorBody": {
+            "type": "object",
+            "properties": {
+                "code": {
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/models.ErrorCode"
+                        }
+                    ],
+                    "example": "NOT_FOUND"
+                },
+                "detail": {
+                    "type": "string",
+                    "example": "vnfr 1b5bab2a-8286-2b40-4827-dc5d6e37bf8e not found"
+                },
+                "status": {
+                    "type": "integer",
+                    "example": 404
+                },
+                "violations": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/models.Violation"
+                    }
                 }
             }
         },

@@ -41,19 +41,19 @@ type APPCRequest struct {
 // APPCInput is the "input" block of an LCM request.
 type APPCInput struct {
 	CommonHeader      APPCCommonHeader      `json:"common-header"`
-	Action            string               `json:"action" example:"Start"`
+	Action            string                `json:"action" example:"Start"`
 	ActionIdentifiers APPCActionIdentifiers `json:"action-identifiers"`
-	Payload           string               `json:"payload,omitempty" example:"{\"vnf-host-ip-address\": \"10.222.22.2\"}"`
+	Payload           string                `json:"payload,omitempty" example:"{\"vnf-host-ip-address\": \"10.222.22.2\"}"`
 }
 
 // APPCCommonHeader is the common-header of an LCM request, echoed in its
 // answer.
 type APPCCommonHeader struct {
-	Timestamp    string   `json:"timestamp" example:"2024-05-01T11:59:50.000Z"`
-	APIVer       string   `json:"api-ver" example:"5.00"`
-	OriginatorID string   `json:"originator-id" example:"SO"`
-	RequestID    string   `json:"request-id" example:"664be3d2-6c12-4f4b-a3e7-c349acced200"`
-	SubRequestID string   `json:"sub-request-id,omitempty" example:"1"`
+	Timestamp    string    `json:"timestamp" example:"2024-05-01T11:59:50.000Z"`
+	APIVer       string    `json:"api-ver" example:"5.00"`
+	OriginatorID string    `json:"originator-id" example:"SO"`
+	RequestID    string    `json:"request-id" example:"664be3d2-6c12-4f4b-a3e7-c349acced200"`
+	SubRequestID string    `json:"sub-request-id,omitempty" example:"1"`
 	Flags        APPCFlags `json:"flags"`
 }
 
@@ -81,17 +81,17 @@ type APPCResponse struct {
 // APPCOutput is the "output" block of an LCM answer.
 type APPCOutput struct {
 	CommonHeader APPCCommonHeader `json:"common-header"`
-	Payload      string          `json:"payload,omitempty" example:"{\"upload_config_id\":\"0b6c6a43-3b0e-4a3e-9d1c-2b0f0e7d9a11\"}"`
-	Locked       string          `json:"locked,omitempty" example:"TRUE" enums:"TRUE,FALSE"`
-	SnapshotID   string          `json:"snapshot-id,omitempty" example:"5f1c0f9e-4b8e-4a57-9d55-7b0e1f2a3c4d"`
-	Status       appc.Status     `json:"status"`
+	Payload      string           `json:"payload,omitempty" example:"{\"upload_config_id\":\"0b6c6a43-3b0e-4a3e-9d1c-2b0f0e7d9a11\"}"`
+	Locked       string           `json:"locked,omitempty" example:"TRUE" enums:"TRUE,FALSE"`
+	SnapshotID   string           `json:"snapshot-id,omitempty" example:"5f1c0f9e-4b8e-4a57-9d55-7b0e1f2a3c4d"`
+	Status       appc.Status      `json:"status"`
 }
 
 // call answers one LCM rpc.
 //
 //	@Summary		ONAP APPC LCM API
 //	@Description	Runs an LCM action on the VNF record whose uuid is the request's vnf-id, as the ONAP APPC LCM API guide describes: rpc is one of audit, check-lock (checklock), configure, config-modify (configmodify), config-backup (configbackup), config-restore (configrestore), evacuate, health-check (healthcheck), lock, migrate, rebuild, restart, snapshot, start, start-application (startapplication), stop, stop-application (stopapplication), sync, unlock, action-status (actionstatus). Every business outcome is HTTP 200 with output.status (400 SUCCESS, 401 FAILURE, 3xx refusals: 301 invalid parameter, 302 missing parameter, 303 parsing failed, 304 no transition, 305 not supported, 306 VNF not found, 309 unstable VNF, 310 locking failure, 311 expired, 312 duplicate; 406 when a forced command took the VNF over while this one ran). A body that is not JSON or breaks the YANG model is HTTP 400 with a RESTCONF errors body.
-//	@Tags			lcm
+//	@Tags			appc
 //	@Accept			json
 //	@Produce		json,application/yaml
 //	@Param			rpc		path		string			true	"the rpc, e.g. lock, start, check-lock"

@@ -37,16 +37,19 @@ package handlers_test
 // list.go), the router and the store alike.
 //
 // Run time. Seeding inserts the records one Collection.Insert at a time
-// (one transaction each; the interface has no batch): about 3 s for
-// 10,000 records and 30 s for 100,000 on this project's 2-core machine,
-// once per size and run. A content-filter op takes about 0.15 s at 10,000
-// records, 1.5 s at 100,000, so that the six cases take about a minute at
-// 10k and, with -count 5, a quarter of an hour at 100k. The 100k cases
-// therefore run only with -benchrecordsbig (left out of make bench):
+// (one transaction each; the interface has no batch): about 2 s for
+// 10,000 records and 22 s for 100,000 (220 µs a record) on this project's
+// 2-core machine, once per size and run. A content-filter op takes about
+// 0.1 s at 10,000 records and 0.5-0.8 s at 100,000 (twice that on a busy
+// machine); the indexed cases take milliseconds. With -count 1 the 10k
+// size takes some 40 s, the 100k size one to one and a half minutes; make
+// bench's -count 5 repeats every case (not the seeding) five times. The
+// 100k size runs only with -benchrecordsbig, so that make bench stays
+// short:
 //
-//	go test -run '^$' -bench 'ListFiltered' -benchmem ./handlers/                        # 10k, ~1 min
+//	go test -run '^$' -bench 'ListFiltered' -benchmem ./handlers/              # 10k only
 //	go test -run '^$' -bench 'ListFiltered/records=100k' -benchmem -count 1 -timeout 30m ./handlers/ -args -benchrecordsbig
-//	make bench BENCH=ListFiltered BENCHCOUNT=1   # 10k only
+//	make bench BENCH=ListFiltered BENCHCOUNT=1                                 # 10k only
 //
 // The parser's own cost per query is filter.BenchmarkParseQuery.
 
@@ -441,4 +444,3 @@ func bqSet(v any, value any, path ...string) {
 	}
 	m[path[len(path)-1]] = value
 }
-

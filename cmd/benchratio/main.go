@@ -1,9 +1,16 @@
 // Command benchratio reads `go test -bench` output and compares each
-// benchmark's "router" sub-benchmark with its "driver" twin: X/router with
-// X/driver. It prints, per pair, the mean ns/op of each (over -count
-// repetitions), the throughput ratio router/driver (= driver ns/op divided
-// by router ns/op, so 0.80 means the service keeps 80% of what the driver
-// alone does), and the mean allocs/op of each.
+// benchmark's "router" sub-benchmark with its "store" twin: X/router with
+// X/store, where the router serves a request through the service's HTTP
+// layers and the store does the same work directly (see
+// handlers/bench_test.go). X/driver, the twin's name in output from before
+// the storage rewrite (the MongoDB driver), pairs as X/store does, so old
+// bench.out files still read.
+//
+// It prints, per pair, the mean ns/op of each side (over -count
+// repetitions), the ratio store ns/op / router ns/op, that is the share of
+// what the store alone does that the service keeps (0.80: the service
+// answers at 80% of the store's rate; above 1 the router is the faster),
+// and the mean allocs/op of each.
 //
 // Usage:
 //
@@ -56,17 +63,24 @@ func (s stats) allocs() float64 {
 	return s.allocsSum / float64(s.allocsN)
 }
 
-// pair is a benchmark's router and driver results.
+// pair is a benchmark's router and store results.
 type pair struct {
-	pkg, name      string
-	router, driver stats
+	pkg, name     string
+	router, store stats
+	// storeSuffix is the store side's suffix as the input names it:
+	// storeSuffix, or driverSuffix in old output.
+	storeSuffix string
 }
 
-// ratio is router throughput / driver throughput.
-func (p pair) ratio() float64 { return p.driver.ns() / p.router.ns() }
+// kept is store ns/op / router ns/op: the share of the store's throughput
+// the service keeps.
+func (p pair) kept() float64 { return p.store.ns() / p.router.ns() }
 
 const (
 	routerSuffix = "/router"
+	storeSuffix  = "/store"
+	// driverSuffix is the store side's name in output from before the
+	// storage rewrite.
 	driverSuffix = "/driver"
 )
 
@@ -115,9 +129,21 @@ func trimProcs(name string) string {
 	return name[:i]
 }
 
-// parse reads benchmark output and returns the router/driver pairs in the
-// order they first appear, and the names of benchmarks that have only one
-// side.
+// side splits a benchmark name into the pair it belongs to and its side:
+// router, or store (under either of its names, returned as suffix); ok is
+// false for a benchmark of neither side.
+func side(name string) (base string, router bool, suffix string, ok bool) {
+	for _, s := range []string{routerSuffix, storeSuffix, driverSuffix} {
+		if b, found := strings.CutSuffix(name, s); found {
+			return b, s == routerSuffix, s, true
+		}
+	}
+	return "", false, "", false
+}
+
+// parse reads benchmark output and returns the router/store pairs in the
+// order they first appear, and the names of the benchmarks that have no
+// twin (the lone side, as the input names it).
 func parse(r io.Reader) (pairs []*pair, unpaired []string, err error) {
 	index := map[string]*pair{}
 	pkg := ""
@@ -134,27 +160,22 @@ func parse(r io.Reader) (pairs []*pair, unpaired []string, err error) {
 			continue
 		}
 		s.pkg = pkg
-		var base string
-		var router bool
-		switch {
-		case strings.HasSuffix(s.name, routerSuffix):
-			base, router = strings.TrimSuffix(s.name, routerSuffix), true
-		case strings.HasSuffix(s.name, driverSuffix):
-			base = strings.TrimSuffix(s.name, driverSuffix)
-		default:
+		base, router, suffix, ok := side(s.name)
+		if !ok {
 			continue
 		}
 		key := pkg + " " + base
 		p := index[key]
 		if p == nil {
-			p = &pair{pkg: pkg, name: base}
+			p = &pair{pkg: pkg, name: base, storeSuffix: storeSuffix}
 			index[key] = p
 			pairs = append(pairs, p)
 		}
 		if router {
 			p.router.add(s)
 		} else {
-			p.driver.add(s)
+			p.store.add(s)
+			p.storeSuffix = suffix
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -164,9 +185,9 @@ func parse(r io.Reader) (pairs []*pair, unpaired []string, err error) {
 	for _, p := range pairs {
 		switch {
 		case p.router.n == 0:
+			unpaired = append(unpaired, p.name+p.storeSuffix)
+		case p.store.n == 0:
 			unpaired = append(unpaired, p.name+routerSuffix)
-		case p.driver.n == 0:
-			unpaired = append(unpaired, p.name+driverSuffix)
 		default:
 			complete = append(complete, p)
 		}
@@ -182,15 +203,15 @@ func write(w io.Writer, pairs []*pair) error {
 		pkgs[p.pkg] = true
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "benchmark\truns\trouter ns/op\tdriver ns/op\tthroughput router/driver\trouter allocs/op\tdriver allocs/op\t")
+	fmt.Fprintln(tw, "benchmark\truns\trouter ns/op\tstore ns/op\tkept store/router\trouter allocs/op\tstore allocs/op\t")
 	for _, p := range pairs {
 		name := p.name
 		if len(pkgs) > 1 {
 			name = p.pkg[strings.LastIndexByte(p.pkg, '/')+1:] + "." + name
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f\t%s\t%s\t\n",
-			name, min(p.router.n, p.driver.n), p.router.ns(), p.driver.ns(), p.ratio(),
-			formatAllocs(p.router.allocs()), formatAllocs(p.driver.allocs()))
+			name, min(p.router.n, p.store.n), p.router.ns(), p.store.ns(), p.kept(),
+			formatAllocs(p.router.allocs()), formatAllocs(p.store.allocs()))
 	}
 	return tw.Flush()
 }
@@ -227,7 +248,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "benchratio: %s has no twin; skipped\n", name)
 	}
 	if len(pairs) == 0 {
-		fmt.Fprintln(stderr, "benchratio: no X/router and X/driver benchmark pairs in the input")
+		fmt.Fprintln(stderr, "benchratio: no X/router and X/store (or X/driver) benchmark pairs in the input")
 		return 1
 	}
 	if err := write(stdout, pairs); err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"time"
-
 )
 
 // leases is a lease table (repo.Leases): one row per lease held, its

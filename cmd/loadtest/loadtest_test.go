@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRecords(t *testing.T) {
+	fixture, err := os.ReadFile("../../fixtures/vnfr/gatekeeper-seed-function-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := newRecords(fixture, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// About a fifth of the records have a VDU with more than 4 vCPUs.
+	if share := float64(recs.matching) / float64(len(recs.pool)); share < 0.15 || share > 0.23 {
+		t.Errorf("content filter share %.3f, want about 0.19", share)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	const id = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
+	var doc map[string]any
+	if err := json.Unmarshal(recs.body(rng, id), &doc); err != nil {
+		t.Fatalf("body is not JSON: %v", err)
+	}
+	if doc["id"] != id {
+		t.Errorf("id = %v, want %s", doc["id"], id)
+	}
+	vdus, _ := doc["virtual_deployment_units"].([]any)
+	if len(vdus) < 1 || len(vdus) > 3 {
+		t.Errorf("%d VDUs, want 1 to 3", len(vdus))
+	}
+	if doc["status"] == nil || doc["descriptor_reference"] == nil || doc["virtual_links"] == nil {
+		t.Errorf("body lacks the fixture's fields: %v", doc)
+	}
+}
+
+func TestPercentiles(t *testing.T) {
+	var d []time.Duration
+	for i := 100; i >= 1; i-- {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	p50, p90, p99, mx := percentiles(d)
+	if p50 != 50 || p90 != 90 || p99 != 99 || mx != 100 {
+		t.Errorf("percentiles = %v %v %v %v, want 50 90 99 100", p50, p90, p99, mx)
+	}
+	if a, b, c, e := percentiles(nil); a+b+c+e != 0 {
+		t.Error("percentiles of nothing are not zero")
+	}
+}
+
+func TestSummarizeLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stderr")
+	log := `{"time":"x","level":"WARN","msg":"slow","ms":3}
+{"time":"y","level":"WARN","msg":"slow","ms":4}
+{"time":"z","level":"ERROR","msg":"boom"}
+panic: oops
+`
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := summarizeLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Lines != 4 || sum.Levels["WARN"] != 2 || sum.Levels["ERROR"] != 1 || sum.Levels["other"] != 1 {
+		t.Errorf("summary %+v", sum)
+	}
+	if len(sum.Messages) != 3 || sum.Messages[0].Count != 2 {
+		t.Errorf("messages %+v", sum.Messages)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	o, err := parseFlags([]string{"-records", "500", "-big", "0", "-duration", "3s"}, io.Discard)
+	if err != nil || o.records != 500 || o.big != 0 || o.duration != 3*time.Second || o.clients != 8 {
+		t.Errorf("parseFlags = %+v, %v", o, err)
+	}
+	for _, args := range [][]string{{"-records", "50"}, {"-records", "1000", "-big", "1000"}, {"-clients", "0"}, {"extra"}, {"-scenarios", "get,nope"}} {
+		if _, err := parseFlags(args, io.Discard); err == nil {
+			t.Errorf("parseFlags(%s) accepted", strings.Join(args, " "))
+		}
+	}
+}

@@ -1,0 +1,365 @@
+// Command loadtest starts a built nfv-records binary on a fresh embedded
+// (SQLite) store and measures it over HTTP with its own load generator:
+//
+//	go run ./cmd/loadtest -bin bin/nfv-records [-records 10000] [-big 100000]
+//	    [-duration 10s] [-clients 8] [-out loadtest.json] [-keep]
+//	    [-scenarios get,page100,put,create,filter,rss]
+//
+// The machine is small and shared, so absolute numbers move from run to
+// run; what is reported is each scenario's throughput as a RATIO to the
+// throughput of GET /healthz measured in the same phase, with the same
+// number of clients, just before and just after (both are shown: a large
+// difference between them means the machine drifted during the phase).
+//
+// What it does:
+//
+//  1. starts the binary with DATA_DIR in a new temporary directory,
+//     LISTEN_ADDR=127.0.0.1:<free port>, LOG_LEVEL=warn (MONGO_URI cleared)
+//     and its stderr in a file, and waits for /readyz;
+//  2. seeds -records VNFRs through POST /vnfrs (-seed-clients at once):
+//     variations of fixtures/vnfr/gatekeeper-seed-function-1.json, each with
+//     a fresh uuid (statuses, descriptor references, one to three VDUs whose
+//     vCPUs make about a fifth of the records match the content filter);
+//  3. phase 1, at -records: healthz, get (GET /vnfrs/{random seeded uuid}),
+//     page100 (GET /vnfrs?page_size=100), put (PUT /vnfrs/{random uuid}, a
+//     full body, no If-Match), create (POST /vnfrs, new records), healthz;
+//     put runs before create so that it replaces one record among -records;
+//  4. phase 2, after seeding up to -big: healthz, get, page100, put,
+//     healthz; then the content filter
+//     (GET /vnfrs?virtual_deployment_units.ANYINDEX.resource_requirements.cpu.vcpus.gt=4,
+//     first page with X-Total-Count) -filter-requests times in sequence by
+//     one client; then -rss-clients clients (half page100, half the content
+//     filter) for -duration while the server's VmRSS is sampled every 50 ms
+//     (VmHWM is reset first through /proc/<pid>/clear_refs, and read after);
+//  5. stops the service with SIGTERM, summarises its stderr (warn and error
+//     lines), prints a table and, with -out, writes everything as JSON.
+//
+// Each scenario runs -clients goroutines for -warmup plus -duration, each
+// with its own http.Client and keep-alive connection, reading every answer
+// whole; it counts the 2xx answers completed within -duration (req/s), the
+// other answers by status code, requests that got no answer, and the
+// latencies (p50, p99, max).
+//
+// The targets come from the performance issue; "before" is what the
+// service did before it (at 10k records, 34k req/s on /healthz).
+//
+// Exit status: 0 when every target is met, 3 when one is not, 1 when the
+// test could not run (no binary, the service did not start, seeding failed),
+// 2 for bad flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
+	exitTarget = 3
+)
+
+// options are the command's flags.
+type options struct {
+	bin, fixture, out, serverLog          string
+	records, big                          int
+	clients, seedClients, rssClients      int
+	filterRequests                        int
+	duration, warmup, readyTimeout, grace time.Duration
+	keep                                  bool
+	only                                  map[string]bool // -scenarios
+}
+
+// scenarioNames are what -scenarios selects from.
+var scenarioNames = []string{"get", "page100", "put", "create", "filter", "rss"}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.bin, "bin", "bin/nfv-records", "the built service binary to start")
+	fs.StringVar(&o.fixture, "fixture", "fixtures/vnfr/gatekeeper-seed-function-1.json", "the VNFR the seeded records are variations of")
+	fs.StringVar(&o.out, "out", "", "also write the results as JSON to this file")
+	fs.StringVar(&o.serverLog, "server-log", "", "write the service's stderr to this file (default: in the temporary directory, removed unless -keep)")
+	fs.IntVar(&o.records, "records", 10_000, "records in the store for phase 1")
+	fs.IntVar(&o.big, "big", 100_000, "records in the store for phase 2; 0 skips phase 2")
+	fs.IntVar(&o.clients, "clients", 8, "concurrent clients per scenario")
+	fs.IntVar(&o.seedClients, "seed-clients", 8, "concurrent clients while seeding")
+	fs.IntVar(&o.rssClients, "rss-clients", 64, "concurrent list clients of the RSS measure")
+	fs.IntVar(&o.filterRequests, "filter-requests", 20, "sequential requests of the content filter latency")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time per scenario")
+	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each scenario's measure")
+	fs.DurationVar(&o.readyTimeout, "ready-timeout", 2*time.Minute, "how long to wait for /readyz")
+	fs.DurationVar(&o.grace, "stop-timeout", 20*time.Second, "how long the service may take to exit on SIGTERM before it is killed")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (data dir and server log)")
+	only := fs.String("scenarios", strings.Join(scenarioNames, ","), "the scenarios to run (healthz always runs); filter and rss are phase 2's")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.only = map[string]bool{}
+	for name := range strings.SplitSeq(*only, ",") {
+		if name = strings.TrimSpace(name); name != "" && !slices.Contains(scenarioNames, name) {
+			return o, fmt.Errorf("-scenarios: unknown %q (want some of %s)", name, strings.Join(scenarioNames, ","))
+		}
+		o.only[strings.TrimSpace(name)] = true
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.records < 100:
+		return o, errors.New("-records must be at least 100 (a full page of 100)")
+	case o.big != 0 && o.big <= o.records:
+		return o, errors.New("-big must be more than -records, or 0")
+	case o.clients < 1 || o.seedClients < 1 || o.rssClients < 2 || o.filterRequests < 1:
+		return o, errors.New("-clients, -seed-clients and -filter-requests must be at least 1, -rss-clients at least 2")
+	case o.duration <= 0 || o.warmup < 0:
+		return o, errors.New("-duration must be positive, -warmup not negative")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "loadtest:", err)
+		return exitUsage
+	}
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "loadtest:", err)
+		return exitFailed
+	}
+	fixture, err := os.ReadFile(o.fixture)
+	if err != nil {
+		return fail(fmt.Errorf("%w (run from the repository root, or give -fixture)", err))
+	}
+	seedValue := uint64(time.Now().UnixNano())
+	recs, err := newRecords(fixture, seedValue)
+	if err != nil {
+		return fail(err)
+	}
+
+	srv, err := startServer(o.bin, o.serverLog)
+	if err != nil {
+		return fail(err)
+	}
+	rep := &report{
+		Started: time.Now().UTC(), Binary: o.bin, Store: "sqlite (embedded)", GoVersion: runtime.Version(),
+		CPUs: runtime.NumCPU(), Clients: o.clients, Duration: o.duration.String(), Warmup: o.warmup.String(),
+		Records: o.records, Big: o.big, ContentFilterShare: float64(recs.matching) / float64(len(recs.pool)),
+	}
+	// finish stops the service and reads its log, once.
+	finished := false
+	finish := func() {
+		if finished {
+			return
+		}
+		finished = true
+		exit, took := srv.stop(o.grace)
+		rep.Server.Exit, rep.Server.StopSeconds = exit, took.Seconds()
+		if sum, err := summarizeLog(srv.logPath); err == nil {
+			rep.Server.Log = sum
+		} else {
+			rep.notef("server log: %v", err)
+		}
+		if o.keep || o.serverLog != "" {
+			rep.Server.Log.Path = srv.logPath
+		}
+		if o.keep {
+			rep.Server.DataDir = srv.dataDir
+		}
+		srv.cleanup(o.keep)
+	}
+	defer finish()
+	// From here a failure also shows what the service wrote on stderr.
+	fail = func(err error) int {
+		fmt.Fprintln(stderr, "loadtest:", err)
+		finish()
+		fmt.Fprintf(stderr, "service: %s; stderr: %d lines %v\n", rep.Server.Exit, rep.Server.Log.Lines, rep.Server.Log.Levels)
+		for _, m := range rep.Server.Log.Messages {
+			fmt.Fprintf(stderr, "  %dx %s\n", m.Count, m.Sample)
+		}
+		return exitFailed
+	}
+	progress := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+
+	took, err := srv.waitReady(ctx, o.readyTimeout)
+	if err != nil {
+		return fail(err)
+	}
+	rep.Server.ReadySeconds = took.Seconds()
+	if m, err := srv.memory(); err == nil {
+		rep.Server.StartRSSMiB = kibToMiB(m.RSS)
+	}
+	progress("service ready at %s after %.1fs (pid %d, data in %s)", srv.base, took.Seconds(), srv.cmd.Process.Pid, srv.dataDir)
+
+	known := &ids{}
+	grow := func(to int) error {
+		have := storeCount(ctx, srv.base, known.len())
+		if have >= to {
+			rep.notef("the store already holds %d records (created under load), no seeding to %d", have, to)
+			return nil
+		}
+		progress("seeding %d records (%d in the store) with %d clients...", to-have, have, o.seedClients)
+		s, err := seed(ctx, srv.base, recs, known, to-have, o.seedClients, seedValue, stderr)
+		s.From = have
+		rep.Seeding = append(rep.Seeding, s)
+		if err == nil {
+			progress("  seeded %d in %.1fs: %.0f records/s, %d failed", s.Added, s.Seconds, s.PerSec, s.Failed)
+		}
+		return err
+	}
+	if err := grow(o.records); err != nil {
+		return fail(err)
+	}
+	rep.preflight(ctx, srv.base, known, recs)
+
+	// sc is the scenarios of -scenarios, in order.
+	sc := func(all ...scenario) []scenario {
+		var out []scenario
+		for _, s := range all {
+			if o.only[s.name] {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	rep.Phases = append(rep.Phases, runPhase(ctx, srv, o, seedValue, progress,
+		storeCount(ctx, srv.base, known.len()),
+		sc(getByID(known), page100(), put(recs, known), create(recs, known))))
+	if ctx.Err() != nil {
+		return fail(ctx.Err())
+	}
+
+	if o.big > 0 {
+		if err := grow(o.big); err != nil {
+			return fail(err)
+		}
+		n := storeCount(ctx, srv.base, known.len())
+		rep.Phases = append(rep.Phases, runPhase(ctx, srv, o, seedValue, progress, n,
+			sc(getByID(known), page100(), put(recs, known))))
+
+		if o.only["filter"] {
+			progress("content filter at %d records: %d sequential requests...", n, o.filterRequests)
+			f := sequential(ctx, srv.base, contentFilter, o.filterRequests)
+			f.Records = n
+			rep.Filter = &f
+		}
+		if o.only["rss"] {
+			progress("RSS: %d list clients for %v at %d records...", o.rssClients, o.duration, n)
+			rep.RSS = measureRSS(ctx, srv, o, seedValue, n)
+		}
+	}
+	if ctx.Err() != nil {
+		return fail(ctx.Err())
+	}
+	finish()
+	rep.judge()
+	rep.print(stdout)
+	if o.out != "" {
+		if err := rep.writeJSON(o.out); err != nil {
+			return fail(err)
+		}
+		progress("results written to %s", o.out)
+	}
+	if !rep.Pass {
+		return exitTarget
+	}
+	return exitOK
+}
+
+// storeCount is the number of VNFRs in the store (X-Total-Count), or
+// fallback when the service does not say.
+func storeCount(ctx context.Context, base string, fallback int) int {
+	if _, total, _, err := check(ctx, base, "GET", "/vnfrs?page_size=1", nil); err == nil && total > 0 {
+		return total
+	}
+	return fallback
+}
+
+// runPhase measures healthz, then each scenario, then healthz again, with
+// o.clients clients each, and sets each scenario's ratio to the mean of the
+// two healthz.
+func runPhase(ctx context.Context, srv *server, o options, seedValue uint64, progress func(string, ...any), records int, scenarios []scenario) phase {
+	p := phase{Name: sizeName(records), Records: records}
+	measure := func(s scenario) result {
+		progress("%s: %s (%d clients, %v)...", p.Name, s.name, o.clients, o.duration)
+		r := load(ctx, srv, srv.base, o.clients, o.warmup, o.duration, seedValue, s)[0]
+		r.Records = records
+		progress("  %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors", r.ReqPerSec, r.P50, r.P99, r.errors())
+		return r
+	}
+	p.HealthzBefore = measure(healthz())
+	for _, s := range scenarios {
+		if ctx.Err() != nil {
+			break
+		}
+		p.Scenarios = append(p.Scenarios, measure(s))
+	}
+	p.HealthzAfter = measure(healthz())
+	p.HealthzMean = (p.HealthzBefore.ReqPerSec + p.HealthzAfter.ReqPerSec) / 2
+	if p.HealthzMean > 0 {
+		p.HealthzDriftPct = 100 * (p.HealthzAfter.ReqPerSec - p.HealthzBefore.ReqPerSec) / p.HealthzMean
+		for i := range p.Scenarios {
+			p.Scenarios[i].Ratio = p.Scenarios[i].ReqPerSec / p.HealthzMean
+		}
+	}
+	return p
+}
+
+// measureRSS runs o.rssClients list clients (half page100, half the
+// content filter) and samples the server's memory.
+func measureRSS(ctx context.Context, srv *server, o options, seedValue uint64, records int) *rssResult {
+	r := &rssResult{Records: records, Clients: o.rssClients, Seconds: o.duration.Seconds()}
+	if m, err := srv.memory(); err == nil {
+		r.BeforeMiB, r.LifetimeHWMMiB = kibToMiB(m.RSS), kibToMiB(m.HWM)
+	} else {
+		r.Note = "cannot read /proc/<pid>/status: " + err.Error()
+		return r
+	}
+	r.HWMReset = srv.resetPeak() == nil
+	res := load(ctx, srv, srv.base, o.rssClients, o.warmup, o.duration, seedValue, page100(), filterPage())
+	for i := range res {
+		res[i].Records = records
+	}
+	r.Scenarios = res
+	r.PeakSampledMiB = res[0].PeakRSSMiB
+	if m, err := srv.memory(); err == nil {
+		r.AfterMiB = kibToMiB(m.RSS)
+		if r.HWMReset {
+			r.PhaseHWMMiB = kibToMiB(m.HWM)
+		}
+	}
+	r.PeakMiB = max(r.PeakSampledMiB, r.PhaseHWMMiB)
+	return r
+}
+
+// sizeName is 10000 as "10k".
+func sizeName(n int) string {
+	if n >= 1000 && n%1000 == 0 {
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	if n >= 1000 {
+		return fmt.Sprintf("%.1fk", float64(n)/1000)
+	}
+	return fmt.Sprint(n)
+}
