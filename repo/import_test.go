@@ -759,7 +759,7 @@ func TestImportLegacyDirAfterACrash(t *testing.T) {
 	// The old process: the fixture, one more NSR written, not yet
 	// checkpointed, when it dies (its files copied while it is open).
 	live := copyFixture(t, t.TempDir(), "nfv_records.sqlite")
-	old, err := sql.Open("sqlite", "file:"+live+"?_pragma=wal_autocheckpoint(0)")
+	old, err := sql.Open("sqlite3", "file:"+live+"?_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -897,7 +897,7 @@ func record(name, typ, value string) string {
 // writeFerretDB writes an SQLite file laid out as FerretDB v1's.
 func writeFerretDB(t *testing.T, path string, docs map[string][]string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path)
+	db, err := sql.Open("sqlite3", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,4 +50,3 @@ func TestStorableDepth(t *testing.T) {
 		t.Fatalf("violations %+v for a document MongoDB can store", v)
 	}
 }
-

@@ -21,7 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	_ "modernc.org/sqlite" // the driver "sqlite"
+	_ "github.com/ncruces/go-sqlite3/driver" // the database/sql driver "sqlite3"
 )
 
 // ErrNotFerretDB is returned by Open for an SQLite file without FerretDB's
@@ -79,7 +79,7 @@ func Open(path string) (*File, error) {
 		// -shm), rolling back a hot journal writes the file.
 		dsn = uri(filepath.Join(f.copyDir, filepath.Base(path))) + "?_pragma=query_only(1)"
 	}
-	f.db, err = sql.Open("sqlite", dsn)
+	f.db, err = sql.Open("sqlite3", dsn)
 	if err != nil {
 		f.removeCopy()
 		return nil, fmt.Errorf("legacy: open %s: %w", path, err)

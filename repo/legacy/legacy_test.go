@@ -184,7 +184,7 @@ func newFerretDB(t *testing.T, path, journalMode string, docs ...string) *sql.DB
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode("+journalMode+")&_pragma=wal_autocheckpoint(0)")
+	db, err := sql.Open("sqlite3", "file:"+path+"?_pragma=journal_mode("+journalMode+")&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func ids(t *testing.T, docs []map[string]any) []int64 {
 // Open reads a file in place: its journal ignored.
 func countImmutable(t *testing.T, path, cond string) (int, error) {
 	t.Helper()
-	db, err := sql.Open("sqlite", uri(path)+"?mode=ro&immutable=1")
+	db, err := sql.Open("sqlite3", uri(path)+"?mode=ro&immutable=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +361,7 @@ func TestOpenRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := filepath.Join(dir, "other.sqlite")
-	db, err := sql.Open("sqlite", "file:"+other)
+	db, err := sql.Open("sqlite3", "file:"+other)
 	if err != nil {
 		t.Fatal(err)
 	}

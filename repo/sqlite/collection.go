@@ -101,6 +101,11 @@ func (c *collection) doing(what, id string) string {
 	return fmt.Sprintf("%s %s/%s", what, c.spec.Name, id)
 }
 
+// bodyText is a body bound for jsonb(?): as text, since SQLite reads a
+// blob given to a JSON function as JSONB when it looks like JSONB, which
+// some JSON text may.
+func bodyText(body []byte) string { return string(body) }
+
 // adminValue is what a Doc's Admin is stored as: NULL when empty.
 func adminValue(admin []byte) any {
 	if len(admin) == 0 {
@@ -128,7 +133,7 @@ func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
 		d.Version = 1
 	}
 	_, err := c.db.w.ExecContext(ctx, `INSERT INTO `+c.t.name+` (id, version, created, modified, body, admin) VALUES (?, ?, ?, ?, jsonb(?), ?)`,
-		d.ID, d.Version, d.Created.UnixMilli(), d.Modified.UnixMilli(), []byte(d.Body), adminValue(d.Admin))
+		d.ID, d.Version, d.Created.UnixMilli(), d.Modified.UnixMilli(), bodyText(d.Body), adminValue(d.Admin))
 	if isConstraint(err) {
 		return repo.Doc{}, repo.ErrExists
 	}
@@ -178,7 +183,7 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 	next.ID, next.Created, next.Version = cur.ID, cur.Created, cur.Version+1
 	next.Modified = c.db.now.Now()
 	if _, err := tx.ExecContext(ctx, `UPDATE `+c.t.name+` SET version = ?, modified = ?, body = jsonb(?), admin = ? WHERE id = ?`,
-		next.Version, next.Modified.UnixMilli(), []byte(next.Body), adminValue(next.Admin), id); err != nil {
+		next.Version, next.Modified.UnixMilli(), bodyText(next.Body), adminValue(next.Admin), id); err != nil {
 		return repo.Doc{}, classify(err, c.doing("update", id))
 	}
 	if err := tx.Commit(); err != nil {

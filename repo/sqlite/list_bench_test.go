@@ -50,7 +50,7 @@ import (
 	"testing"
 	"time"
 
-	_ "modernc.org/sqlite" // database/sql driver "sqlite", for the SQL side
+	_ "github.com/ncruces/go-sqlite3/driver" // the database/sql driver "sqlite3", for the SQL side
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
@@ -218,7 +218,7 @@ func contentFilter(tb testing.TB) filter.Expr {
 // own readers do.
 func openRaw(tb testing.TB, db *sqlite.DB) *sql.DB {
 	tb.Helper()
-	raw, err := sql.Open("sqlite", "file:"+db.Path()+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
+	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		tb.Fatal(err)
 	}

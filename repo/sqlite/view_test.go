@@ -29,7 +29,7 @@ func jsonbOf(t testing.TB, text string) []byte {
 	t.Helper()
 	memOnce.Do(func() {
 		var err error
-		if memDB, err = sql.Open("sqlite", "file::memory:"); err != nil {
+		if memDB, err = sql.Open("sqlite3", "file::memory:"); err != nil {
 			panic(err)
 		}
 	})
