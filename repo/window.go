@@ -55,6 +55,25 @@ func (w *Window) Offer(e Entry) {
 	if w.after != nil && w.sort.Compare(e.Key, e.ID, w.after.Key, w.after.UUID) <= 0 {
 		return // on a page already served
 	}
+	w.offerKept(e)
+}
+
+// Wants reports whether Offer would keep a document with this key and
+// id now (it counts every one): a caller may skip building an entry it
+// would not keep.
+func (w *Window) Wants(key []any, id string) bool {
+	if w.after != nil && w.sort.Compare(key, id, w.after.Key, w.after.UUID) <= 0 {
+		return false
+	}
+	return int64(w.h.Len()) < w.keep || w.h.less(w.h.items[0], Entry{Key: key, ID: id})
+}
+
+// Count counts a match Wants said the window would not keep (so that the
+// caller need not build its entry).
+func (w *Window) Count() { w.total++ }
+
+// offerKept places an entry after the marker in the heap.
+func (w *Window) offerKept(e Entry) {
 	if int64(w.h.Len()) < w.keep {
 		heap.Push(&w.h, e)
 		return
@@ -62,6 +81,16 @@ func (w *Window) Offer(e Entry) {
 	if w.h.less(w.h.items[0], e) {
 		w.h.items[0] = e
 		heap.Fix(&w.h, 0)
+	}
+}
+
+// Merge adds what o kept and counted to w, as if every document offered
+// to o had been offered to w: a scan split in parts gives each part a
+// window of the same query and merges them.
+func (w *Window) Merge(o *Window) {
+	w.total += o.total
+	for _, e := range o.h.items {
+		w.offerKept(e)
 	}
 }
 

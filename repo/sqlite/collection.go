@@ -132,8 +132,11 @@ func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
 	if d.Version < 1 {
 		d.Version = 1
 	}
-	_, err := c.db.w.ExecContext(ctx, `INSERT INTO `+c.t.name+` (id, version, created, modified, body, admin) VALUES (?, ?, ?, ?, jsonb(?), ?)`,
-		d.ID, d.Version, d.Created.UnixMilli(), d.Modified.UnixMilli(), bodyText(d.Body), adminValue(d.Admin))
+	st, err := c.db.stmt(ctx, true, `INSERT INTO `+c.t.name+` (id, version, created, modified, body, admin) VALUES (?, ?, ?, ?, jsonb(?), ?)`)
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("insert", d.ID))
+	}
+	_, err = st.ExecContext(ctx, d.ID, d.Version, d.Created.UnixMilli(), d.Modified.UnixMilli(), bodyText(d.Body), adminValue(d.Admin))
 	if isConstraint(err) {
 		return repo.Doc{}, repo.ErrExists
 	}
@@ -148,7 +151,11 @@ func (c *collection) Get(ctx context.Context, id string) (repo.Doc, error) {
 	if err := c.t.ready(ctx, c.db); err != nil {
 		return repo.Doc{}, err
 	}
-	d, err := scanDoc(c.db.r.QueryRowContext(ctx, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`, id))
+	st, err := c.db.stmt(ctx, false, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`)
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("get", id))
+	}
+	d, err := scanDoc(st.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return repo.Doc{}, repo.ErrNotFound
 	}
@@ -164,12 +171,20 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 	if err := c.t.ready(ctx, c.db); err != nil {
 		return repo.Doc{}, err
 	}
+	read, err := c.db.stmt(ctx, true, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`)
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("update", id))
+	}
+	write, err := c.db.stmt(ctx, true, `UPDATE `+c.t.name+` SET version = ?, modified = ?, body = jsonb(?), admin = ? WHERE id = ?`)
+	if err != nil {
+		return repo.Doc{}, classify(err, c.doing("update", id))
+	}
 	tx, err := c.db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return repo.Doc{}, classify(err, c.doing("update", id))
 	}
 	defer tx.Rollback()
-	cur, err := scanDoc(tx.QueryRowContext(ctx, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`, id))
+	cur, err := scanDoc(tx.StmtContext(ctx, read).QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return repo.Doc{}, repo.ErrNotFound
 	}
@@ -182,7 +197,7 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 	}
 	next.ID, next.Created, next.Version = cur.ID, cur.Created, cur.Version+1
 	next.Modified = c.db.now.Now()
-	if _, err := tx.ExecContext(ctx, `UPDATE `+c.t.name+` SET version = ?, modified = ?, body = jsonb(?), admin = ? WHERE id = ?`,
+	if _, err := tx.StmtContext(ctx, write).ExecContext(ctx,
 		next.Version, next.Modified.UnixMilli(), bodyText(next.Body), adminValue(next.Admin), id); err != nil {
 		return repo.Doc{}, classify(err, c.doing("update", id))
 	}

@@ -3,8 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/repo"
@@ -115,19 +118,24 @@ func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo
 	}
 	conds, exact := q.Filter.IndexConds(c.indexed)
 	cond, args := c.where(conds)
+	indexed := exact && c.isNewestFirst(q.Sort)
+	if !indexed {
+		// The slot first, the connection after: a scan waiting its turn
+		// must not hold a connection the lists SQL answers at once need.
+		release, err := c.db.acquireScan(ctx)
+		if err != nil {
+			return filter.Page[repo.Doc]{}, err
+		}
+		defer release()
+	}
 	tx, err := c.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return filter.Page[repo.Doc]{}, classify(err, "list "+c.spec.Name)
 	}
 	defer tx.Rollback()
-	if exact && c.isNewestFirst(q.Sort) {
+	if indexed {
 		return c.listIndexed(ctx, tx, q, cond, args)
 	}
-	release, err := c.db.acquireScan(ctx)
-	if err != nil {
-		return filter.Page[repo.Doc]{}, err
-	}
-	defer release()
 	return c.listScanned(ctx, tx, q, cond, args, exact)
 }
 
@@ -177,19 +185,35 @@ func (c *collection) listIndexed(ctx context.Context, tx *sql.Tx, q filter.Query
 // order read, and lets the matcher and the window decide; the page's
 // documents are then read whole by id.
 func (c *collection) listScanned(ctx context.Context, tx *sql.Tx, q filter.Query, cond string, args []any, exact bool) (filter.Page[repo.Doc], error) {
-	w := repo.NewWindow(q)
 	var paths [][]string
 	if !exact {
 		paths = q.Filter.Paths()
 	}
-	plan := newViewPlan(append(paths, q.Sort.Paths()...), c.spec.Envelope)
-	err := c.scan(ctx, tx, plan, cond, args, func(view map[string]any, id string) {
-		if exact || q.Filter.Match(view) {
-			w.Offer(repo.Entry{Key: q.Sort.KeyOf(view), ID: id})
+	for _, k := range q.Sort.Keys { // the tie-break's uuid is the row's id
+		paths = append(paths, k.Path)
+	}
+	var windows []*repo.Window
+	err := c.scanParts(ctx, tx, paths, cond, args, func() rowFunc {
+		w := repo.NewWindow(q)
+		windows = append(windows, w)
+		return func(view map[string]any, id []byte) {
+			if !exact && !q.Filter.Match(view) {
+				return
+			}
+			key := q.Sort.KeyOf(view)
+			if !w.Wants(key, unsafeString(id)) {
+				w.Count() // a match, but not on the page
+				return
+			}
+			w.Offer(repo.Entry{Key: key, ID: string(id)})
 		}
 	})
 	if err != nil {
 		return filter.Page[repo.Doc]{}, err
+	}
+	w := windows[0]
+	for _, o := range windows[1:] {
+		w.Merge(o)
 	}
 	entries, next := w.Page(q.Limit)
 	page := filter.Page[repo.Doc]{Items: make([]repo.Doc, 0, len(entries)), Total: w.Total(), Next: next}
@@ -210,35 +234,105 @@ func (c *collection) listScanned(ctx context.Context, tx *sql.Tx, q filter.Query
 		byID[d.ID] = d
 	}
 	for _, e := range entries {
-		if d, ok := byID[e.ID]; ok { // same snapshot: always there
+		if d, ok := byID[e.ID]; ok { // read in the first part's snapshot: always there
 			page.Items = append(page.Items, d)
 		}
 	}
 	return page, nil
 }
 
+// unsafeString is b as a string, for a comparison during the call only.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// rowFunc takes the partial view of a row and its id; the id's bytes are
+// only valid during the call.
+type rowFunc func(view map[string]any, id []byte)
+
 // scanCheckEvery is how many rows a scan reads between looks at its
 // context: a request that ends stops its scan within that many rows.
 const scanCheckEvery = 256
 
+// scanParts reads, of each row SQL selects, the partial view of paths,
+// and gives it to a rowFunc. A scan of the whole table (no SQL condition)
+// is split by rowid ranges over the scan slots free now, each part on a
+// read transaction of its own (the first on tx), its rows given to a
+// rowFunc of its own from part(), called once per part before it starts.
+// Rows written after tx began are not read. A part may see a document at
+// a later version than tx's snapshot has it: every write is of one
+// document, so a part never sees half of one.
+func (c *collection) scanParts(ctx context.Context, tx *sql.Tx, paths [][]string, cond string, args []any, part func() rowFunc) error {
+	if cond != "" {
+		return c.scan(ctx, tx, newViewPlan(paths, c.spec.Envelope), cond, args, part())
+	}
+	var lo, hi sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT min(rowid), max(rowid) FROM `+c.t.name).Scan(&lo, &hi); err != nil {
+		return classify(err, "scan "+c.spec.Name)
+	}
+	if !lo.Valid { // empty
+		part()
+		return nil
+	}
+	// A part costs a transaction and a goroutine: a small table is read
+	// in one.
+	want := int((hi.Int64 - lo.Int64 + 1) / c.db.partRows)
+	extra, release := c.db.moreScans(min(want, cap(c.db.scans)) - 1)
+	defer release()
+	parts := 1 + extra
+	step := (hi.Int64 - lo.Int64 + int64(parts)) / int64(parts)
+	fns := make([]rowFunc, parts)
+	for i := range fns {
+		fns[i] = part()
+	}
+	errs := make([]error, parts)
+	bounds := func(i int) (string, []any) {
+		from, to := lo.Int64+int64(i)*step, min(lo.Int64+int64(i+1)*step-1, hi.Int64)
+		return ` WHERE rowid BETWEEN ? AND ?`, []any{from, to}
+	}
+	var wg sync.WaitGroup
+	for i := 1; i < parts; i++ {
+		wg.Go(func() {
+			ptx, err := c.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+			if err != nil {
+				errs[i] = classify(err, "scan "+c.spec.Name)
+				return
+			}
+			defer ptx.Rollback()
+			where, args := bounds(i)
+			errs[i] = c.scan(ctx, ptx, newViewPlan(paths, c.spec.Envelope), where, args, fns[i])
+		})
+	}
+	// The first part on the caller's transaction, whose snapshot the
+	// page's documents are read in, while the others run.
+	where, args := bounds(0)
+	errs[0] = c.scan(ctx, tx, newViewPlan(paths, c.spec.Envelope), where, args, fns[0])
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // scan calls fn with the partial view (plan) of each row SQL selects, and
 // its id. A view is fn's to keep.
-func (c *collection) scan(ctx context.Context, q queryer, plan *viewPlan, cond string, args []any, fn func(map[string]any, string)) error {
-	cols := `id, created, modified`
+func (c *collection) scan(ctx context.Context, q queryer, plan *viewPlan, cond string, args []any, fn rowFunc) error {
+	cols := `id`
+	var r row
+	var id, body sql.RawBytes
+	dest := []any{&id}
+	if plan.created {
+		cols += `, created`
+		dest = append(dest, &r.created)
+	}
+	if plan.modified {
+		cols += `, modified`
+		dest = append(dest, &r.modified)
+	}
 	if plan.body {
 		cols += `, body`
+		dest = append(dest, &body)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM `+c.t.name+cond, args...)
 	if err != nil {
 		return classify(err, "scan "+c.spec.Name)
 	}
 	defer rows.Close()
-	var r row
-	var body sql.RawBytes
-	dest := []any{&r.id, &r.created, &r.modified}
-	if plan.body {
-		dest = append(dest, &body)
-	}
 	for n := 1; rows.Next(); n++ {
 		if n%scanCheckEvery == 0 && ctx.Err() != nil {
 			return repo.Canceled("scan "+c.spec.Name, ctx.Err())
@@ -247,11 +341,15 @@ func (c *collection) scan(ctx context.Context, q queryer, plan *viewPlan, cond s
 			return classify(err, "scan "+c.spec.Name)
 		}
 		r.body = body
+		r.id = ""
+		if plan.id {
+			r.id = string(id)
+		}
 		view, err := plan.view(r)
 		if err != nil {
-			return repo.Internal("read "+c.doing("document", r.id), err)
+			return repo.Internal("read "+c.doing("document", string(id)), err)
 		}
-		fn(view, r.id)
+		fn(view, id)
 	}
 	return classify(rows.Err(), "scan "+c.spec.Name)
 }
@@ -298,13 +396,26 @@ func (c *collection) Count(ctx context.Context, f filter.Expr) (int64, error) {
 		return 0, err
 	}
 	defer release()
-	var n int64
-	err = c.scan(ctx, c.db.r, newViewPlan(f.Paths(), c.spec.Envelope), cond, args, func(view map[string]any, _ string) {
-		if f.Match(view) {
-			n++
+	tx, err := c.db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, classify(err, "count "+c.spec.Name)
+	}
+	defer tx.Rollback()
+	var counts []*int64
+	err = c.scanParts(ctx, tx, f.Paths(), cond, args, func() rowFunc {
+		n := new(int64)
+		counts = append(counts, n)
+		return func(view map[string]any, _ []byte) {
+			if f.Match(view) {
+				*n++
+			}
 		}
 	})
-	return n, err
+	var total int64
+	for _, n := range counts {
+		total += *n
+	}
+	return total, err
 }
 
 // DeleteWhere removes every document f matches (repo.Collection), in one
@@ -331,9 +442,9 @@ func (c *collection) DeleteWhere(ctx context.Context, f filter.Expr) (int64, err
 		}
 	} else {
 		var ids []string
-		err := c.scan(ctx, tx, newViewPlan(f.Paths(), c.spec.Envelope), cond, args, func(view map[string]any, id string) {
+		err := c.scan(ctx, tx, newViewPlan(f.Paths(), c.spec.Envelope), cond, args, func(view map[string]any, id []byte) {
 			if f.Match(view) {
-				ids = append(ids, id)
+				ids = append(ids, string(id))
 			}
 		})
 		if err != nil {

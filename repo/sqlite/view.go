@@ -172,15 +172,28 @@ type viewPlan struct {
 	// body is set when some path reads the body: else a row's envelope
 	// columns are the whole view.
 	body bool
+	// id is set when some path reads the id: else a row's id is not
+	// decoded (row.id is empty). created and modified likewise: a column
+	// read is a value the driver boxes, per row.
+	id, created, modified bool
 }
 
 func newViewPlan(paths [][]string, env repo.Envelope) *viewPlan {
 	p := &viewPlan{root: newPathTrie(paths), env: env}
 	for name := range p.root.names {
-		if p.isEnvelope(name) {
-			p.envelope = append(p.envelope, name)
-		} else {
+		switch {
+		case !p.isEnvelope(name):
 			p.body = true
+		default:
+			p.envelope = append(p.envelope, name)
+			switch name {
+			case env.Created:
+				p.created = true
+			case env.Modified:
+				p.modified = true
+			default:
+				p.id = true
+			}
 		}
 	}
 	return p
@@ -219,24 +232,27 @@ func (p *viewPlan) view(r row) (map[string]any, error) {
 		if typ != jbObject {
 			return nil, fmt.Errorf("%w: a body that is not an object", errJSONB)
 		}
-		err = forEachMember(payload, func(lt byte, label, v []byte) (bool, error) {
+		for it := (members{payload}); ; {
+			lt, label, v, ok, err := it.next()
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
 			name, err := memberName(lt, label)
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			t, ok := p.root.names[name]
 			if !ok || p.isEnvelope(name) {
-				return true, nil
+				continue
 			}
 			x, err := t.value(v)
 			if err != nil {
-				return false, fmt.Errorf("%s: %w", t.name, err)
+				return nil, fmt.Errorf("%s: %w", t.name, err)
 			}
 			view[t.name] = x // the trie's copy of the name: the row's bytes are not kept
-			return true, nil
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
 	for _, name := range p.envelope {
@@ -264,29 +280,35 @@ func (t *pathTrie) value(b []byte) (any, error) {
 	switch typ {
 	case jbObject:
 		m := make(map[string]any, len(t.names))
-		err := forEachMember(payload, func(lt byte, label, v []byte) (bool, error) {
+		for it := (members{payload}); ; {
+			lt, label, v, ok, err := it.next()
+			if err != nil || !ok {
+				return m, err
+			}
 			name, err := memberName(lt, label)
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			c, ok := t.names[name]
 			if !ok {
-				return true, nil
+				continue
 			}
 			x, err := c.value(v)
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			m[c.name] = x
-			return true, nil
-		})
-		return m, err
+		}
 	case jbArray:
 		a := make([]any, 0, 4)
-		err := forEachElement(payload, func(v []byte) error {
+		for it := (elements{payload}); ; {
+			v, ok, err := it.next()
+			if err != nil || !ok {
+				return a, err
+			}
 			et, ep, _, err := element(v)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			var x any
 			switch et {
@@ -305,10 +327,11 @@ func (t *pathTrie) value(b []byte) (any, error) {
 			default:
 				x, err = scalar(et, ep)
 			}
+			if err != nil {
+				return nil, err
+			}
 			a = append(a, x)
-			return err
-		})
-		return a, err
+		}
 	}
 	return scalar(typ, payload)
 }
