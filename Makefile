@@ -9,7 +9,7 @@ BENCH   ?= .
 BENCHCOUNT ?= 5
 URL     ?= http://localhost:4012
 
-.PHONY: run build test unit lint docs docs-check bench fuzz seed clean
+.PHONY: run build test unit lint docs docs-check bench loadtest fuzz seed clean
 
 ## run: serve on :4012 with the embedded store under ./data (no set-up needed)
 run:
@@ -19,7 +19,8 @@ run:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/nfv-records .
 
-## test: formatting, vet, docs freshness, then every test (unit and integration, on the real embedded store)
+## test: formatting, vet, docs freshness, then every test (unit and integration, on the real embedded
+## store, and the MongoDB backend through a FerretDB stand-in, or TEST_MONGO_URI when set)
 test: lint docs-check
 	$(GO) test $(RACE) -count=1 -timeout 15m $(PKGS)
 
@@ -34,17 +35,24 @@ docs:
 	$(GO) tool swag init --quiet -g main.go -o docs --outputTypes go,json,yaml
 	gofmt -w docs/docs.go
 
-## docs-check: fail when docs/ is stale
+## docs-check: fail when the OpenAPI files in docs/ are stale (docs/guide/ is written by hand)
 docs-check:
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	  $(GO) tool swag init --quiet -g main.go -o $$tmp/docs --outputTypes go,json,yaml; \
 	  gofmt -w $$tmp/docs/docs.go; \
-	  if ! diff -r $$tmp/docs docs; then echo "docs/ is stale: run 'make docs' and commit it"; exit 1; fi
+	  for f in docs.go swagger.json swagger.yaml; do \
+	    if ! diff $$tmp/docs/$$f docs/$$f; then echo "docs/$$f is stale: run 'make docs' and commit it"; exit 1; fi; done
 
-## bench: router vs driver benchmarks on the embedded store, with ratios
+## bench: router vs store benchmarks on the embedded store, with ratios (BENCH=regexp, BENCHCOUNT=n)
 bench:
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -count $(BENCHCOUNT) -timeout 60m $(PKGS) | tee bench.out
 	$(GO) run ./cmd/benchratio bench.out
+
+## loadtest: build the binary, load it with 10k then 100k VNFRs, and report each scenario against
+## /healthz in the same run (LOADTEST_ARGS: e.g. -records 10000 -big 0 -duration 5s)
+LOADTEST_ARGS ?=
+loadtest: build
+	$(GO) run ./cmd/loadtest -bin bin/nfv-records $(LOADTEST_ARGS)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

@@ -79,6 +79,7 @@ func (s *APPCStore) GetVNF(ctx context.Context, uuid string) (models.VNF, error)
 // nothing written. fn runs again on the record read afresh when another
 // writer got there first.
 func (s *APPCStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
+	var written models.VNF // as fn left it: what is written, not decoded again
 	d, err := s.vnfs().Update(ctx, uuid, func(cur Doc) (Doc, error) {
 		v, err := vnfOf(cur)
 		if err != nil {
@@ -87,6 +88,7 @@ func (s *APPCStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.
 		if err := fn(&v); err != nil {
 			return Doc{}, err
 		}
+		written = v
 		if cur.Body, err = models.EncodeFields(v.Fields); err != nil {
 			return Doc{}, Internal("encode VNF "+uuid, err)
 		}
@@ -105,7 +107,9 @@ func (s *APPCStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.
 		}
 		return models.VNF{}, err // fn's own
 	}
-	return vnfOf(d)
+	written.Record = recordOf(d)
+	written.Fields[models.FieldID] = d.ID
+	return written, nil
 }
 
 // vnfOf decodes a stored VNFR for the engine.
