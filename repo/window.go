@@ -3,6 +3,7 @@ package repo
 import (
 	"container/heap"
 	"math"
+	"time"
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
@@ -144,6 +145,41 @@ func Normalize(q filter.Query, env Envelope) (filter.Query, error) {
 		return filter.Query{}, ErrForeignMarker
 	}
 	return q, nil
+}
+
+// NewDoc is d as Insert stores it: a zero Created is now, a zero
+// Modified is Created, a Version below 1 is 1, times in UTC at millisecond
+// precision.
+func NewDoc(d Doc, now time.Time) Doc {
+	if d.Created.IsZero() {
+		d.Created = now
+	}
+	d.Created = d.Created.UTC().Truncate(time.Millisecond)
+	if d.Modified.IsZero() {
+		d.Modified = d.Created
+	}
+	d.Modified = d.Modified.UTC().Truncate(time.Millisecond)
+	d.Version = max(d.Version, 1)
+	return d
+}
+
+// CutPage is the page of q from docs read in the newest-first order, one
+// more than the page holds when more follow (that one is left out, and
+// the page's last is where the next starts). known says whether the page
+// tells the total itself (the last page of an offset walk that reached a
+// document, or the first): else the backend counts.
+func CutPage(q filter.Query, docs []Doc) (page filter.Page[Doc], known bool) {
+	page.Items = docs
+	if int64(len(docs)) > q.Limit {
+		page.Items = docs[:q.Limit]
+		last := page.Items[q.Limit-1]
+		page.Next = &filter.Position{Key: []any{last.Created}, UUID: last.ID}
+	}
+	if n := int64(len(page.Items)); q.After == nil && page.Next == nil && (n > 0 || q.Offset == 0) {
+		page.Total = q.Offset + n
+		return page, true
+	}
+	return page, false
 }
 
 // defaultLimit is a page's size when the query names none.

@@ -213,19 +213,7 @@ func (c *collection) view(raw bson.Raw) (map[string]any, string, error) {
 
 // Insert stores a new document (repo.Collection).
 func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
-	if d.Created.IsZero() {
-		d.Created = c.db.clock()
-	} else {
-		d.Created = d.Created.UTC().Truncate(time.Millisecond)
-	}
-	if d.Modified.IsZero() {
-		d.Modified = d.Created
-	} else {
-		d.Modified = d.Modified.UTC().Truncate(time.Millisecond)
-	}
-	if d.Version < 1 {
-		d.Version = 1
-	}
+	d = repo.NewDoc(d, c.db.clock())
 	doc, err := c.document(d)
 	if err != nil {
 		return repo.Doc{}, classifyWrite(err, c.doing("insert", d.ID))

@@ -117,15 +117,8 @@ func (c *collection) listIndexed(ctx context.Context, q filter.Query, srv map[st
 	if err := cur.Err(); err != nil {
 		return filter.Page[repo.Doc]{}, classify(err, "list "+c.spec.Name)
 	}
-	page := filter.Page[repo.Doc]{Items: docs}
-	if int64(len(docs)) > q.Limit {
-		page.Items = docs[:q.Limit]
-		last := page.Items[q.Limit-1]
-		page.Next = &filter.Position{Key: []any{last.Created}, UUID: last.ID}
-	}
-	if n := int64(len(page.Items)); q.After == nil && page.Next == nil && (n > 0 || q.Offset == 0) {
-		// The last page of an offset walk (or the first): it tells the total.
-		page.Total = q.Offset + n
+	page, known := repo.CutPage(q, docs)
+	if known {
 		return page, nil
 	}
 	if page.Total, err = c.c.CountDocuments(ctx, srv); err != nil {

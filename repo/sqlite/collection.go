@@ -119,19 +119,7 @@ func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
 	if err := c.t.ready(ctx, c.db); err != nil {
 		return repo.Doc{}, err
 	}
-	if d.Created.IsZero() {
-		d.Created = c.db.now.Now()
-	} else {
-		d.Created = d.Created.UTC().Truncate(time.Millisecond)
-	}
-	if d.Modified.IsZero() {
-		d.Modified = d.Created
-	} else {
-		d.Modified = d.Modified.UTC().Truncate(time.Millisecond)
-	}
-	if d.Version < 1 {
-		d.Version = 1
-	}
+	d = repo.NewDoc(d, c.db.now.Now())
 	st, err := c.db.stmt(ctx, true, `INSERT INTO `+c.t.name+` (id, version, created, modified, body, admin) VALUES (?, ?, ?, ?, jsonb(?), ?)`)
 	if err != nil {
 		return repo.Doc{}, classify(err, c.doing("insert", d.ID))
