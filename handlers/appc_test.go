@@ -86,10 +86,10 @@ func createVNFWithVMs(t testing.TB, h http.Handler, vms ...string) string {
 	return id
 }
 
-// lcm is one LCM request under construction. Zero fields take defaults: the
+// appcReq is one LCM request under construction. Zero fields take defaults: the
 // action's YANG rpc, a timestamp a second ago, a new request-id, the
 // action's usual payload at the request's scope.
-type lcm struct {
+type appcReq struct {
 	action       appc.Action
 	rpc          string
 	vnf          string
@@ -105,7 +105,7 @@ type lcm struct {
 	payload      *string // nil: the action's usual payload
 }
 
-func (r lcm) scope() appc.Scope {
+func (r appcReq) scope() appc.Scope {
 	return appc.ActionIdentifiers{VServerID: r.vm, VNFCName: r.vnfc, VFModuleID: r.vfModule}.Scope()
 }
 
@@ -136,7 +136,7 @@ func usualPayload(a appc.Action, s appc.Scope) (string, bool) {
 	return "", false
 }
 
-func (r lcm) body() []byte {
+func (r appcReq) body() []byte {
 	if r.timestamp == "" {
 		r.timestamp = appc.FormatTimestamp(time.Now().Add(-time.Second))
 	}
@@ -179,7 +179,7 @@ func (r lcm) body() []byte {
 	return b
 }
 
-func (r lcm) path() string {
+func (r appcReq) path() string {
 	rpc := r.rpc
 	if rpc == "" {
 		rpc = r.action.RPC()
@@ -189,8 +189,8 @@ func (r lcm) path() string {
 
 func ptr(s string) *string { return &s }
 
-// lcmOutput is the decoded "output" of an LCM answer.
-type lcmOutput struct {
+// appcOutput is the decoded "output" of an LCM answer.
+type appcOutput struct {
 	CommonHeader map[string]any `json:"common-header"`
 	Payload      string         `json:"payload"`
 	Locked       string         `json:"locked"`
@@ -200,12 +200,12 @@ type lcmOutput struct {
 
 // send posts r through h and returns its output; the answer must be HTTP
 // 200 with an LCM body.
-func send(t testing.TB, h http.Handler, r lcm) lcmOutput {
+func send(t testing.TB, h http.Handler, r appcReq) appcOutput {
 	t.Helper()
 	rec := do(t, h, http.MethodPost, r.path(), r.body())
 	wantStatus(t, rec, http.StatusOK)
 	var resp struct {
-		Output *lcmOutput `json:"output"`
+		Output *appcOutput `json:"output"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.Output == nil {
 		t.Fatalf("answer is no LCM response: %v: %s", err, rec.Body.String())
@@ -214,7 +214,7 @@ func send(t testing.TB, h http.Handler, r lcm) lcmOutput {
 }
 
 // sendCode posts r and checks its status code.
-func sendCode(t testing.TB, h http.Handler, r lcm, want int) lcmOutput {
+func sendCode(t testing.TB, h http.Handler, r appcReq, want int) appcOutput {
 	t.Helper()
 	out := send(t, h, r)
 	if out.Status.Code != want {
@@ -303,11 +303,11 @@ func appcOf(t testing.TB, store appcStore, id string) models.APPCState {
 // from (the matrix's columns).
 func sourceStates() []appc.State { return appc.StateValues()[:9] }
 
-// TestLCMActionByState runs every action, at every scope it supports, from
+// TestAPPCActionByState runs every action, at every scope it supports, from
 // every source state of the state machine: 400 and the machine's outcome
 // where it defines a transition (HealthCheck keeps the state), 304 and an
 // unchanged record where it does not.
-func TestLCMActionByState(t *testing.T) {
+func TestAPPCActionByState(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	sm, err := appc.NewStateMachine()
 	if err != nil {
@@ -318,7 +318,7 @@ func TestLCMActionByState(t *testing.T) {
 		for _, scope := range a.Scopes() {
 			for _, from := range sourceStates() {
 				t.Run(fmt.Sprintf("%s/%s/%s", a, scope, from), func(t *testing.T) {
-					r := lcm{action: a, vnf: vnf}
+					r := appcReq{action: a, vnf: vnf}
 					st := configured(string(appc.StateRunning))
 					switch scope {
 					case appc.ScopeVM:
@@ -338,7 +338,7 @@ func TestLCMActionByState(t *testing.T) {
 					before := getVNF(t, store, vnf)
 					out := send(t, h, r)
 					if a == appc.Lock && out.Status.Code == appc.CodeSuccess {
-						defer sendCode(t, h, lcm{action: appc.Unlock, vnf: vnf, requestID: r.requestID, subRequestID: "unlock"}, appc.CodeSuccess)
+						defer sendCode(t, h, appcReq{action: appc.Unlock, vnf: vnf, requestID: r.requestID, subRequestID: "unlock"}, appc.CodeSuccess)
 					}
 
 					transitional, defined := sm.Next(from, appc.Event(a))
@@ -415,9 +415,9 @@ func writes(a appc.Action) int64 {
 	return 2
 }
 
-// TestLCMSonataStatus drives a VNF created through /vnfrs with actions
+// TestAPPCSonataStatus drives a VNF created through /vnfrs with actions
 // only: Instantiated -> Stop -> Start -> Stop, the VNFR's status following.
-func TestLCMSonataStatus(t *testing.T) {
+func TestAPPCSonataStatus(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, step := range []struct {
@@ -432,7 +432,7 @@ func TestLCMSonataStatus(t *testing.T) {
 		{appc.Restart, "Running", "normal operation"},
 	} {
 		before := getVNF(t, store, vnf)
-		sendCode(t, h, lcm{action: step.action, vnf: vnf}, appc.CodeSuccess)
+		sendCode(t, h, appcReq{action: step.action, vnf: vnf}, appc.CodeSuccess)
 		after := getVNF(t, store, vnf)
 		if after.APPC.State != step.state || after.Fields["status"] != step.status {
 			t.Fatalf("after %s: state %s status %v, want %s %s", step.action, after.APPC.State, after.Fields["status"], step.state, step.status)
@@ -448,13 +448,13 @@ func TestLCMSonataStatus(t *testing.T) {
 	}
 }
 
-// TestLCMVMScope checks that VM-scope actions change the VM's state, not
+// TestAPPCVMScope checks that VM-scope actions change the VM's state, not
 // the VNF's, and that the VNF's Start and Stop take the VMs along.
-func TestLCMVMScope(t *testing.T) {
+func TestAPPCVMScope(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: testVM2}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, vm: testVM2}, appc.CodeSuccess)
 	st := appcOf(t, store, vnf)
 	if st.State != "Running" || st.VMs[testVM2].State != "Stopped" {
 		t.Fatalf("VNF %s VM %+v", st.State, st.VMs)
@@ -464,46 +464,46 @@ func TestLCMVMScope(t *testing.T) {
 	}
 	// The stopped VM refuses another Stop; the other VM is Running.
 	before := getVNF(t, store, vnf)
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: testVM2}, appc.CodeNoTransitionDefined)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, vm: testVM2}, appc.CodeNoTransitionDefined)
 	unchanged(t, store, before)
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: testVM1}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, vm: testVM1}, appc.CodeSuccess)
 	// HealthCheck: unhealthy while a VM is stopped.
-	out := sendCode(t, h, lcm{action: appc.HealthCheck, vnf: vnf}, appc.CodeSuccess)
+	out := sendCode(t, h, appcReq{action: appc.HealthCheck, vnf: vnf}, appc.CodeSuccess)
 	var hc appc.HealthCheckResult
 	if err := json.Unmarshal([]byte(out.Payload), &hc); err != nil || hc.State != appc.Unhealthy {
 		t.Errorf("health %s (%v)", out.Payload, err)
 	}
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 	st = appcOf(t, store, vnf)
 	if st.VMs[testVM1].State != "Running" || st.VMs[testVM2].State != "Running" {
 		t.Errorf("VNF Start left VMs %+v", st.VMs)
 	}
 	// VF-Module scope is VNF-wide here: the record has no VF-Modules.
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vfModule: "vf-module-1"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, vfModule: "vf-module-1"}, appc.CodeSuccess)
 	if st := appcOf(t, store, vnf); st.State != "Stopped" {
 		t.Errorf("VF-Module Stop: VNF %s", st.State)
 	}
 }
 
-// TestLCMVMKeys: a vserver-id is any vc_id, also one that cannot be a
+// TestAPPCVMKeys: a vserver-id is any vc_id, also one that cannot be a
 // field name of the store ('.', a leading '$', NUL): VM-scope actions on it
 // succeed, and read back the VM's state, instead of an UNEXPECTED ERROR.
-func TestLCMVMKeys(t *testing.T) {
+func TestAPPCVMKeys(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	for _, pair := range [][2]string{{"vm.1", "$vm%2E"}, {"a\x00b", "%24x"}} {
 		vnf := createVNFWithVMs(t, h, pair[0], pair[1])
-		sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+		sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 		for _, vm := range pair {
-			sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: vm}, appc.CodeSuccess)
-			sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, vm: vm}, appc.CodeNoTransitionDefined)
+			sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, vm: vm}, appc.CodeSuccess)
+			sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, vm: vm}, appc.CodeNoTransitionDefined)
 		}
-		sendCode(t, h, lcm{action: appc.Start, vnf: vnf, vm: pair[1]}, appc.CodeSuccess)
-		out := sendCode(t, h, lcm{action: appc.HealthCheck, vnf: vnf}, appc.CodeSuccess)
+		sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, vm: pair[1]}, appc.CodeSuccess)
+		out := sendCode(t, h, appcReq{action: appc.HealthCheck, vnf: vnf}, appc.CodeSuccess)
 		var hc appc.HealthCheckResult
 		if err := json.Unmarshal([]byte(out.Payload), &hc); err != nil || hc.Info != "VM "+pair[0]+" is Stopped, not Running" {
 			t.Errorf("health %s (%v)", out.Payload, err)
 		}
-		out = sendCode(t, h, lcm{action: appc.Migrate, vnf: vnf, vm: pair[1]}, appc.CodeSuccess)
+		out = sendCode(t, h, appcReq{action: appc.Migrate, vnf: vnf, vm: pair[1]}, appc.CodeSuccess)
 		var mig appc.MigrateResult
 		if err := json.Unmarshal([]byte(out.Payload), &mig); err != nil || mig.VServerID != pair[1] {
 			t.Errorf("migrate %s (%v)", out.Payload, err)
@@ -514,55 +514,55 @@ func TestLCMVMKeys(t *testing.T) {
 	}
 }
 
-// TestLCMValidation provokes every refusal of the guide's table and checks
+// TestAPPCValidation provokes every refusal of the guide's table and checks
 // that none changes the record.
-func TestLCMValidation(t *testing.T) {
+func TestAPPCValidation(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	lockedVNF := createVNF(t, h)
-	sendCode(t, h, lcm{action: appc.Lock, vnf: lockedVNF, requestID: "holder"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Lock, vnf: lockedVNF, requestID: "holder"}, appc.CodeSuccess)
 	stoppedVNF := createVNF(t, h)
-	sendCode(t, h, lcm{action: appc.Stop, vnf: stoppedVNF}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: stoppedVNF}, appc.CodeSuccess)
 	unstableVNF := createVNF(t, h)
 	seed(t, store, unstableVNF, models.APPCState{State: "Running", Working: "Unstable"})
 	unknownVNF := createVNF(t, h)
 	seed(t, store, unknownVNF, models.APPCState{State: "Running", Working: "Unknown"})
 	dupVNF := createVNF(t, h)
-	sendCode(t, h, lcm{action: appc.Start, vnf: dupVNF, requestID: "dup", subRequestID: "1"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: dupVNF, requestID: "dup", subRequestID: "1"}, appc.CodeSuccess)
 
 	old := appc.FormatTimestamp(time.Now().Add(-2 * time.Hour))
 	tests := []struct {
 		name    string
-		req     lcm
+		req     appcReq
 		code    int
 		message string // a part of the status message
 	}{
-		{"empty vnf-id", lcm{action: appc.Start, vnf: ""}, 301, "vnf-id"},
-		{"api-ver", lcm{action: appc.Start, vnf: vnf}, 301, "api-ver"},
-		{"future timestamp", lcm{action: appc.Start, vnf: vnf, timestamp: appc.FormatTimestamp(time.Now().Add(time.Hour))}, 301, "future"},
-		{"vserver-id not a vc_id", lcm{action: appc.Stop, vnf: vnf, vm: "no-such-vm"}, 301, "no-such-vm"},
-		{"body action differs from the rpc", lcm{action: appc.Start, rpc: "stop", vnf: vnf}, 301, "action"},
-		{"missing request-id", lcm{action: appc.Start, vnf: vnf}, 302, "request-id"},
-		{"missing payload", lcm{action: appc.HealthCheck, vnf: vnf, payload: nil}, 302, "payload"},
-		{"missing payload field", lcm{action: appc.HealthCheck, vnf: vnf, payload: ptr(`{"x": 1}`)}, 302, "vnf-host-ip-address"},
-		{"missing vm-id", lcm{action: appc.Migrate, vnf: vnf, vm: testVM1, payload: ptr(`{"tenant-id": "t"}`)}, 302, "vm-id"},
-		{"missing request-parameters", lcm{action: appc.Configure, vnf: vnf, payload: ptr(`{"configuration-parameters": {}}`)}, 302, "request-parameters"},
-		{"impossible timestamp", lcm{action: appc.Start, vnf: vnf, timestamp: "2024-02-30T10:00:00.000Z"}, 303, "timestamp"},
-		{"payload not JSON", lcm{action: appc.HealthCheck, vnf: vnf, payload: ptr(`{vnf-host-ip-address: 1`)}, 303, "payload"},
-		{"no transition", lcm{action: appc.Stop, vnf: stoppedVNF}, 304, "Stop action and Stopped state"},
-		{"Evacuate without vserver-id", lcm{action: appc.Evacuate, vnf: vnf}, 305, "Evacuate action is not supported"},
-		{"Lock at VM scope", lcm{action: appc.Lock, vnf: vnf, vm: testVM1}, 305, "Lock"},
-		{"VNF not found", lcm{action: appc.Start, vnf: "00000000-0000-4000-8000-000000000000"}, 306, "00000000-0000-4000-8000-000000000000"},
-		{"Unstable", lcm{action: appc.Start, vnf: unstableVNF}, 309, unstableVNF},
-		{"Unknown", lcm{action: appc.Restart, vnf: unknownVNF}, 309, unknownVNF},
-		{"force FALSE", lcm{action: appc.Restart, vnf: unknownVNF, force: "FALSE"}, 309, unknownVNF},
-		{"locked by another request-id", lcm{action: appc.Start, vnf: lockedVNF}, 310, "holder"},
-		{"Lock of a locked VNF", lcm{action: appc.Lock, vnf: lockedVNF}, 310, "holder"},
-		{"Unlock by another request-id", lcm{action: appc.Unlock, vnf: lockedVNF}, 310, "holder"},
-		{"Sync of a locked VNF", lcm{action: appc.Sync, vnf: lockedVNF}, 310, "holder"},
-		{"expired by flags.ttl", lcm{action: appc.Start, vnf: vnf, ttl: 5, timestamp: appc.FormatTimestamp(time.Now().Add(-10 * time.Second))}, 311, "EXPIREDREQUEST"},
-		{"expired by the default ttl", lcm{action: appc.Start, vnf: vnf, timestamp: old}, 311, "EXPIREDREQUEST"},
-		{"duplicate", lcm{action: appc.Stop, vnf: dupVNF, requestID: "dup", subRequestID: "1"}, 312, "DUPLICATEREQUEST"},
+		{"empty vnf-id", appcReq{action: appc.Start, vnf: ""}, 301, "vnf-id"},
+		{"api-ver", appcReq{action: appc.Start, vnf: vnf}, 301, "api-ver"},
+		{"future timestamp", appcReq{action: appc.Start, vnf: vnf, timestamp: appc.FormatTimestamp(time.Now().Add(time.Hour))}, 301, "future"},
+		{"vserver-id not a vc_id", appcReq{action: appc.Stop, vnf: vnf, vm: "no-such-vm"}, 301, "no-such-vm"},
+		{"body action differs from the rpc", appcReq{action: appc.Start, rpc: "stop", vnf: vnf}, 301, "action"},
+		{"missing request-id", appcReq{action: appc.Start, vnf: vnf}, 302, "request-id"},
+		{"missing payload", appcReq{action: appc.HealthCheck, vnf: vnf, payload: nil}, 302, "payload"},
+		{"missing payload field", appcReq{action: appc.HealthCheck, vnf: vnf, payload: ptr(`{"x": 1}`)}, 302, "vnf-host-ip-address"},
+		{"missing vm-id", appcReq{action: appc.Migrate, vnf: vnf, vm: testVM1, payload: ptr(`{"tenant-id": "t"}`)}, 302, "vm-id"},
+		{"missing request-parameters", appcReq{action: appc.Configure, vnf: vnf, payload: ptr(`{"configuration-parameters": {}}`)}, 302, "request-parameters"},
+		{"impossible timestamp", appcReq{action: appc.Start, vnf: vnf, timestamp: "2024-02-30T10:00:00.000Z"}, 303, "timestamp"},
+		{"payload not JSON", appcReq{action: appc.HealthCheck, vnf: vnf, payload: ptr(`{vnf-host-ip-address: 1`)}, 303, "payload"},
+		{"no transition", appcReq{action: appc.Stop, vnf: stoppedVNF}, 304, "Stop action and Stopped state"},
+		{"Evacuate without vserver-id", appcReq{action: appc.Evacuate, vnf: vnf}, 305, "Evacuate action is not supported"},
+		{"Lock at VM scope", appcReq{action: appc.Lock, vnf: vnf, vm: testVM1}, 305, "Lock"},
+		{"VNF not found", appcReq{action: appc.Start, vnf: "00000000-0000-4000-8000-000000000000"}, 306, "00000000-0000-4000-8000-000000000000"},
+		{"Unstable", appcReq{action: appc.Start, vnf: unstableVNF}, 309, unstableVNF},
+		{"Unknown", appcReq{action: appc.Restart, vnf: unknownVNF}, 309, unknownVNF},
+		{"force FALSE", appcReq{action: appc.Restart, vnf: unknownVNF, force: "FALSE"}, 309, unknownVNF},
+		{"locked by another request-id", appcReq{action: appc.Start, vnf: lockedVNF}, 310, "holder"},
+		{"Lock of a locked VNF", appcReq{action: appc.Lock, vnf: lockedVNF}, 310, "holder"},
+		{"Unlock by another request-id", appcReq{action: appc.Unlock, vnf: lockedVNF}, 310, "holder"},
+		{"Sync of a locked VNF", appcReq{action: appc.Sync, vnf: lockedVNF}, 310, "holder"},
+		{"expired by flags.ttl", appcReq{action: appc.Start, vnf: vnf, ttl: 5, timestamp: appc.FormatTimestamp(time.Now().Add(-10 * time.Second))}, 311, "EXPIREDREQUEST"},
+		{"expired by the default ttl", appcReq{action: appc.Start, vnf: vnf, timestamp: old}, 311, "EXPIREDREQUEST"},
+		{"duplicate", appcReq{action: appc.Stop, vnf: dupVNF, requestID: "dup", subRequestID: "1"}, 312, "DUPLICATEREQUEST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -585,7 +585,7 @@ func TestLCMValidation(t *testing.T) {
 			}
 			rec := do(t, h, http.MethodPost, tt.req.path(), body)
 			wantStatus(t, rec, http.StatusOK)
-			var resp struct{ Output lcmOutput }
+			var resp struct{ Output appcOutput }
 			if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
 				t.Fatal(err)
 			}
@@ -604,18 +604,18 @@ func TestLCMValidation(t *testing.T) {
 		})
 	}
 	// The lock holder is untouched by all of that.
-	if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: lockedVNF}, appc.CodeSuccess); out.Locked != "TRUE" {
+	if out := sendCode(t, h, appcReq{action: appc.CheckLock, vnf: lockedVNF}, appc.CodeSuccess); out.Locked != "TRUE" {
 		t.Errorf("locked %q", out.Locked)
 	}
 }
 
-// TestLCMMalformed checks the RESTCONF answers: malformed bodies 400,
+// TestAPPCMalformed checks the RESTCONF answers: malformed bodies 400,
 // unknown rpcs and modules 404, media type 415, size 413.
-func TestLCMMalformed(t *testing.T) {
+func TestAPPCMalformed(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	before := getVNF(t, store, vnf)
-	good := string(lcm{action: appc.Start, vnf: vnf}.body())
+	good := string(appcReq{action: appc.Start, vnf: vnf}.body())
 	tests := []struct {
 		name   string
 		path   string
@@ -662,7 +662,7 @@ func TestLCMMalformed(t *testing.T) {
 	})
 	t.Run("yang-data+json and YAML output", func(t *testing.T) {
 		rec := do(t, h, http.MethodPost, "/restconf/operations/appc-provider-lcm:check-lock",
-			lcm{action: appc.CheckLock, vnf: vnf}.body(), "Content-Type", "application/yang-data+json", "Accept", "application/yaml")
+			appcReq{action: appc.CheckLock, vnf: vnf}.body(), "Content-Type", "application/yang-data+json", "Accept", "application/yaml")
 		wantStatus(t, rec, http.StatusOK)
 		if !strings.Contains(rec.Body.String(), "locked: \"FALSE\"") {
 			t.Errorf("YAML answer %s", rec.Body.String())
@@ -670,28 +670,28 @@ func TestLCMMalformed(t *testing.T) {
 	})
 	t.Run("guide spellings", func(t *testing.T) {
 		for _, rpc := range []string{"checklock", "check-lock"} {
-			if out := send(t, h, lcm{action: appc.CheckLock, rpc: rpc, vnf: vnf}); out.Status.Code != 400 || out.Locked != "FALSE" {
+			if out := send(t, h, appcReq{action: appc.CheckLock, rpc: rpc, vnf: vnf}); out.Status.Code != 400 || out.Locked != "FALSE" {
 				t.Errorf("%s: %+v", rpc, out)
 			}
 		}
 	})
 }
 
-// TestLCMLocking: Lock, Unlock and CheckLock between request ids.
-func TestLCMLocking(t *testing.T) {
+// TestAPPCLocking: Lock, Unlock and CheckLock between request ids.
+func TestAPPCLocking(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	a, b := "request-a", "request-b"
 	checkLock := func(owner, want string) {
 		t.Helper()
-		if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf, requestID: owner, subRequestID: uuid.NewString()}, 400); out.Locked != want {
+		if out := sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf, requestID: owner, subRequestID: uuid.NewString()}, 400); out.Locked != want {
 			t.Fatalf("CheckLock by %s: locked %q, want %s", owner, out.Locked, want)
 		}
 	}
 	call := func(action appc.Action, owner string, want int) {
 		t.Helper()
 		before := getVNF(t, store, vnf)
-		sendCode(t, h, lcm{action: action, vnf: vnf, requestID: owner, subRequestID: uuid.NewString()}, want)
+		sendCode(t, h, appcReq{action: action, vnf: vnf, requestID: owner, subRequestID: uuid.NewString()}, want)
 		if want != 400 {
 			unchanged(t, store, before)
 		}
@@ -728,7 +728,7 @@ func TestLCMLocking(t *testing.T) {
 // race sends n requests at once, request i built by req(i) and sent
 // through replicas[i%len(replicas)], and returns their LCM status codes; an
 // answer that is no LCM response is minus its HTTP status.
-func race(replicas []http.Handler, n int, req func(i int) lcm) []int {
+func race(replicas []http.Handler, n int, req func(i int) appcReq) []int {
 	codes := make([]int, n)
 	var wg sync.WaitGroup
 	for i := range n {
@@ -740,7 +740,7 @@ func race(replicas []http.Handler, n int, req func(i int) lcm) []int {
 			hr := httptest.NewRequest(http.MethodPost, r.path(), bytes.NewReader(r.body()))
 			hr.Header.Set("Content-Type", "application/json")
 			replicas[i%len(replicas)].ServeHTTP(rec, hr)
-			var resp struct{ Output *lcmOutput }
+			var resp struct{ Output *appcOutput }
 			if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &resp) == nil && resp.Output != nil {
 				codes[i] = resp.Output.Status.Code
 			} else {
@@ -768,16 +768,16 @@ func successes(t testing.TB, codes []int, refused int) int {
 	return n
 }
 
-// TestLCMLockTwoReplicas: many request ids race for one VNF's lock through
+// TestAPPCLockTwoReplicas: many request ids race for one VNF's lock through
 // two routers on one store (two service replicas): exactly one wins.
-func TestLCMLockTwoReplicas(t *testing.T) {
+func TestAPPCLockTwoReplicas(t *testing.T) {
 	store := newAPPCStore(t)
 	replicas := []http.Handler{appcRouterOn(t, store, appc.EngineConfig{}), appcRouterOn(t, store, appc.EngineConfig{})}
 	vnf := createVNF(t, replicas[0])
 
 	const n = 8
-	codes := race(replicas, n, func(i int) lcm {
-		return lcm{action: appc.Lock, vnf: vnf, requestID: fmt.Sprintf("racer-%d", i)}
+	codes := race(replicas, n, func(i int) appcReq {
+		return appcReq{action: appc.Lock, vnf: vnf, requestID: fmt.Sprintf("racer-%d", i)}
 	})
 	winner := ""
 	for i, c := range codes {
@@ -797,29 +797,29 @@ func TestLCMLockTwoReplicas(t *testing.T) {
 	}
 	// Both replicas see the winner's lock and refuse everyone else.
 	for i, h := range replicas {
-		if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "TRUE" {
+		if out := sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "TRUE" {
 			t.Errorf("replica %d: locked %q", i, out.Locked)
 		}
-		sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeLockingFailure)
-		sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: winner, subRequestID: fmt.Sprint(i)}, appc.CodeSuccess)
+		sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeLockingFailure)
+		sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, requestID: winner, subRequestID: fmt.Sprint(i)}, appc.CodeSuccess)
 	}
 	// The winner unlocks through one replica; the other sees it free.
-	sendCode(t, replicas[1], lcm{action: appc.Unlock, vnf: vnf, requestID: winner, subRequestID: "unlock"}, 400)
-	if out := sendCode(t, replicas[0], lcm{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "FALSE" {
+	sendCode(t, replicas[1], appcReq{action: appc.Unlock, vnf: vnf, requestID: winner, subRequestID: "unlock"}, 400)
+	if out := sendCode(t, replicas[0], appcReq{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "FALSE" {
 		t.Errorf("after Unlock: locked %q", out.Locked)
 	}
 }
 
-// TestLCMConcurrentCommands: commands of different request ids on one VNF
+// TestAPPCConcurrentCommands: commands of different request ids on one VNF
 // through two replicas never interleave: each either runs (and is in the
 // history) or is refused 310 while another runs.
-func TestLCMConcurrentCommands(t *testing.T) {
+func TestAPPCConcurrentCommands(t *testing.T) {
 	store := newAPPCStore(t)
 	replicas := []http.Handler{appcRouterOn(t, store, appc.EngineConfig{}), appcRouterOn(t, store, appc.EngineConfig{})}
 	vnf := createVNF(t, replicas[0])
 	const n = 8
-	codes := race(replicas, n, func(i int) lcm {
-		return lcm{action: appc.Restart, vnf: vnf, requestID: fmt.Sprintf("restart-%d", i)}
+	codes := race(replicas, n, func(i int) appcReq {
+		return appcReq{action: appc.Restart, vnf: vnf, requestID: fmt.Sprintf("restart-%d", i)}
 	})
 	ran := successes(t, codes, appc.CodeLockingFailure)
 	st := appcOf(t, store, vnf)
@@ -827,14 +827,14 @@ func TestLCMConcurrentCommands(t *testing.T) {
 		t.Errorf("%d ran, history %d entries, state %s/%s", ran, len(st.History), st.State, st.Working)
 	}
 	// No command's own lock is left behind.
-	if out := sendCode(t, replicas[1], lcm{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "FALSE" {
+	if out := sendCode(t, replicas[1], appcReq{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "FALSE" {
 		t.Errorf("locked %q after the commands", out.Locked)
 	}
 }
 
-// TestLCMLockIdle: the lock expires after the idle time; every request of
+// TestAPPCLockIdle: the lock expires after the idle time; every request of
 // the owner renews it.
-func TestLCMLockIdle(t *testing.T) {
+func TestAPPCLockIdle(t *testing.T) {
 	const idle = 2 * time.Minute
 	// One clock for the engine and the store, moved by hand: expiry is
 	// tested without waiting for it.
@@ -843,43 +843,43 @@ func TestLCMLockIdle(t *testing.T) {
 	store := appcStore{APPCStore: repo.NewAPPCStore(db, clock.Now, nil), db: db}
 	h := appcRouterOn(t, store, appc.EngineConfig{LockIdle: idle, Now: clock.Now})
 	vnf := createVNF(t, h)
-	sendCode(t, h, lcm{action: appc.Lock, vnf: vnf, requestID: "owner", subRequestID: "1"}, 400)
+	sendCode(t, h, appcReq{action: appc.Lock, vnf: vnf, requestID: "owner", subRequestID: "1"}, 400)
 	clock.Advance(idle / 2)
-	sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf, requestID: "owner", subRequestID: "2"}, 400) // renews
+	sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf, requestID: "owner", subRequestID: "2"}, 400) // renews
 	clock.Advance(idle/2 + idle/5)                                                                    // past the first expiry, before the renewed one
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "1"}, appc.CodeLockingFailure)
-	if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "TRUE" {
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "1"}, appc.CodeLockingFailure)
+	if out := sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "TRUE" {
 		t.Errorf("locked %q before the renewed lock expired", out.Locked)
 	}
 	clock.Advance(idle / 2) // past the renewed expiry
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "2"}, appc.CodeSuccess)
-	if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "FALSE" {
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "2"}, appc.CodeSuccess)
+	if out := sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "FALSE" {
 		t.Errorf("locked %q after expiry", out.Locked)
 	}
 }
 
-// TestLCMForce: a VNF whose working state is not Stable refuses commands
+// TestAPPCForce: a VNF whose working state is not Stable refuses commands
 // with 309 unless flags.force is TRUE; read-only actions are not refused.
-func TestLCMForce(t *testing.T) {
+func TestAPPCForce(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, working := range []string{"Unstable", "Unknown"} {
 		t.Run(working, func(t *testing.T) {
 			seed(t, store, vnf, models.APPCState{State: "Running", Working: working})
 			before := getVNF(t, store, vnf)
-			sendCode(t, h, lcm{action: appc.Stop, vnf: vnf}, appc.CodeUnstableVNF)
-			sendCode(t, h, lcm{action: appc.HealthCheck, vnf: vnf}, appc.CodeUnstableVNF)
+			sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf}, appc.CodeUnstableVNF)
+			sendCode(t, h, appcReq{action: appc.HealthCheck, vnf: vnf}, appc.CodeUnstableVNF)
 			unchanged(t, store, before)
 			// Read-only actions run, and keep the working state.
-			sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, appc.CodeSuccess)
-			sendCode(t, h, lcm{action: appc.Audit, vnf: vnf}, appc.CodeSuccess)
-			sendCode(t, h, lcm{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
-			sendCode(t, h, lcm{action: appc.Lock, vnf: vnf, requestID: "ro-" + working, subRequestID: "1"}, appc.CodeSuccess)
-			sendCode(t, h, lcm{action: appc.Unlock, vnf: vnf, requestID: "ro-" + working, subRequestID: "2"}, appc.CodeSuccess)
+			sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf}, appc.CodeSuccess)
+			sendCode(t, h, appcReq{action: appc.Audit, vnf: vnf}, appc.CodeSuccess)
+			sendCode(t, h, appcReq{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
+			sendCode(t, h, appcReq{action: appc.Lock, vnf: vnf, requestID: "ro-" + working, subRequestID: "1"}, appc.CodeSuccess)
+			sendCode(t, h, appcReq{action: appc.Unlock, vnf: vnf, requestID: "ro-" + working, subRequestID: "2"}, appc.CodeSuccess)
 			if st := appcOf(t, store, vnf); st.Working != working {
 				t.Errorf("working %s after read-only actions", st.Working)
 			}
-			sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, force: "TRUE"}, appc.CodeSuccess)
+			sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, force: "TRUE"}, appc.CodeSuccess)
 			if st := appcOf(t, store, vnf); st.Working != "Stable" || st.State != "Stopped" {
 				t.Errorf("after a forced Stop: %s/%s", st.State, st.Working)
 			}
@@ -887,61 +887,61 @@ func TestLCMForce(t *testing.T) {
 	}
 }
 
-// TestLCMTTL: flags.ttl and the configured default TTL.
-func TestLCMTTL(t *testing.T) {
+// TestAPPCTTL: flags.ttl and the configured default TTL.
+func TestAPPCTTL(t *testing.T) {
 	store := newAPPCStore(t)
 	h := appcRouterOn(t, store, appc.EngineConfig{DefaultTTL: 30 * time.Second})
 	vnf := createVNF(t, h)
 	before := getVNF(t, store, vnf)
 	minuteAgo := appc.FormatTimestamp(time.Now().Add(-time.Minute))
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, timestamp: minuteAgo}, appc.CodeExpiredRequest)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, timestamp: minuteAgo, ttl: 0}, appc.CodeExpiredRequest) // 0: the default
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, timestamp: minuteAgo, ttl: "45"}, appc.CodeExpiredRequest)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, timestamp: minuteAgo}, appc.CodeExpiredRequest)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, timestamp: minuteAgo, ttl: 0}, appc.CodeExpiredRequest) // 0: the default
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, timestamp: minuteAgo, ttl: "45"}, appc.CodeExpiredRequest)
 	unchanged(t, store, before)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, timestamp: minuteAgo, ttl: 120}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, timestamp: minuteAgo, ttl: "120"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, timestamp: minuteAgo, ttl: 120}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, timestamp: minuteAgo, ttl: "120"}, appc.CodeSuccess)
 }
 
-// TestLCMDuplicate: originator-id, request-id and sub-request-id name one
+// TestAPPCDuplicate: originator-id, request-id and sub-request-id name one
 // action: the same three again are a duplicate, across replicas and
 // restarts, refused requests included.
-func TestLCMDuplicate(t *testing.T) {
+func TestAPPCDuplicate(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
-	first := lcm{action: appc.Start, vnf: vnf, requestID: "req-1", subRequestID: "a"}
+	first := appcReq{action: appc.Start, vnf: vnf, requestID: "req-1", subRequestID: "a"}
 	sendCode(t, h, first, appc.CodeSuccess)
 	before := getVNF(t, store, vnf)
 	sendCode(t, h, first, appc.CodeDuplicateRequest)
 	// Another action under the same key is a duplicate too.
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "req-1", subRequestID: "a"}, appc.CodeDuplicateRequest)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, requestID: "req-1", subRequestID: "a"}, appc.CodeDuplicateRequest)
 	// A restarted service (a new router and engine on the same store).
 	sendCode(t, appcRouterOn(t, store, appc.EngineConfig{}), first, appc.CodeDuplicateRequest)
 	unchanged(t, store, before)
 	// Another sub-request-id or originator-id is another request.
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "req-1", subRequestID: "b"}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "req-1", subRequestID: "a", originator: "Policy"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, requestID: "req-1", subRequestID: "b"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, requestID: "req-1", subRequestID: "a", originator: "Policy"}, appc.CodeSuccess)
 	// A request refused after it was stored (306) keeps its key.
-	gone := lcm{action: appc.Start, vnf: "00000000-0000-4000-8000-000000000001", requestID: "req-2", subRequestID: "a"}
+	gone := appcReq{action: appc.Start, vnf: "00000000-0000-4000-8000-000000000001", requestID: "req-2", subRequestID: "a"}
 	sendCode(t, h, gone, appc.CodeVNFNotFound)
 	sendCode(t, h, gone, appc.CodeDuplicateRequest)
 	// One refused before (302) does not: it was never accepted.
-	bad := lcm{action: appc.HealthCheck, vnf: vnf, requestID: "req-3", subRequestID: "a", payload: ptr(`{}`)}
+	bad := appcReq{action: appc.HealthCheck, vnf: vnf, requestID: "req-3", subRequestID: "a", payload: ptr(`{}`)}
 	sendCode(t, h, bad, appc.CodeMissingMandatoryParameter)
 	bad.payload = nil
 	sendCode(t, h, bad, appc.CodeSuccess)
 }
 
-// TestLCMRequestSeries: without sub-request-ids, one request-id carries the
+// TestAPPCRequestSeries: without sub-request-ids, one request-id carries the
 // guide's series of calls (Lock, commands, Unlock); each call may repeat
 // the ids of the one before once it has ended.
-func TestLCMRequestSeries(t *testing.T) {
+func TestAPPCRequestSeries(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, a := range []appc.Action{appc.Lock, appc.Start, appc.Stop, appc.CheckLock, appc.Start, appc.Unlock} {
-		sendCode(t, h, lcm{action: a, vnf: vnf, requestID: "series"}, appc.CodeSuccess)
+		sendCode(t, h, appcReq{action: a, vnf: vnf, requestID: "series"}, appc.CodeSuccess)
 	}
 	// Each call was stored with its outcome: ActionStatus sees them all.
-	out := sendCode(t, h, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "series"}`)}, appc.CodeSuccess)
+	out := sendCode(t, h, appcReq{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "series"}`)}, appc.CodeSuccess)
 	if out.Payload != `{"status":"MULTIPLE_REQUESTS_FOUND","status-reason":"MULTIPLE_REQUESTS_FOUND"}` {
 		t.Errorf("ActionStatus %s", out.Payload)
 	}
@@ -950,17 +950,17 @@ func TestLCMRequestSeries(t *testing.T) {
 	}
 }
 
-// TestLCMConcurrentDuplicates: the same call without a sub-request-id sent
+// TestAPPCConcurrentDuplicates: the same call without a sub-request-id sent
 // many times at once through two replicas runs at most once at a time:
 // every other copy that meets it running is a duplicate (312), and the
 // history has exactly one entry per copy that ran.
-func TestLCMConcurrentDuplicates(t *testing.T) {
+func TestAPPCConcurrentDuplicates(t *testing.T) {
 	store := newAPPCStore(t)
 	replicas := []http.Handler{appcRouterOn(t, store, appc.EngineConfig{}), appcRouterOn(t, store, appc.EngineConfig{})}
 	vnf := createVNF(t, replicas[0])
-	sendCode(t, replicas[0], lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, replicas[0], appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 	const n = 8
-	codes := race(replicas, n, func(int) lcm { return lcm{action: appc.Restart, vnf: vnf, requestID: "retried"} })
+	codes := race(replicas, n, func(int) appcReq { return appcReq{action: appc.Restart, vnf: vnf, requestID: "retried"} })
 	ran := successes(t, codes, appc.CodeDuplicateRequest)
 	st := appcOf(t, store, vnf)
 	if ran == 0 || len(st.History) != ran+1 || st.Working != "Stable" || st.Running != nil {
@@ -968,16 +968,16 @@ func TestLCMConcurrentDuplicates(t *testing.T) {
 	}
 }
 
-// TestLCMActionStatus answers from the stored requests, across restarts.
-func TestLCMActionStatus(t *testing.T) {
+// TestAPPCActionStatus answers from the stored requests, across restarts.
+func TestAPPCActionStatus(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	other := createVNF(t, h)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "ok", subRequestID: "1"}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "ok", subRequestID: "2"}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, requestID: "refused", vm: "nope"}, appc.CodeInvalidInputParameter)
-	sendCode(t, h, lcm{action: appc.ConfigRestore, vnf: vnf, requestID: "failed"}, appc.CodeDGFailure)
-	sendCode(t, h, lcm{action: appc.Start, vnf: other, requestID: "elsewhere"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, requestID: "ok", subRequestID: "1"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, requestID: "ok", subRequestID: "2"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, requestID: "refused", vm: "nope"}, appc.CodeInvalidInputParameter)
+	sendCode(t, h, appcReq{action: appc.ConfigRestore, vnf: vnf, requestID: "failed"}, appc.CodeDGFailure)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: other, requestID: "elsewhere"}, appc.CodeSuccess)
 
 	restarted := appcRouterOn(t, store, appc.EngineConfig{})
 	tests := []struct {
@@ -997,7 +997,7 @@ func TestLCMActionStatus(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.payload, func(t *testing.T) {
 			before := getVNF(t, store, vnf)
-			out := sendCode(t, restarted, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(tt.payload)}, appc.CodeSuccess)
+			out := sendCode(t, restarted, appcReq{action: appc.ActionStatus, vnf: vnf, payload: ptr(tt.payload)}, appc.CodeSuccess)
 			var got appc.ActionStatusResult
 			if err := json.Unmarshal([]byte(out.Payload), &got); err != nil {
 				t.Fatalf("payload %q: %v", out.Payload, err)
@@ -1009,27 +1009,27 @@ func TestLCMActionStatus(t *testing.T) {
 		})
 	}
 	// ActionStatus asks; it is not refused by another request's lock.
-	sendCode(t, h, lcm{action: appc.Lock, vnf: vnf, requestID: "holder"}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "holder"}`)}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Lock, vnf: vnf, requestID: "holder"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "holder"}`)}, appc.CodeSuccess)
 }
 
-// TestLCMEffects: what each action leaves in the record and answers.
-func TestLCMEffects(t *testing.T) {
+// TestAPPCEffects: what each action leaves in the record and answers.
+func TestAPPCEffects(t *testing.T) {
 	h, store := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	extra := func() map[string]any { return plain(appcOf(t, store, vnf).Extra).(map[string]any) }
 
 	// Nothing to back up or restore yet: 401, and the failure shows.
-	sendCode(t, h, lcm{action: appc.ConfigBackup, vnf: vnf}, appc.CodeNoTransitionDefined) // Instantiated has none
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
-	out := sendCode(t, h, lcm{action: appc.ConfigBackup, vnf: vnf}, appc.CodeDGFailure)
+	sendCode(t, h, appcReq{action: appc.ConfigBackup, vnf: vnf}, appc.CodeNoTransitionDefined) // Instantiated has none
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	out := sendCode(t, h, appcReq{action: appc.ConfigBackup, vnf: vnf}, appc.CodeDGFailure)
 	if !strings.HasPrefix(out.Status.Message, "DG FAILURE - ") {
 		t.Errorf("message %q", out.Status.Message)
 	}
 	if st := appcOf(t, store, vnf); st.State != "Running" || st.Working != "Stable" { // read-only: kept
 		t.Errorf("after a failed ConfigBackup: %s/%s", st.State, st.Working)
 	}
-	sendCode(t, h, lcm{action: appc.ConfigRestore, vnf: vnf}, appc.CodeDGFailure)
+	sendCode(t, h, appcReq{action: appc.ConfigRestore, vnf: vnf}, appc.CodeDGFailure)
 	st := appcOf(t, store, vnf)
 	if st.State != "Error" || st.Working != "Unknown" || st.History[len(st.History)-1].Result != "FAILURE" {
 		t.Errorf("after a failed ConfigRestore: %s/%s %+v", st.State, st.Working, st.History[len(st.History)-1])
@@ -1037,11 +1037,11 @@ func TestLCMEffects(t *testing.T) {
 	if s := getVNF(t, store, vnf).Fields["status"]; s != "failed" {
 		t.Errorf("SONATA status %v", s)
 	}
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeUnstableVNF)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf, force: "TRUE"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeUnstableVNF)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, force: "TRUE"}, appc.CodeSuccess)
 
 	// Configure stores a configuration and answers its upload_config_id.
-	out = sendCode(t, h, lcm{action: appc.Configure, vnf: vnf}, appc.CodeSuccess)
+	out = sendCode(t, h, appcReq{action: appc.Configure, vnf: vnf}, appc.CodeSuccess)
 	var up appc.UploadConfigResult
 	if err := json.Unmarshal([]byte(out.Payload), &up); err != nil || up.UploadConfigID == "" {
 		t.Fatalf("Configure payload %q (%v)", out.Payload, err)
@@ -1051,33 +1051,33 @@ func TestLCMEffects(t *testing.T) {
 		t.Errorf("stored configuration %v", cfg)
 	}
 	// Not synced yet: Audit fails; Sync; Audit matches.
-	sendCode(t, h, lcm{action: appc.Audit, vnf: vnf}, appc.CodeDGFailure)
-	sendCode(t, h, lcm{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.Audit, vnf: vnf, payload: ptr(`{"publish-config": "Y"}`)}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Audit, vnf: vnf}, appc.CodeDGFailure)
+	sendCode(t, h, appcReq{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Audit, vnf: vnf, payload: ptr(`{"publish-config": "Y"}`)}, appc.CodeSuccess)
 	if st := appcOf(t, store, vnf); st.State != "Configured" || st.Working != "Stable" {
 		t.Errorf("after Audit: %s/%s", st.State, st.Working)
 	}
 	// Back it up, modify, audit (differs), restore, audit (matches).
-	sendCode(t, h, lcm{action: appc.ConfigBackup, vnf: vnf}, appc.CodeSuccess)
-	out = sendCode(t, h, lcm{action: appc.ConfigModify, vnf: vnf,
+	sendCode(t, h, appcReq{action: appc.ConfigBackup, vnf: vnf}, appc.CodeSuccess)
+	out = sendCode(t, h, appcReq{action: appc.ConfigModify, vnf: vnf,
 		payload: ptr(`{"request-parameters": {"host-ip-address": "10.0.0.1"}, "configuration-parameters": {"pg-streams": 7}}`)}, appc.CodeSuccess)
 	var up2 appc.UploadConfigResult
 	if err := json.Unmarshal([]byte(out.Payload), &up2); err != nil || up2.UploadConfigID == "" || up2.UploadConfigID == up.UploadConfigID {
 		t.Errorf("ConfigModify payload %q", out.Payload)
 	}
-	sendCode(t, h, lcm{action: appc.Audit, vnf: vnf}, appc.CodeDGFailure)
-	sendCode(t, h, lcm{action: appc.ConfigRestore, vnf: vnf}, appc.CodeSuccess)
-	sendCode(t, h, lcm{action: appc.Audit, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Audit, vnf: vnf}, appc.CodeDGFailure)
+	sendCode(t, h, appcReq{action: appc.ConfigRestore, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Audit, vnf: vnf}, appc.CodeSuccess)
 	if cfg, _ := extra()["config"].(map[string]any); cfg["upload_config_id"] != up.UploadConfigID {
 		t.Errorf("restored configuration %v", cfg)
 	}
 
 	// Applications.
-	sendCode(t, h, lcm{action: appc.StartApplication, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.StartApplication, vnf: vnf}, appc.CodeSuccess)
 	if app, _ := extra()["application"].(map[string]any); app["state"] != "started" {
 		t.Errorf("application %v", app)
 	}
-	sendCode(t, h, lcm{action: appc.StopApplication, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.StopApplication, vnf: vnf}, appc.CodeSuccess)
 	if app, _ := extra()["application"].(map[string]any); app["state"] != "stopped" {
 		t.Errorf("application %v", app)
 	}
@@ -1090,7 +1090,7 @@ func TestLCMEffects(t *testing.T) {
 	health := func(want string) {
 		t.Helper()
 		before := appcOf(t, store, vnf).State
-		out := sendCode(t, h, lcm{action: appc.HealthCheck, vnf: vnf}, appc.CodeSuccess)
+		out := sendCode(t, h, appcReq{action: appc.HealthCheck, vnf: vnf}, appc.CodeSuccess)
 		var hc appc.HealthCheckResult
 		if err := json.Unmarshal([]byte(out.Payload), &hc); err != nil || hc.State != want || hc.Identifier != vnf || hc.Time == "" {
 			t.Errorf("HealthCheck payload %q, want %s", out.Payload, want)
@@ -1100,12 +1100,12 @@ func TestLCMEffects(t *testing.T) {
 		}
 	}
 	health(appc.Unhealthy)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 	health(appc.Healthy)
 	health(appc.Healthy)
 
 	// Snapshot: a new snapshot-id, answered and kept.
-	out = sendCode(t, h, lcm{action: appc.Snapshot, vnf: vnf, vm: testVM1}, appc.CodeSuccess)
+	out = sendCode(t, h, appcReq{action: appc.Snapshot, vnf: vnf, vm: testVM1}, appc.CodeSuccess)
 	if out.SnapshotID == "" {
 		t.Fatal("no snapshot-id")
 	}
@@ -1113,7 +1113,7 @@ func TestLCMEffects(t *testing.T) {
 	if len(snaps) != 1 || snaps[0].(map[string]any)["snapshot_id"] != out.SnapshotID || snaps[0].(map[string]any)["vserver_id"] != testVM1 {
 		t.Errorf("snapshots %v", snaps)
 	}
-	out2 := sendCode(t, h, lcm{action: appc.Snapshot, vnf: vnf, vm: testVM1}, appc.CodeSuccess)
+	out2 := sendCode(t, h, appcReq{action: appc.Snapshot, vnf: vnf, vm: testVM1}, appc.CodeSuccess)
 	if out2.SnapshotID == out.SnapshotID {
 		t.Error("the same snapshot-id twice")
 	}
@@ -1122,7 +1122,7 @@ func TestLCMEffects(t *testing.T) {
 	// VM from its newest snapshot unless rebuild-vm is false.
 	evacuate := func(payload string, want appc.EvacuateResult) {
 		t.Helper()
-		out := sendCode(t, h, lcm{action: appc.Evacuate, vnf: vnf, vm: testVM1, payload: ptr(payload)}, appc.CodeSuccess)
+		out := sendCode(t, h, appcReq{action: appc.Evacuate, vnf: vnf, vm: testVM1, payload: ptr(payload)}, appc.CodeSuccess)
 		var got appc.EvacuateResult
 		if err := json.Unmarshal([]byte(out.Payload), &got); err != nil || got != want {
 			t.Errorf("Evacuate %s: payload %q, want %+v", payload, out.Payload, want)
@@ -1144,12 +1144,12 @@ func TestLCMEffects(t *testing.T) {
 		t.Errorf("after Evacuate with a rebuild: %+v", vm)
 	}
 	// Without a snapshot of the VM there is nothing to rebuild from.
-	out = sendCode(t, h, lcm{action: appc.Evacuate, vnf: vnf, vm: testVM2, payload: ptr(`{"vm-id": "x"}`)}, appc.CodeSuccess)
+	out = sendCode(t, h, appcReq{action: appc.Evacuate, vnf: vnf, vm: testVM2, payload: ptr(`{"vm-id": "x"}`)}, appc.CodeSuccess)
 	var ev appc.EvacuateResult
 	if err := json.Unmarshal([]byte(out.Payload), &ev); err != nil || ev.Rebuilt || !strings.HasPrefix(ev.Host, "host-") {
 		t.Errorf("Evacuate without a snapshot: %q", out.Payload)
 	}
-	out = sendCode(t, h, lcm{action: appc.Migrate, vnf: vnf, vm: testVM2}, appc.CodeSuccess)
+	out = sendCode(t, h, appcReq{action: appc.Migrate, vnf: vnf, vm: testVM2}, appc.CodeSuccess)
 	var mig appc.MigrateResult
 	if err := json.Unmarshal([]byte(out.Payload), &mig); err != nil || mig.Host == "" || mig.VServerID != testVM2 {
 		t.Errorf("Migrate payload %q", out.Payload)
@@ -1157,7 +1157,7 @@ func TestLCMEffects(t *testing.T) {
 	if vm := appcOf(t, store, vnf).VMs[testVM2]; vm.Host != mig.Host {
 		t.Errorf("after Migrate: %+v, want host %s", vm, mig.Host)
 	}
-	out = sendCode(t, h, lcm{action: appc.Migrate, vnf: vnf, vm: testVM2,
+	out = sendCode(t, h, appcReq{action: appc.Migrate, vnf: vnf, vm: testVM2,
 		payload: ptr(`{"vm-id": "x", "targethost-id": "nodeblade9"}`)}, appc.CodeSuccess)
 	if vm := appcOf(t, store, vnf).VMs[testVM2]; vm.Host != "nodeblade9" {
 		t.Errorf("after Migrate to nodeblade9: %+v", vm)
@@ -1166,7 +1166,7 @@ func TestLCMEffects(t *testing.T) {
 	// and says which.
 	rebuild := func(vm string, want appc.RebuildResult) {
 		t.Helper()
-		out := sendCode(t, h, lcm{action: appc.Rebuild, vnf: vnf, vm: vm}, appc.CodeSuccess)
+		out := sendCode(t, h, appcReq{action: appc.Rebuild, vnf: vnf, vm: vm}, appc.CodeSuccess)
 		var got appc.RebuildResult
 		if err := json.Unmarshal([]byte(out.Payload), &got); err != nil || got != want {
 			t.Errorf("Rebuild %s: payload %q, want %+v", vm, out.Payload, want)
@@ -1190,9 +1190,9 @@ func TestLCMEffects(t *testing.T) {
 	}
 }
 
-// TestLCMResponseShape checks the answer against the guide: the
+// TestAPPCResponseShape checks the answer against the guide: the
 // common-header echoed as sent, status last, CheckLock's locked.
-func TestLCMResponseShape(t *testing.T) {
+func TestAPPCResponseShape(t *testing.T) {
 	h, _ := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	body := fmt.Sprintf(`{"input": {"common-header": {"timestamp": %q, "api-ver": "5.00", "originator-id": "SO", "request-id": "r-1", "sub-request-id": "s-1", "flags": {"mode": "EXCLUSIVE", "force": "FALSE", "ttl": 3600}}, "action": "CheckLock", "action-identifiers": {"vnf-id": %q}}}`,
@@ -1224,9 +1224,9 @@ type stubEngine struct{ res appc.Result }
 
 func (s stubEngine) Handle(context.Context, string, []byte) appc.Result { return s.res }
 
-// TestLCMStoreFailureStatus: a store failure is HTTP 503 (unreachable) or
+// TestAPPCStoreFailureStatus: a store failure is HTTP 503 (unreachable) or
 // 500 (a bug), with the engine's LCM body.
-func TestLCMStoreFailureStatus(t *testing.T) {
+func TestAPPCStoreFailureStatus(t *testing.T) {
 	db := newDB(t)
 	body := appc.NewResponse(nil, appc.UnexpectedError("the database is unreachable; retry later"))
 	for _, tt := range []struct {
@@ -1289,10 +1289,10 @@ func appcRouterOver(t testing.TB, store appcStore, engineStore appc.Store, cfg a
 	return handlers.NewRouter(rc)
 }
 
-// TestLCMUnstableWhileRunning: while a command runs, its VNF is Unstable
+// TestAPPCUnstableWhileRunning: while a command runs, its VNF is Unstable
 // with the command as its running one, and locked: other request ids are
 // refused 310, other commands of its own request-id 309; CheckLock answers.
-func TestLCMUnstableWhileRunning(t *testing.T) {
+func TestAPPCUnstableWhileRunning(t *testing.T) {
 	store := newAPPCStore(t)
 	h := appcRouterOn(t, store, appc.EngineConfig{})
 	vnf := createVNF(t, h)
@@ -1303,13 +1303,13 @@ func TestLCMUnstableWhileRunning(t *testing.T) {
 			return
 		}
 		during = appcOf(t, store, vnf)
-		if out := sendCode(t, h, lcm{action: appc.CheckLock, vnf: vnf}, appc.CodeSuccess); out.Locked != "TRUE" {
+		if out := sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf}, appc.CodeSuccess); out.Locked != "TRUE" {
 			t.Errorf("CheckLock while running: %q", out.Locked)
 		}
-		sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "other"}, appc.CodeLockingFailure)
-		sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, requestID: "runner", subRequestID: "2"}, appc.CodeUnstableVNF)
+		sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, requestID: "other"}, appc.CodeLockingFailure)
+		sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, requestID: "runner", subRequestID: "2"}, appc.CodeUnstableVNF)
 	}
-	sendCode(t, appcRouterOver(t, store, stepped, appc.EngineConfig{}), lcm{action: appc.Start, vnf: vnf, requestID: "runner", subRequestID: "1"}, appc.CodeSuccess)
+	sendCode(t, appcRouterOver(t, store, stepped, appc.EngineConfig{}), appcReq{action: appc.Start, vnf: vnf, requestID: "runner", subRequestID: "1"}, appc.CodeSuccess)
 	if during.Working != "Unstable" || during.Running == nil || during.Running.Action != "Start" ||
 		during.Running.RequestID != "runner" || during.Running.SubRequestID != "1" || during.State != "Instantiated" {
 		t.Fatalf("while running: %+v", during)
@@ -1319,18 +1319,18 @@ func TestLCMUnstableWhileRunning(t *testing.T) {
 	}
 }
 
-// TestLCMDiesMidCommand: a command that never makes its second write (its
+// TestAPPCDiesMidCommand: a command that never makes its second write (its
 // process died, or the database went away) leaves the VNF Unstable on the
 // store, seen by every replica: commands are refused 309 and change
 // nothing, read-only actions run, and a forced command recovers the VNF.
-func TestLCMDiesMidCommand(t *testing.T) {
+func TestAPPCDiesMidCommand(t *testing.T) {
 	store := newAPPCStore(t)
 	h := appcRouterOn(t, store, appc.EngineConfig{})
 	vnf := createVNF(t, h)
-	sendCode(t, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 
 	dying := appcRouterOver(t, store, &steppedStore{APPCStore: store.APPCStore, failAt: 2}, appc.EngineConfig{})
-	stop := lcm{action: appc.Stop, vnf: vnf, requestID: "dies"}
+	stop := appcReq{action: appc.Stop, vnf: vnf, requestID: "dies"}
 	rec := do(t, dying, http.MethodPost, stop.path(), stop.body())
 	wantStatus(t, rec, http.StatusServiceUnavailable)
 	if !strings.Contains(rec.Body.String(), `"code":200`) {
@@ -1353,17 +1353,17 @@ func TestLCMDiesMidCommand(t *testing.T) {
 	}
 
 	before := getVNF(t, store, vnf)
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf}, appc.CodeUnstableVNF)
-	sendCode(t, h, lcm{action: appc.Restart, vnf: vnf, force: "FALSE"}, appc.CodeUnstableVNF)
-	sendCode(t, h, lcm{action: appc.HealthCheck, vnf: vnf}, appc.CodeUnstableVNF)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf}, appc.CodeUnstableVNF)
+	sendCode(t, h, appcReq{action: appc.Restart, vnf: vnf, force: "FALSE"}, appc.CodeUnstableVNF)
+	sendCode(t, h, appcReq{action: appc.HealthCheck, vnf: vnf}, appc.CodeUnstableVNF)
 	unchanged(t, store, before)
-	sendCode(t, h, lcm{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
-	out := sendCode(t, h, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "dies"}`)}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
+	out := sendCode(t, h, appcReq{action: appc.ActionStatus, vnf: vnf, payload: ptr(`{"request-id": "dies"}`)}, appc.CodeSuccess)
 	if out.Payload != `{"status":"FAILED","status-reason":"UNKNOWN"}` {
 		t.Errorf("ActionStatus of the dead command: %s", out.Payload)
 	}
 
-	sendCode(t, h, lcm{action: appc.Stop, vnf: vnf, force: "TRUE"}, appc.CodeSuccess)
+	sendCode(t, h, appcReq{action: appc.Stop, vnf: vnf, force: "TRUE"}, appc.CodeSuccess)
 	st = appcOf(t, store, vnf)
 	if st.Working != "Stable" || st.Running != nil || st.State != "Stopped" {
 		t.Fatalf("after a forced Stop: %+v", st)
@@ -1373,21 +1373,21 @@ func TestLCMDiesMidCommand(t *testing.T) {
 	}
 }
 
-// TestLCMOddRequestIDs: request and originator ids are free strings, and
+// TestAPPCOddRequestIDs: request and originator ids are free strings, and
 // become parts of stored keys (requests, run leases, the store's write
 // locks): NUL, '$', '.', '|', '%' and the like are ordinary ids, for a
 // series without sub-request-ids too, and ActionStatus finds them.
-func TestLCMOddRequestIDs(t *testing.T) {
+func TestAPPCOddRequestIDs(t *testing.T) {
 	h, _ := newAPPCRouter(t)
 	vnf := createVNF(t, h)
 	for _, id := range []string{"a\x00b", "$x.y", "%7C|", "\u2028é", " "} {
 		for _, orig := range []string{"a\x00|b", "$o"} {
 			for _, a := range []appc.Action{appc.Lock, appc.Restart, appc.Unlock} {
-				sendCode(t, h, lcm{action: a, vnf: vnf, requestID: id, originator: orig}, appc.CodeSuccess)
+				sendCode(t, h, appcReq{action: a, vnf: vnf, requestID: id, originator: orig}, appc.CodeSuccess)
 			}
-			sendCode(t, h, lcm{action: appc.Restart, vnf: "a\x00b", requestID: id, originator: orig}, appc.CodeVNFNotFound)
+			sendCode(t, h, appcReq{action: appc.Restart, vnf: "a\x00b", requestID: id, originator: orig}, appc.CodeVNFNotFound)
 			payload, _ := json.Marshal(map[string]string{"request-id": id, "originator-id": orig})
-			out := sendCode(t, h, lcm{action: appc.ActionStatus, vnf: vnf, payload: ptr(string(payload))}, appc.CodeSuccess)
+			out := sendCode(t, h, appcReq{action: appc.ActionStatus, vnf: vnf, payload: ptr(string(payload))}, appc.CodeSuccess)
 			if out.Payload != `{"status":"MULTIPLE_REQUESTS_FOUND","status-reason":"MULTIPLE_REQUESTS_FOUND"}` {
 				t.Errorf("ActionStatus of %q/%q: %s", orig, id, out.Payload)
 			}

@@ -41,11 +41,11 @@ import (
 func BenchmarkAPPC(b *testing.B) {
 	h, store := newAPPCRouter(b)
 	vnf := createVNF(b, h)
-	sendCode(b, h, lcm{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
+	sendCode(b, h, appcReq{action: appc.Start, vnf: vnf}, appc.CodeSuccess)
 	// Every sample sees the record as a VNF in use has it: with as many
 	// history entries as it keeps.
 	for range appc.MaxHistory {
-		sendCode(b, h, lcm{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
+		sendCode(b, h, appcReq{action: appc.Sync, vnf: vnf}, appc.CodeSuccess)
 	}
 	if n := len(appcOf(b, store, vnf).History); n != appc.MaxHistory {
 		b.Fatalf("history of %d entries, want %d", n, appc.MaxHistory)
@@ -101,7 +101,7 @@ func appcFirst(b *testing.B, store appcStore, vnf string) int {
 func benchAPPCCommand(b *testing.B, h http.Handler, store appcStore, vnf string) {
 	// Both sides leave the same record and stored request.
 	first := appcFirst(b, store, vnf)
-	r := lcm{action: appcCommands[first].action, vnf: vnf, requestID: uuid.NewString()}
+	r := appcReq{action: appcCommands[first].action, vnf: vnf, requestID: uuid.NewString()}
 	sendCode(b, h, r, appc.CodeSuccess)
 	viaRouter := getVNF(b, store, vnf)
 	routerReqs, err := store.FindRequests(b.Context(), "SO", r.requestID, "")
@@ -119,10 +119,10 @@ func benchAPPCCommand(b *testing.B, h http.Handler, store appcStore, vnf string)
 
 	b.Run("router", func(b *testing.B) {
 		first := appcFirst(b, store, vnf)
-		reqs := make([]lcm, b.N)
+		reqs := make([]appcReq, b.N)
 		bodies := make([][]byte, b.N)
 		for i := range reqs {
-			reqs[i] = lcm{action: appcCommands[(first+i)%2].action, vnf: vnf}
+			reqs[i] = appcReq{action: appcCommands[(first+i)%2].action, vnf: vnf}
 			bodies[i] = reqs[i].body()
 		}
 		b.ReportAllocs()

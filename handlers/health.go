@@ -8,14 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Pinger reports whether the database answers.
-type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// pingTimeout keeps probes fast while the database is unreachable.
-const pingTimeout = 2 * time.Second
-
 // registerHealthRoutes serves the probes: tng-rep's ping, liveness and
 // readiness. (The record kinds' own ping paths are in records.go.)
 func registerHealthRoutes(r gin.IRouter, h healthHandlers) {
@@ -25,6 +17,14 @@ func registerHealthRoutes(r gin.IRouter, h healthHandlers) {
 	r.GET("/healthz", h.healthz)
 	r.GET("/readyz", h.readyz)
 }
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// pingTimeout keeps probes fast while the database is unreachable.
+const pingTimeout = 2 * time.Second
 
 type healthHandlers struct{ db Pinger }
 

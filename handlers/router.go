@@ -1,7 +1,9 @@
 // Package handlers is the HTTP layer: Gin handlers, one file per API
-// family, with rendering (JSON, YAML, HTML) and the mapping of application
-// errors to statuses. Handlers parse and render; decisions are made in
-// repo/ (and orchestrator/).
+// family, each opening with its route table (records.go, appc.go,
+// health.go), with rendering (JSON, YAML, HTML) and the one mapping of
+// application errors to statuses (errors.go). Handlers parse and render;
+// decisions are made in orchestrator/ and repo/, which they reach through
+// the small interfaces they declare (RecordService, APPCEngine, Pinger).
 package handlers
 
 import (

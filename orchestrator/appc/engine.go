@@ -38,7 +38,7 @@ const requestRunFor = 2 * runTimeout
 // Every read and write of the APPC state pays for them (each of a
 // command's reads decodes the whole history; on the former FerretDB store
 // a 100-entry one cost about 4 ms per read, GETs of the VNFR included:
-// BenchmarkLCM), and the full trail is in the stored requests
+// BenchmarkAPPC), and the full trail is in the stored requests
 // (appc_requests), so the record keeps a short one.
 const MaxHistory = 20
 
