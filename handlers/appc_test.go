@@ -846,7 +846,7 @@ func TestAPPCLockIdle(t *testing.T) {
 	sendCode(t, h, appcReq{action: appc.Lock, vnf: vnf, requestID: "owner", subRequestID: "1"}, 400)
 	clock.Advance(idle / 2)
 	sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf, requestID: "owner", subRequestID: "2"}, 400) // renews
-	clock.Advance(idle/2 + idle/5)                                                                    // past the first expiry, before the renewed one
+	clock.Advance(idle/2 + idle/5)                                                                        // past the first expiry, before the renewed one
 	sendCode(t, h, appcReq{action: appc.Start, vnf: vnf, requestID: "other", subRequestID: "1"}, appc.CodeLockingFailure)
 	if out := sendCode(t, h, appcReq{action: appc.CheckLock, vnf: vnf}, 400); out.Locked != "TRUE" {
 		t.Errorf("locked %q before the renewed lock expired", out.Locked)
