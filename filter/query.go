@@ -124,11 +124,3 @@ func builtAtom(key string, c Condition, fields Fields) (atom, error) {
 	}
 	return atom{}, invalid(key, "operator %s does not take %T", c.Op, c.Value)
 }
-
-// And is the conjunction of e and o: both must hold.
-func (e Expr) And(o Expr) Expr {
-	out := Expr{positional: e.positional || o.positional}
-	out.root.nodes = append(append([]node(nil), e.root.nodes...), o.root.nodes...)
-	out.conds = append(append([]Cond(nil), e.conds...), o.conds...)
-	return out
-}

@@ -23,7 +23,7 @@ type listRequest struct {
 	after  *filter.Position
 	paging pageRequest
 	count  bool
-	fields *selector.Selector
+	fields selector.Selector
 }
 
 // parseList reads a list request. Every part is checked before the
@@ -50,11 +50,9 @@ func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
 	if req.order, err = filter.ParseSort(query, opts); err != nil {
 		return listRequest{}, err
 	}
-	fields, err := selector.Parse(query, h.complexAttrs)
-	if err != nil {
+	if req.fields, err = selector.Parse(query, h.complexAttrs); err != nil {
 		return listRequest{}, err
 	}
-	req.fields = &fields
 	if req.count, err = wantsCount(query); err != nil {
 		return listRequest{}, err
 	}

@@ -269,12 +269,12 @@ func (h recordHandlers) list(c *gin.Context) {
 	}
 	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
 	c.Header("Link", linkHeader(c.Request.URL.Path, req.values, req.paging, page.Total, page.Next != nil, next))
-	renderRecords(c, http.StatusOK, page.Items, req.fields)
+	renderList(c, http.StatusOK, page.Items, req.fields)
 }
 
 func (h recordHandlers) renderRecord(c *gin.Context, status int, rec models.Record) {
 	c.Header("ETag", rec.ETag())
-	renderRecords(c, status, []models.Record{rec}, nil)
+	renderRecord(c, status, rec)
 }
 
 // conditionalTarget reads the uuid of a write and its If-Match condition.

@@ -150,14 +150,18 @@ func fromJSON(f format, doc []byte) ([]byte, error) {
 	return doc, nil
 }
 
-// renderRecords writes records as clients see them: one record as an
-// object (list is nil), else the list as an array. Each record's stored
-// body is copied as it is, its server fields spliced in (see
-// models.Record.AppendJSON): nothing is decoded on the way to JSON. A
+// renderRecord writes one record as clients see it: its stored body
+// copied as it is, the server fields spliced in front (see
+// models.Record.AppendJSON): nothing is decoded on the way to JSON.
+func renderRecord(c *gin.Context, status int, rec models.Record) {
+	buf := rec.AppendJSON(make([]byte, 0, len(rec.Body)+128))
+	renderJSON(c, status, append(buf, '\n'))
+}
+
+// renderList writes a page of records, as renderRecord writes each. A
 // selection (attribute selectors) decodes each record to apply it.
-func renderRecords(c *gin.Context, status int, recs []models.Record, sel *selector.Selector) {
-	single := sel == nil
-	if sel != nil && !sel.All() {
+func renderList(c *gin.Context, status int, recs []models.Record, sel selector.Selector) {
+	if !sel.All() {
 		out := make([]map[string]any, len(recs))
 		for i, r := range recs {
 			m, err := r.Rendered()
@@ -170,24 +174,18 @@ func renderRecords(c *gin.Context, status int, recs []models.Record, sel *select
 		render(c, status, out)
 		return
 	}
-	size := 2
+	size := 3
 	for _, r := range recs {
-		size += len(r.Body) + 128
+		size += len(r.Body) + 129
 	}
-	buf := make([]byte, 0, size)
-	if single {
-		buf = recs[0].AppendJSON(buf)
-	} else {
-		buf = append(buf, '[')
-		for i, r := range recs {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = r.AppendJSON(buf)
+	buf := append(make([]byte, 0, size), '[')
+	for i, r := range recs {
+		if i > 0 {
+			buf = append(buf, ',')
 		}
-		buf = append(buf, ']')
+		buf = r.AppendJSON(buf)
 	}
-	renderJSON(c, status, append(buf, '\n'))
+	renderJSON(c, status, append(buf, ']', '\n'))
 }
 
 // renderJSON writes a JSON document (with its trailing newline) in the

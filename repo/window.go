@@ -139,12 +139,31 @@ func Normalize(q filter.Query, env Envelope) (filter.Query, error) {
 		q.Limit = defaultLimit
 	}
 	if len(q.Sort.Keys) == 0 {
-		q.Sort = filter.DefaultSort(filter.Options{Fields: env.Fields()})
+		q.Sort = NewestFirst(env)
 	}
 	if q.After != nil && !q.Sort.Fits(*q.After) {
 		return filter.Query{}, ErrForeignMarker
 	}
 	return q, nil
+}
+
+// NewestFirst is the default order of a collection: by its creation
+// time descending, ties by id descending (the order a backend's creation
+// index walks backwards), whatever the envelope calls the time
+// (filter.DefaultSort's created_at for records); by id alone when it has
+// none.
+func NewestFirst(env Envelope) filter.Sort {
+	if env.Created == "" {
+		return filter.Sort{UUIDDesc: true}
+	}
+	return filter.Sort{Keys: []filter.SortKey{{Path: []string{env.Created}, Desc: true, Time: true}}, UUIDDesc: true}
+}
+
+// IsNewestFirst reports whether s is NewestFirst(env): the order a
+// backend answers from its creation index.
+func IsNewestFirst(s filter.Sort, env Envelope) bool {
+	return env.Created != "" && len(s.Keys) == 1 && s.UUIDDesc && s.Keys[0].Desc &&
+		len(s.Keys[0].Path) == 1 && s.Keys[0].Path[0] == env.Created
 }
 
 // NewDoc is d as Insert stores it: a zero Created is now, a zero

@@ -281,6 +281,39 @@ func testListEdgeCases(t *testing.T, b Backend) {
 			lc.Check(t, b.Name, c, want)
 		}
 	})
+	t.Run("default order of an envelope with other names", func(t *testing.T) {
+		// A collection whose creation time is not called created_at (the
+		// stored APPC requests: received) is newest first all the same;
+		// one with no creation time is by id, descending.
+		for _, env := range []repo.Envelope{{Created: "received"}, {}} {
+			c := db.Collection(repo.CollectionSpec{Name: "named-" + env.Created, Envelope: env})
+			for i, at := range []int{1, 3, 2, 3} {
+				if _, err := c.Insert(t.Context(), repo.Doc{ID: fmt.Sprint("d", i), Created: t0.Add(time.Duration(at) * time.Second), Body: []byte(`{}`)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := []string{"d3", "d1", "d2", "d0"}
+			if env.Created == "" {
+				want = []string{"d3", "d2", "d1", "d0"}
+			}
+			var got []string
+			q := filter.Query{Limit: 3}
+			for {
+				page, err := c.List(t.Context(), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, idsOf(page.Items)...)
+				if page.Next == nil {
+					break
+				}
+				q.After = page.Next
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("envelope %+v: default order %v, want %v", env, got, want)
+			}
+		}
+	})
 	t.Run("empty collection", func(t *testing.T) {
 		lc, _ := ParseListCase(t, "status=offline", "")
 		lc.Limit = 10

@@ -100,13 +100,6 @@ func and(cond string) string {
 	return " AND "
 }
 
-// isNewestFirst reports whether s is the order of the created index
-// walked backwards: creation time descending, ties by id descending.
-func (c *collection) isNewestFirst(s filter.Sort) bool {
-	return c.spec.Envelope.Created != "" && len(s.Keys) == 1 && s.UUIDDesc && s.Keys[0].Desc &&
-		len(s.Keys[0].Path) == 1 && s.Keys[0].Path[0] == c.spec.Envelope.Created
-}
-
 // List is one page of the documents q selects (repo.Collection).
 func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo.Doc], error) {
 	q, err := repo.Normalize(q, c.spec.Envelope)
@@ -118,7 +111,7 @@ func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo
 	}
 	conds, exact := q.Filter.IndexConds(c.indexed)
 	cond, args := c.where(conds)
-	indexed := exact && c.isNewestFirst(q.Sort)
+	indexed := exact && repo.IsNewestFirst(q.Sort, c.spec.Envelope)
 	if !indexed {
 		// The slot first, the connection after: a scan waiting its turn
 		// must not hold a connection the lists SQL answers at once need.

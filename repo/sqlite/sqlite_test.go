@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/filter/filtertest"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
@@ -90,6 +92,37 @@ func TestOpenDirIsExclusive(t *testing.T) {
 	if err := again.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestOpenDirAnyName: the data directory's path is written into a file:
+// URI; characters that mean something there stay part of the path.
+func TestOpenDirAnyName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data dir #1?mode=ro&x=%41 é")
+	for range 2 { // created, then opened again
+		db, err := sqlite.OpenDir(dir, sqlite.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := db.Collection(crashSpec)
+		if _, err := c.Insert(t.Context(), repo.Doc{ID: fmt.Sprint(time.Now().UnixNano()), Body: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
+		t.Fatalf("the database is not in the directory named: %v", err)
+	}
+	if n, _ := reopened(t, dir).Count(t.Context(), filter.Expr{}); n != 2 {
+		t.Fatalf("%d documents, want the 2 written", n)
+	}
+}
+
+// reopened is the test collection in the database file of dir.
+func reopened(t *testing.T, dir string) repo.Collection {
+	t.Helper()
+	return open(t, filepath.Join(dir, sqlite.FileName), nil).Collection(crashSpec)
 }
 
 // FuzzListAgreesWithMatcher runs any query and order on a fixed set of
