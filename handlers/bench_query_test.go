@@ -19,11 +19,12 @@ package handlers_test
 //	count-indexed       ?status=offline&count=true
 //	count-content       the content filter with count=true
 //
-// The records are variations of a deployed function (bqFixture) stored as
-// the records service stores it: status, descriptor_reference (50
-// descriptors), creation time (seconds apart, every tenth in the same
-// millisecond as the one before) and one to three VDUs with varied
-// vm_image, number_of_instances and resource_requirements.cpu.vcpus.
+// The records are variations (internal/vnfrgen) of a deployed function
+// (bqFixture) stored as the records service stores it: status,
+// descriptor_reference (50 descriptors), one to three VDUs with varied
+// vm_image, number_of_instances and resource_requirements.cpu.vcpus, and a
+// creation time (seconds apart, every tenth in the same millisecond as the
+// one before).
 //
 // The store side of a case is RecordStore.List (or Count) of the query the
 // list handler builds from the case's query string (listQuery: the filter
@@ -56,7 +57,6 @@ package handlers_test
 import (
 	"encoding/json"
 	"flag"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -70,6 +70,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/internal/vnfrgen"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
 )
@@ -80,8 +81,6 @@ const (
 	bqFixture = "vnfr/gatekeeper-seed-function-1.json"
 	// bqDeepPage is the 0-based page the deep cases read.
 	bqDeepPage = 50
-	// bqContentKey is the content filter: a VDU with more than 4 vCPUs.
-	bqContentKey = "virtual_deployment_units.ANYINDEX.resource_requirements.cpu.vcpus.gt"
 )
 
 // benchRecordsBig adds the 100,000-record cases (see the file comment).
@@ -92,25 +91,6 @@ var benchRecordsBig = flag.Bool("benchrecordsbig", false, "also run BenchmarkLis
 var bqSizes = []int{10_000, 100_000}
 
 const bqBig = 50_000
-
-// bqStatuses are the VNFR statuses (the schema's enum) and their shares.
-var bqStatuses = []bqShare[string]{
-	{"normal operation", 60}, {"terminated", 15}, {"offline", 10}, {"degraded operation", 10}, {"failed", 5},
-}
-
-// bqImages are the VDU images the seeded records use.
-var bqImages = []string{
-	"http://download.cirros-cloud.net/0.3.5/cirros-0.3.5-x86_64-disk.img",
-	"https://cloud-images.ubuntu.com/bionic/current/bionic-server-cloudimg-amd64.img",
-	"https://cloud-images.ubuntu.com/focal/current/focal-server-cloudimg-amd64.img",
-	"https://cdimage.debian.org/images/cloud/bullseye/latest/debian-11-generic-amd64.qcow2",
-	"sonata-psa/vtc-vnf:latest",
-}
-
-// bqVCPUs are the VDU vCPU counts and their shares: 10% have more than 4.
-var bqVCPUs = []bqShare[int64]{
-	{1, 35}, {2, 35}, {4, 20}, {8, 8}, {16, 2},
-}
 
 // bqSeeded is a seeded collection and the cases on it.
 type bqSeeded struct {
@@ -184,23 +164,13 @@ func bqSeed(b *testing.B, n int) *bqSeeded {
 	if err != nil {
 		b.Fatal(err)
 	}
-	vdus, ok := fields["virtual_deployment_units"].([]any)
-	if !ok || len(vdus) < 2 {
-		b.Fatalf("fixture %s: virtual_deployment_units is %T, want at least 2 VDUs", bqFixture, fields["virtual_deployment_units"])
-	}
-	// New values take the stored types (JSON integers are int64).
-	for _, p := range [][]string{{"number_of_instances"}, {"resource_requirements", "cpu", "vcpus"}} {
-		if v := bqGet(vdus[0], p...); fmt.Sprintf("%T", v) != "int64" {
-			b.Fatalf("fixture %s: VDU %s is stored as %T, want int64", bqFixture, strings.Join(p, "."), v)
-		}
+	gen, err := vnfrgen.New(fields)
+	if err != nil {
+		b.Fatalf("fixture %s: %v", bqFixture, err)
 	}
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(3, uint64(n)))
-	refs := make([]string, 50)
-	for i := range refs {
-		refs[i] = fmt.Sprintf("6a15313f-cb0a-4540-baa2-%012x", i)
-	}
 	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := make([]string, 0, n)
 	size := 0
@@ -210,24 +180,7 @@ func bqSeed(b *testing.B, n int) *bqSeeded {
 		if i%10 != 9 {
 			created = created.Add(time.Duration(1+rng.IntN(5000)) * time.Millisecond)
 		}
-		doc := make(map[string]any, len(fields))
-		for k, v := range fields {
-			doc[k] = v // shared, never changed: only the new values below differ
-		}
-		doc["status"] = bqPick(rng, bqStatuses)
-		doc["descriptor_reference"] = refs[rng.IntN(len(refs))]
-		units := make([]any, 1+rng.IntN(3))
-		for j := range units {
-			u := bqClone(vdus[min(j, 1)])
-			vdu := fmt.Sprintf("vdu%02d", j+1)
-			bqSet(u, vdu, "id")
-			bqSet(u, "vfoo-vnf:"+vdu, "vdu_reference")
-			bqSet(u, bqImages[rng.IntN(len(bqImages))], "vm_image")
-			bqSet(u, int64(1+rng.IntN(4)), "number_of_instances")
-			bqSet(u, bqPick(rng, bqVCPUs), "resource_requirements", "cpu", "vcpus")
-			units[j] = u
-		}
-		doc["virtual_deployment_units"] = units
+		doc, _ := gen.Next(rng)
 		body, err := models.EncodeFields(doc)
 		if err != nil {
 			b.Fatal(err)
@@ -265,24 +218,6 @@ func bqCheckValid(b *testing.B, s *bqSeeded, ids []string) {
 	}
 }
 
-// bqShare is a value and its share (in percent) of the seeded records.
-type bqShare[T any] struct {
-	value  T
-	weight int
-}
-
-// bqPick picks a value by its share; the shares add up to 100.
-func bqPick[T any](rng *rand.Rand, shares []bqShare[T]) T {
-	k := rng.IntN(100)
-	for _, s := range shares {
-		if k < s.weight {
-			return s.value
-		}
-		k -= s.weight
-	}
-	panic("bqPick: shares do not add up to 100")
-}
-
 // bqCases builds the cases on s. The deep marker is found by walking the
 // first bqDeepPage pages through the router, following each Link's next.
 func bqCases(b *testing.B, s *bqSeeded) []bqCase {
@@ -309,9 +244,9 @@ func bqCases(b *testing.B, s *bqSeeded) []bqCase {
 		{name: "indexed-marker-p" + strconv.Itoa(bqDeepPage), target: target},
 		{name: "indexed-offset" + strconv.Itoa(bqDeepPage*benchPageSize),
 			target: list(url.Values{"status": {"normal operation"}, "offset": {strconv.Itoa(bqDeepPage * benchPageSize)}, "limit": {size}})},
-		{name: "content-first", target: list(url.Values{bqContentKey: {"4"}, "page_size": {size}})},
+		{name: "content-first", target: list(url.Values{vnfrgen.ContentKey: {vnfrgen.ContentValue}, "page_size": {size}})},
 		{name: "count-indexed", target: list(url.Values{"status": {"offline"}, "count": {"true"}})},
-		{name: "count-content", target: list(url.Values{bqContentKey: {"4"}, "count": {"true"}})},
+		{name: "count-content", target: list(url.Values{vnfrgen.ContentKey: {vnfrgen.ContentValue}, "count": {"true"}})},
 	}
 	for i := range cases {
 		cases[i].query, cases[i].count = listQuery(b, cases[i].target)
@@ -402,45 +337,4 @@ func bqStore(b *testing.B, rs *repo.RecordStore, c bqCase) (ids []string, total 
 		ids[i] = r.UUID
 	}
 	return ids, page.Total, body, nil
-}
-
-// bqClone deep-copies a decoded JSON value.
-func bqClone(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = bqClone(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = bqClone(x)
-		}
-		return out
-	}
-	return v
-}
-
-// bqGet reads the value at path in a decoded document, or nil.
-func bqGet(v any, path ...string) any {
-	for _, p := range path {
-		m, _ := v.(map[string]any)
-		if m == nil {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
-
-// bqSet sets the value at path in a decoded document whose objects along
-// the path exist.
-func bqSet(v any, value any, path ...string) {
-	m, _ := bqGet(v, path[:len(path)-1]...).(map[string]any)
-	if m == nil {
-		panic(fmt.Sprintf("bqSet: no object at %v", path[:len(path)-1]))
-	}
-	m[path[len(path)-1]] = value
 }

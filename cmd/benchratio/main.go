@@ -30,7 +30,6 @@ import (
 
 // sample is one benchmark result line.
 type sample struct {
-	pkg    string
 	name   string  // without the -GOMAXPROCS suffix
 	nsOp   float64 // ns/op
 	allocs float64 // allocs/op; -1 when the line has none (no -benchmem)
@@ -129,16 +128,16 @@ func trimProcs(name string) string {
 	return name[:i]
 }
 
-// side splits a benchmark name into the pair it belongs to and its side:
-// router, or store (under either of its names, returned as suffix); ok is
+// side splits a benchmark name into the pair it belongs to and its side's
+// suffix: routerSuffix, or the store's under either of its names; ok is
 // false for a benchmark of neither side.
-func side(name string) (base string, router bool, suffix string, ok bool) {
+func side(name string) (base, suffix string, ok bool) {
 	for _, s := range []string{routerSuffix, storeSuffix, driverSuffix} {
 		if b, found := strings.CutSuffix(name, s); found {
-			return b, s == routerSuffix, s, true
+			return b, s, true
 		}
 	}
-	return "", false, "", false
+	return "", "", false
 }
 
 // parse reads benchmark output and returns the router/store pairs in the
@@ -159,8 +158,7 @@ func parse(r io.Reader) (pairs []*pair, unpaired []string, err error) {
 		if !ok {
 			continue
 		}
-		s.pkg = pkg
-		base, router, suffix, ok := side(s.name)
+		base, suffix, ok := side(s.name)
 		if !ok {
 			continue
 		}
@@ -171,7 +169,7 @@ func parse(r io.Reader) (pairs []*pair, unpaired []string, err error) {
 			index[key] = p
 			pairs = append(pairs, p)
 		}
-		if router {
+		if suffix == routerSuffix {
 			p.router.add(s)
 		} else {
 			p.store.add(s)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -86,6 +87,49 @@ func TestParseFlags(t *testing.T) {
 	for _, args := range [][]string{{"-records", "50"}, {"-records", "1000", "-big", "1000"}, {"-clients", "0"}, {"extra"}, {"-scenarios", "get,nope"}} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
 			t.Errorf("parseFlags(%s) accepted", strings.Join(args, " "))
+		}
+	}
+}
+
+// TestJudge: the targets are met at their bound and missed below it, a
+// phase-2 scenario without a target gets no check, and the table shows the
+// checks' verdicts.
+func TestJudge(t *testing.T) {
+	r := &report{
+		Phases: []phase{
+			{Name: "10k", Scenarios: []result{{Name: "get", Ratio: 0.35}, {Name: "page100", Ratio: 0.0149}}},
+			{Name: "100k", Scenarios: []result{{Name: "get", Ratio: 0.01}, {Name: "put", Ratio: 0.03}}},
+		},
+		Filter: &latency{Records: 100_000, N: 3, OK: 3, P90MS: 300},
+		RSS:    &rssResult{Clients: 64, PeakMiB: 150.5, Scenarios: []result{{Name: "page100", Late: 64, LateMaxMS: 20, P50: 5}}},
+		Server: serverStats{Exit: "exit 0"},
+	}
+	r.judge()
+	want := map[string]bool{
+		"get at 10k": true, "page100 at 10k": false, "put at 100k": true,
+		"content filter at 100k": true, "peak RSS, 64 list clients": false,
+	}
+	got := map[string]bool{}
+	for _, c := range r.Checks {
+		got[c.Name] = c.Pass
+	}
+	if !maps.Equal(got, want) || r.Pass {
+		t.Errorf("checks %v, pass %v; want %v, false", got, r.Pass, want)
+	}
+	if len(r.Notes) != 0 {
+		t.Errorf("notes %q, want none (requests in flight at the end are not a queue)", r.Notes)
+	}
+	var out strings.Builder
+	r.print(&out)
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) < 12 || strings.TrimSpace(f[1]) == "scenario" {
+			continue
+		}
+		name := strings.TrimSpace(f[1]) + " at " + strings.TrimSpace(f[0])
+		verdict := strings.TrimSpace(f[11])
+		if pass, ok := want[name]; ok != (verdict != "") || ok && (verdict == "PASS") != pass {
+			t.Errorf("table row %q: verdict %q, check %v (%v)", name, verdict, pass, ok)
 		}
 	}
 }

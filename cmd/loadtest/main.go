@@ -59,6 +59,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -115,10 +116,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	o.only = map[string]bool{}
 	for name := range strings.SplitSeq(*only, ",") {
-		if name = strings.TrimSpace(name); name != "" && !slices.Contains(scenarioNames, name) {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		if !slices.Contains(scenarioNames, name) {
 			return o, fmt.Errorf("-scenarios: unknown %q (want some of %s)", name, strings.Join(scenarioNames, ","))
 		}
-		o.only[strings.TrimSpace(name)] = true
+		o.only[name] = true
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -168,12 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Records: o.records, Big: o.big, ContentFilterShare: float64(recs.matching) / float64(len(recs.pool)),
 	}
 	// finish stops the service and reads its log, once.
-	finished := false
-	finish := func() {
-		if finished {
-			return
-		}
-		finished = true
+	finish := sync.OnceFunc(func() {
 		exit, took := srv.stop(o.grace)
 		rep.Server.Exit, rep.Server.StopSeconds = exit, took.Seconds()
 		if sum, err := summarizeLog(srv.logPath); err == nil {
@@ -187,8 +186,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if o.keep {
 			rep.Server.DataDir = srv.dataDir
 		}
-		srv.cleanup(o.keep)
-	}
+		if err := srv.cleanup(o.keep); err != nil {
+			rep.notef("cleanup: %v", err)
+		}
+	})
 	defer finish()
 	// From here a failure also shows what the service wrote on stderr.
 	fail = func(err error) int {
@@ -220,7 +221,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return nil
 		}
 		progress("seeding %d records (%d in the store) with %d clients...", to-have, have, o.seedClients)
-		s, err := seed(ctx, srv.base, recs, known, to-have, o.seedClients, seedValue, stderr)
+		s, err := seed(ctx, srv.base, recs, known, to-have, o.seedClients, seedValue, progress)
 		s.From = have
 		rep.Seeding = append(rep.Seeding, s)
 		if err == nil {
@@ -303,7 +304,7 @@ func runPhase(ctx context.Context, srv *server, o options, seedValue uint64, pro
 	p := phase{Name: sizeName(records), Records: records}
 	measure := func(s scenario) result {
 		progress("%s: %s (%d clients, %v)...", p.Name, s.name, o.clients, o.duration)
-		r := load(ctx, srv, srv.base, o.clients, o.warmup, o.duration, seedValue, s)[0]
+		r := load(ctx, srv, o.clients, o.warmup, o.duration, seedValue, s)[0]
 		r.Records = records
 		progress("  %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors", r.ReqPerSec, r.P50, r.P99, r.errors())
 		return r
@@ -311,9 +312,12 @@ func runPhase(ctx context.Context, srv *server, o options, seedValue uint64, pro
 	p.HealthzBefore = measure(healthz())
 	for _, s := range scenarios {
 		if ctx.Err() != nil {
-			break
+			return p // interrupted: the caller gives up
 		}
 		p.Scenarios = append(p.Scenarios, measure(s))
+	}
+	if ctx.Err() != nil {
+		return p
 	}
 	p.HealthzAfter = measure(healthz())
 	p.HealthzMean = (p.HealthzBefore.ReqPerSec + p.HealthzAfter.ReqPerSec) / 2
@@ -337,7 +341,7 @@ func measureRSS(ctx context.Context, srv *server, o options, seedValue uint64, r
 		return r
 	}
 	r.HWMReset = srv.resetPeak() == nil
-	res := load(ctx, srv, srv.base, o.rssClients, o.warmup, o.duration, seedValue, page100(), filterPage())
+	res := load(ctx, srv, o.rssClients, o.warmup, o.duration, seedValue, page100(), filterPage())
 	for i := range res {
 		res[i].Records = records
 	}

@@ -6,71 +6,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/nfv-records/nfv-records/internal/vnfrgen"
 )
 
 // contentFilter is the content filter of the targets: a VDU with more than
 // 4 vCPUs (about a fifth of the seeded records).
-const contentFilter = "/vnfrs?virtual_deployment_units.ANYINDEX.resource_requirements.cpu.vcpus.gt=4"
+const contentFilter = "/vnfrs?" + vnfrgen.ContentKey + "=" + vnfrgen.ContentValue
 
 // requestTimeout bounds every request of the tool.
 const requestTimeout = 2 * time.Minute
 
-// share is a value and its share (in percent) of the generated records.
-type share[T any] struct {
-	value  T
-	weight int
-}
-
-// The variations of the fixture, as in the old list benchmark
-// (handlers/bench_query_test.go): statuses with their shares, 50 descriptor
-// references, one to three VDUs with varied images, instance counts and
-// vCPUs, 10% of the VDUs with more than 4 vCPUs (so about a fifth of the
-// records match the content filter).
-var (
-	statuses = []share[string]{
-		{"normal operation", 60}, {"terminated", 15}, {"offline", 10}, {"degraded operation", 10}, {"failed", 5},
-	}
-	vcpus = []share[int]{
-		{1, 35}, {2, 35}, {4, 20}, {8, 8}, {16, 2},
-	}
-	images = []string{
-		"http://download.cirros-cloud.net/0.3.5/cirros-0.3.5-x86_64-disk.img",
-		"https://cloud-images.ubuntu.com/bionic/current/bionic-server-cloudimg-amd64.img",
-		"https://cloud-images.ubuntu.com/focal/current/focal-server-cloudimg-amd64.img",
-		"https://cdimage.debian.org/images/cloud/bullseye/latest/debian-11-generic-amd64.qcow2",
-		"sonata-psa/vtc-vnf:latest",
-	}
-	descriptorRefs = 50
-)
-
-func pick[T any](rng *rand.Rand, shares []share[T]) T {
-	k := rng.IntN(100)
-	for _, s := range shares {
-		if k < s.weight {
-			return s.value
-		}
-		k -= s.weight
-	}
-	panic("pick: shares do not add up to 100")
-}
-
-// records makes VNFR bodies: variations of a fixture, each with a given id.
-// The variations are made once (poolSize of them, JSON without the id);
-// a body is one of them with `"id":"<uuid>",` put in front, so that the
-// load generator spends little CPU on it (it shares the machine with the
-// service).
+// records makes VNFR bodies: variations of a fixture (internal/vnfrgen,
+// as the handlers' and the store's list benchmarks seed them), each with a
+// given id. The variations are made once (poolSize of them, JSON without
+// the id); a body is one of them with `"id":"<uuid>",` put in front, so
+// that the load generator spends little CPU on it (it shares the machine
+// with the service).
 type records struct {
 	pool [][]byte
 	// matching counts the variations the content filter selects.
@@ -86,37 +50,14 @@ func newRecords(fixture []byte, seed uint64) (*records, error) {
 	if err := json.Unmarshal(fixture, &base); err != nil {
 		return nil, fmt.Errorf("fixture: %w", err)
 	}
-	vdus, _ := base["virtual_deployment_units"].([]any)
-	if len(vdus) == 0 {
-		return nil, fmt.Errorf("fixture has no virtual_deployment_units")
+	gen, err := vnfrgen.New(base)
+	if err != nil {
+		return nil, fmt.Errorf("fixture: %w", err)
 	}
-	delete(base, "id")
 	rng := rand.New(rand.NewPCG(seed, 1))
 	r := &records{}
 	for range poolSize {
-		doc := clone(base).(map[string]any)
-		doc["status"] = pick(rng, statuses)
-		doc["descriptor_reference"] = fmt.Sprintf("6a15313f-cb0a-4540-baa2-%012x", rng.IntN(descriptorRefs))
-		units := make([]any, 1+rng.IntN(3))
-		match := false
-		for j := range units {
-			u := clone(vdus[min(j, len(vdus)-1)]).(map[string]any)
-			name := fmt.Sprintf("vdu%02d", j+1)
-			u["id"] = name
-			u["vdu_reference"] = "vfoo-vnf:" + name
-			u["vm_image"] = images[rng.IntN(len(images))]
-			u["number_of_instances"] = 1 + rng.IntN(4)
-			n := pick(rng, vcpus)
-			match = match || n > 4
-			rr, _ := u["resource_requirements"].(map[string]any)
-			cpu, _ := rr["cpu"].(map[string]any)
-			if cpu == nil {
-				return nil, fmt.Errorf("fixture VDU %d has no resource_requirements.cpu", j)
-			}
-			cpu["vcpus"] = n
-			units[j] = u
-		}
-		doc["virtual_deployment_units"] = units
+		doc, match := gen.Next(rng)
 		b, err := json.Marshal(doc)
 		if err != nil {
 			return nil, err
@@ -139,58 +80,58 @@ func (r *records) body(rng *rand.Rand, id string) []byte {
 	return append(b, v[1:]...)
 }
 
-func clone(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = clone(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = clone(x)
-		}
-		return out
-	}
-	return v
-}
-
-// worker is one load-generating client, with its own connections.
+// worker is one load-generating client, with its own keep-alive
+// connection (it sends one request at a time).
 type worker struct {
-	id     int
 	base   string
 	client *http.Client
 	rng    *rand.Rand
 }
 
-func newWorker(id int, base string, conns int, seed uint64) *worker {
-	return &worker{id: id, base: base, rng: rand.New(rand.NewPCG(seed, uint64(id))),
+func newWorker(id int, base string, seed uint64) *worker {
+	return &worker{base: base, rng: rand.New(rand.NewPCG(seed, uint64(id))),
 		client: &http.Client{Timeout: requestTimeout, Transport: &http.Transport{
 			Proxy:               nil,
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        conns,
-			MaxIdleConnsPerHost: conns,
+			MaxIdleConnsPerHost: 1,
 			IdleConnTimeout:     90 * time.Second,
 			DisableCompression:  true,
 		}}}
 }
 
-// do sends one request and reads the whole answer.
-func (w *worker) do(ctx context.Context, method, path string, body []byte) (int, error) {
+// workers runs fn on n workers at once, worker i seeded with (seed, i),
+// and waits for them all.
+func workers(n int, base string, seed uint64, fn func(i int, w *worker)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			w := newWorker(i, base, seed)
+			defer w.client.CloseIdleConnections()
+			fn(i, w)
+		})
+	}
+	wg.Wait()
+}
+
+// send sends one request; the caller reads and closes the answer's body.
+func (w *worker) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, w.base+path, rd)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := w.client.Do(req)
+	return w.client.Do(req)
+}
+
+// do sends one request and reads the whole answer.
+func (w *worker) do(ctx context.Context, method, path string, body []byte) (int, error) {
+	resp, err := w.send(ctx, method, path, body)
 	if err != nil {
 		return 0, err
 	}
@@ -290,7 +231,8 @@ type result struct {
 	ReqPerSec float64 `json:"req_per_sec"`
 	Ratio     float64 `json:"ratio_to_healthz,omitempty"`
 	// Status counts the answers that were not 2xx, by status code;
-	// Failed the requests that got no answer (FirstError says why).
+	// Failed the requests that got no answer or not all of it (FirstError
+	// says why).
 	Status     map[int]int `json:"non_2xx,omitempty"`
 	Failed     int         `json:"transport_errors,omitempty"`
 	FirstError string      `json:"first_error,omitempty"`
@@ -298,7 +240,7 @@ type result struct {
 	// (let finish, not counted, not in the latencies): many late requests
 	// of a queueing scenario mean its latencies are underestimated.
 	Late      int     `json:"late,omitempty"`
-	LateMaxMS float64 `json:"late_max_ms,omitempty"` // the longest of them`
+	LateMaxMS float64 `json:"late_max_ms,omitempty"` // the longest of them
 	// Latencies of every request completed in the window, in ms.
 	P50 float64 `json:"p50_ms"`
 	P90 float64 `json:"p90_ms"`
@@ -327,62 +269,50 @@ type tally struct {
 	latencies []time.Duration
 }
 
-// load runs clients workers for warmup+window; worker i does
-// scenarios[i%len(scenarios)] in a loop. It counts the requests that
-// complete within the window (after warmup), one result per scenario.
-// A request in flight at the end is let finish, not counted.
-func load(ctx context.Context, srv *server, base string, clients int, warmup, window time.Duration, seed uint64, scenarios ...scenario) []result {
+// load runs clients workers for warmup+window while it samples the
+// server's RSS; worker i does scenarios[i%len(scenarios)] in a loop. It
+// counts the requests that complete within the window (after warmup), one
+// result per scenario. A request in flight at the end is let finish, not
+// counted.
+func load(ctx context.Context, srv *server, clients int, warmup, window time.Duration, seed uint64, scenarios ...scenario) []result {
 	tallies := make([]tally, clients)
-	var rss *rssSampler
-	if srv != nil {
-		rss = srv.sampleRSS(50 * time.Millisecond)
-	}
+	rss := srv.sampleRSS(50 * time.Millisecond)
 	start := time.Now()
 	t0, t1 := start.Add(warmup), start.Add(warmup+window)
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := newWorker(i, base, clients, seed)
-			defer w.client.CloseIdleConnections()
-			sc := scenarios[i%len(scenarios)]
-			t := &tallies[i]
-			t.status = map[int]int{}
-			for ctx.Err() == nil {
-				s := time.Now()
-				if !s.Before(t1) {
-					return
-				}
-				status, err := sc.do(ctx, w)
-				e := time.Now()
-				if e.After(t1) && s.Before(t1) {
-					t.late++
-					t.lateMax = max(t.lateMax, e.Sub(s))
-				}
-				if e.Before(t0) || e.After(t1) {
-					continue
-				}
-				t.latencies = append(t.latencies, e.Sub(s))
-				switch {
-				case err != nil && status == 0:
-					t.failed++
-					if t.firstErr == "" {
-						t.firstErr = err.Error()
-					}
-				case status >= 200 && status < 300 && err == nil:
-					t.ok++
-				default:
-					t.status[status]++
-				}
+	workers(clients, srv.base, seed, func(i int, w *worker) {
+		sc := scenarios[i%len(scenarios)]
+		t := &tallies[i]
+		t.status = map[int]int{}
+		for ctx.Err() == nil {
+			s := time.Now()
+			if !s.Before(t1) {
+				return
 			}
-		}()
-	}
-	wg.Wait()
-	var peak int64
-	if rss != nil {
-		peak, _ = rss.stop()
-	}
+			status, err := sc.do(ctx, w)
+			e := time.Now()
+			if e.After(t1) {
+				t.late++
+				t.lateMax = max(t.lateMax, e.Sub(s))
+				return
+			}
+			if e.Before(t0) {
+				continue
+			}
+			t.latencies = append(t.latencies, e.Sub(s))
+			switch {
+			case err != nil:
+				t.failed++
+				if t.firstErr == "" {
+					t.firstErr = err.Error()
+				}
+			case status >= 200 && status < 300:
+				t.ok++
+			default:
+				t.status[status]++
+			}
+		}
+	})
+	peak := rss.stop()
 	out := make([]result, len(scenarios))
 	for k, sc := range scenarios {
 		r := result{Name: sc.name, Request: sc.req, Seconds: window.Seconds(), Status: map[int]int{}, PeakRSSMiB: kibToMiB(peak)}
@@ -445,9 +375,9 @@ type seeding struct {
 const maxSeedFailures = 10
 
 // seed POSTs n new records with clients concurrent clients, adding their
-// ids to known. It prints progress to progress every 15 s.
-func seed(ctx context.Context, base string, recs *records, known *ids, n, clients int, seedValue uint64, progress io.Writer) (seeding, error) {
-	res := seeding{From: known.len(), Clients: clients}
+// ids to known, and reports its progress every 15 s.
+func seed(ctx context.Context, base string, recs *records, known *ids, n, clients int, seedValue uint64, progress func(string, ...any)) (seeding, error) {
+	res := seeding{Clients: clients}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -455,7 +385,9 @@ func seed(ctx context.Context, base string, recs *records, known *ids, n, client
 	var mu sync.Mutex
 	start := time.Now()
 	stopProgress := make(chan struct{})
+	progressDone := make(chan struct{})
 	go func() {
+		defer close(progressDone)
 		t := time.NewTicker(15 * time.Second)
 		defer t.Stop()
 		for {
@@ -464,43 +396,36 @@ func seed(ctx context.Context, base string, recs *records, known *ids, n, client
 				return
 			case <-t.C:
 				d := done.Load()
-				fmt.Fprintf(progress, "  seeded %d/%d (%.0f/s)\n", d, n, float64(d)/time.Since(start).Seconds())
+				progress("  seeded %d/%d (%.0f/s)", d, n, float64(d)/time.Since(start).Seconds())
 			}
 		}
 	}()
-	var wg sync.WaitGroup
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := newWorker(i, base, clients, seedValue)
-			defer w.client.CloseIdleConnections()
-			var mine []string
-			defer func() { known.add(mine...) }()
-			for next.Add(1) <= int64(n) && ctx.Err() == nil {
-				id := uuid.NewString()
-				status, err := w.do(ctx, http.MethodPost, "/vnfrs", recs.body(w.rng, id))
-				if status == http.StatusOK && err == nil {
-					mine = append(mine, id)
-					done.Add(1)
-					continue
-				}
-				if ctx.Err() != nil {
-					return
-				}
-				mu.Lock()
-				if res.FirstFail == "" {
-					res.FirstFail = fmt.Sprintf("POST /vnfrs answered %d: %v", status, err)
-				}
-				mu.Unlock()
-				if failed.Add(1) > maxSeedFailures {
-					cancel()
-				}
+	workers(clients, base, seedValue, func(_ int, w *worker) {
+		var mine []string
+		defer func() { known.add(mine...) }()
+		for next.Add(1) <= int64(n) && ctx.Err() == nil {
+			id := uuid.NewString()
+			status, err := w.do(ctx, http.MethodPost, "/vnfrs", recs.body(w.rng, id))
+			if status == http.StatusOK && err == nil {
+				mine = append(mine, id)
+				done.Add(1)
+				continue
 			}
-		}()
-	}
-	wg.Wait()
+			if ctx.Err() != nil {
+				return
+			}
+			mu.Lock()
+			if res.FirstFail == "" {
+				res.FirstFail = fmt.Sprintf("POST /vnfrs answered %d: %v", status, err)
+			}
+			mu.Unlock()
+			if failed.Add(1) > maxSeedFailures {
+				cancel()
+			}
+		}
+	})
 	close(stopProgress)
+	<-progressDone
 	took := time.Since(start)
 	res.Added, res.Failed, res.Seconds = int(done.Load()), int(failed.Load()), took.Seconds()
 	res.PerSec = float64(res.Added) / took.Seconds()
@@ -529,7 +454,7 @@ type latency struct {
 
 // sequential asks path n times, one after the other, on one connection.
 func sequential(ctx context.Context, base, path string, n int) latency {
-	w := newWorker(0, base, 1, 0)
+	w := newWorker(0, base, 0)
 	defer w.client.CloseIdleConnections()
 	l := latency{Request: "GET " + path, N: n}
 	var lat []time.Duration
@@ -537,9 +462,8 @@ func sequential(ctx context.Context, base, path string, n int) latency {
 		if ctx.Err() != nil {
 			break
 		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 		s := time.Now()
-		resp, err := w.client.Do(req)
+		resp, err := w.send(ctx, http.MethodGet, path, nil)
 		if err == nil {
 			_, err = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -567,20 +491,9 @@ func sequential(ctx context.Context, base, path string, n int) latency {
 // check asks path once and returns the status, X-Total-Count and the
 // number of elements when the answer is a JSON array (else -1).
 func check(ctx context.Context, base, method, path string, body []byte) (status, total, elems int, err error) {
-	w := newWorker(0, base, 1, 0)
+	w := newWorker(0, base, 0)
 	defer w.client.CloseIdleConnections()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := w.client.Do(req)
+	resp, err := w.send(ctx, method, path, body)
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -602,11 +515,4 @@ func check(ctx context.Context, base, method, path string, body []byte) (status,
 }
 
 // sortedCodes is the status codes of m in order.
-func sortedCodes(m map[int]int) []int {
-	codes := make([]int, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	sort.Ints(codes)
-	return codes
-}
+func sortedCodes(m map[int]int) []int { return slices.Sorted(maps.Keys(m)) }

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -114,7 +113,11 @@ func (s *server) waitReady(ctx context.Context, timeout time.Duration) (time.Dur
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if resp, err := client.Get(s.base + "/readyz"); err == nil {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/readyz", nil)
+		if err != nil {
+			return 0, err
+		}
+		if resp, err := client.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return time.Since(start), nil
@@ -161,11 +164,12 @@ func exitString(err error) string {
 }
 
 // cleanup closes the log and removes the temporary directory unless keep.
-func (s *server) cleanup(keep bool) {
-	s.logFile.Close()
+func (s *server) cleanup(keep bool) error {
+	err := s.logFile.Close()
 	if !keep {
-		os.RemoveAll(s.root)
+		err = errors.Join(err, os.RemoveAll(s.root))
 	}
+	return err
 }
 
 // memory is the server's memory from /proc/<pid>/status, in KiB.
@@ -214,22 +218,19 @@ func (s *server) resetPeak() error {
 // keeps the peak.
 type rssSampler struct {
 	stopc chan struct{}
-	wg    sync.WaitGroup
-	peak  int64 // KiB
-	n     int
+	done  chan struct{} // closed when the sampling goroutine has returned
+	peak  int64         // KiB
 }
 
 func (s *server) sampleRSS(interval time.Duration) *rssSampler {
-	r := &rssSampler{stopc: make(chan struct{})}
-	r.wg.Add(1)
+	r := &rssSampler{stopc: make(chan struct{}), done: make(chan struct{})}
 	go func() {
-		defer r.wg.Done()
+		defer close(r.done)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			if m, err := s.memory(); err == nil {
 				r.peak = max(r.peak, m.RSS)
-				r.n++
 			}
 			select {
 			case <-r.stopc:
@@ -241,12 +242,12 @@ func (s *server) sampleRSS(interval time.Duration) *rssSampler {
 	return r
 }
 
-// stop ends the sampling and returns the peak VmRSS in KiB and the number
-// of samples.
-func (r *rssSampler) stop() (peakKiB int64, samples int) {
+// stop ends the sampling and returns the peak VmRSS in KiB (0 when
+// /proc/<pid>/status could not be read).
+func (r *rssSampler) stop() (peakKiB int64) {
 	close(r.stopc)
-	r.wg.Wait()
-	return r.peak, r.n
+	<-r.done
+	return r.peak
 }
 
 // logSummary is what the server wrote on stderr at LOG_LEVEL=warn.

@@ -26,10 +26,10 @@ package sqlite_test
 // against the matcher on documents that put arrays, scalars and other kinds at
 // every level of the path.
 //
-// The records are variations of fixtures/vnfr/gatekeeper-seed-function-1.json
-// (about 2.2 KB each; one to three VDUs, 10% of the VDUs with more than 4
-// vCPUs, so about a fifth of the records match), as the handlers'
-// BenchmarkListFiltered seeds them. Seeding inserts them one
+// The records are variations (internal/vnfrgen) of
+// fixtures/vnfr/gatekeeper-seed-function-1.json (about 2.2 KB each; one to
+// three VDUs, 10% of the VDUs with more than 4 vCPUs, so about a fifth of
+// the records match), as the handlers' BenchmarkListFiltered seeds them. Seeding inserts them one
 // Collection.Insert at a time: some 2-3 s for 10,000 records, 20-30 s for
 // 100,000.
 //
@@ -53,6 +53,7 @@ import (
 	_ "github.com/ncruces/go-sqlite3/driver" // the database/sql driver "sqlite3", for the SQL side
 
 	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/internal/vnfrgen"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
@@ -62,10 +63,8 @@ import (
 // benchmarks take the same flag, so one -args serves both packages).
 var benchRecordsBig = flag.Bool("benchrecordsbig", false, "also run BenchmarkContentFilter at 100,000 records")
 
-// contentKey is the content filter: some VDU has more than 4 vCPUs.
-const contentKey = "virtual_deployment_units.ANYINDEX.resource_requirements.cpu.vcpus.gt"
-
-// contentSQL is contentKey=4 in SQL over a collection's table (body is
+// contentSQL is the content filter (vnfrgen.ContentKey=4: some VDU has
+// more than 4 vCPUs) in SQL over a collection's table (body is
 // JSONB), with the matcher's (MongoDB's) semantics: ANYINDEX is an
 // $elemMatch, so virtual_deployment_units must be an array and one of its
 // elements that are objects must hold the rest of the path; below it each
@@ -160,54 +159,33 @@ func BenchmarkContentFilter(b *testing.B) {
 			}
 			b.Logf("%d of %d records match", goCount, n)
 
-			b.Run("count/go", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := coll.Count(ctx, f); err != nil {
-						b.Fatal(err)
+			for _, op := range []struct {
+				name string
+				do   func() error
+			}{
+				{"count/go", func() error { _, err := coll.Count(ctx, f); return err }},
+				{"count/sql", func() error { _, err := countSQL(raw, contentSQL); return err }},
+				{"count/sql-paths", func() error { _, err := countSQL(raw, contentPathsSQL); return err }},
+				{"list/go", func() error { _, err := coll.List(ctx, q); return err }},
+				{"list/sql", func() error { _, _, err := listSQL(raw, q.Limit); return err }},
+			} {
+				b.Run(op.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						if err := op.do(); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-			})
-			b.Run("count/sql", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := countSQL(raw, contentSQL); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("count/sql-paths", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := countSQL(raw, contentPathsSQL); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("list/go", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := coll.List(ctx, q); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("list/sql", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, _, err := listSQL(raw, q.Limit); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+				})
+			}
 		})
 	}
 }
 
-// contentFilter is contentKey=4 as the list handler parses it.
+// contentFilter is the content filter as the list handler parses it.
 func contentFilter(tb testing.TB) filter.Expr {
 	tb.Helper()
-	f, err := filter.ParseQuery(url.Values{contentKey: {"4"}}, filter.Options{Fields: repo.RecordFields()})
+	f, err := filter.ParseQuery(url.Values{vnfrgen.ContentKey: {vnfrgen.ContentValue}}, filter.Options{Fields: repo.RecordFields()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -268,41 +246,10 @@ func docIDs(docs []repo.Doc) []string {
 	return ids
 }
 
-// share is a value and its share (in percent) of the seeded records.
-type share[T any] struct {
-	value  T
-	weight int
-}
-
-func pick[T any](rng *rand.Rand, shares []share[T]) T {
-	k := rng.IntN(100)
-	for _, s := range shares {
-		if k < s.weight {
-			return s.value
-		}
-		k -= s.weight
-	}
-	panic("pick: shares do not add up to 100")
-}
-
-// The seeded variations (handlers' bench_query_test.go).
-var (
-	seedStatuses = []share[string]{
-		{"normal operation", 60}, {"terminated", 15}, {"offline", 10}, {"degraded operation", 10}, {"failed", 5},
-	}
-	seedImages = []string{
-		"http://download.cirros-cloud.net/0.3.5/cirros-0.3.5-x86_64-disk.img",
-		"https://cloud-images.ubuntu.com/bionic/current/bionic-server-cloudimg-amd64.img",
-		"https://cloud-images.ubuntu.com/focal/current/focal-server-cloudimg-amd64.img",
-		"https://cdimage.debian.org/images/cloud/bullseye/latest/debian-11-generic-amd64.qcow2",
-		"sonata-psa/vtc-vnf:latest",
-	}
-	seedVCPUs = []share[int64]{{1, 35}, {2, 35}, {4, 20}, {8, 8}, {16, 2}}
-)
-
-// seedVNFRs stores n variations of the fixture VNFR on a fresh database,
-// with their bodies as the records service stores them (EncodeFields of
-// the decoded fields, no id).
+// seedVNFRs stores n variations of the fixture VNFR (vnfrgen) on a fresh
+// database, with their bodies as the records service stores them
+// (EncodeFields of the decoded fields, no id), a few seconds apart in
+// creation time (every tenth in the same millisecond as the one before).
 func seedVNFRs(b *testing.B, n int) (*sqlite.DB, repo.Collection) {
 	b.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "vnfr", "gatekeeper-seed-function-1.json"))
@@ -313,10 +260,9 @@ func seedVNFRs(b *testing.B, n int) (*sqlite.DB, repo.Collection) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	delete(fields, models.FieldID)
-	vdus, ok := fields["virtual_deployment_units"].([]any)
-	if !ok || len(vdus) < 2 {
-		b.Fatalf("the fixture has no 2 VDUs")
+	gen, err := vnfrgen.New(fields)
+	if err != nil {
+		b.Fatal(err)
 	}
 	db := open(b, filepath.Join(b.TempDir(), "bench.db"), nil)
 	coll := db.Collection(repo.RecordSpec(models.KindVNFR))
@@ -328,23 +274,7 @@ func seedVNFRs(b *testing.B, n int) (*sqlite.DB, repo.Collection) {
 		if i%10 != 9 {
 			created = created.Add(time.Duration(1+rng.IntN(5000)) * time.Millisecond)
 		}
-		doc := make(map[string]any, len(fields))
-		for k, v := range fields {
-			doc[k] = v
-		}
-		doc["status"] = pick(rng, seedStatuses)
-		doc["descriptor_reference"] = fmt.Sprintf("6a15313f-cb0a-4540-baa2-%012x", rng.IntN(50))
-		units := make([]any, 1+rng.IntN(3))
-		for j := range units {
-			u := cloneJSON(vdus[min(j, 1)]).(map[string]any)
-			vdu := fmt.Sprintf("vdu%02d", j+1)
-			u["id"], u["vdu_reference"] = vdu, "vfoo-vnf:"+vdu
-			u["vm_image"] = seedImages[rng.IntN(len(seedImages))]
-			u["number_of_instances"] = int64(1 + rng.IntN(4))
-			u["resource_requirements"].(map[string]any)["cpu"].(map[string]any)["vcpus"] = pick(rng, seedVCPUs)
-			units[j] = u
-		}
-		doc["virtual_deployment_units"] = units
+		doc, _ := gen.Next(rng)
 		body, err := models.EncodeFields(doc)
 		if err != nil {
 			b.Fatal(err)
@@ -356,25 +286,6 @@ func seedVNFRs(b *testing.B, n int) (*sqlite.DB, repo.Collection) {
 	}
 	b.Logf("seeded %d records in %v", n, time.Since(start).Round(time.Millisecond))
 	return db, coll
-}
-
-// cloneJSON deep-copies a decoded JSON value.
-func cloneJSON(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = cloneJSON(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = cloneJSON(x)
-		}
-		return out
-	}
-	return v
 }
 
 // TestContentFilterSQL: contentSQL selects the documents the matcher
