@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -36,10 +35,12 @@ import (
 //     were not atomic); nothing to carry over.
 //
 // Each becomes what this version's stores write for the same thing, so
-// that the stores read them as if they had written them. The import is
-// idempotent: a document the new store already holds is not written
-// again, so a run cut short (a crash, a failed write) is finished by the
-// next one, and a second run imports nothing.
+// that the stores read them as if they had written them. Every document
+// is converted before any is written: a file with one that cannot be
+// imported is not imported at all. The import is idempotent: a document
+// the new store already holds is not written again, so a run cut short (a
+// crash, a failed write) is finished by the next one, and a second run
+// imports nothing.
 
 // MetaSpec is the collection of the store's own bookkeeping, such as the
 // marker of an import done.
@@ -137,8 +138,8 @@ func ImportLegacyDir(ctx context.Context, db DB, now Clock, dataDir, mongoDB str
 	log.Info("importing the legacy embedded store", "path", path, "size", fi.Size())
 	rep, err := ImportFerretDB(ctx, db, now, path, log)
 	if err != nil {
-		// What was imported stays: a later run skips it and goes on.
-		return fmt.Errorf("legacy import stopped: %w", err)
+		// The error names the file.
+		return fmt.Errorf("legacy import stopped (to start without importing it, move the file out of the data directory): %w", err)
 	}
 	at := now.Now()
 	body, err := json.Marshal(importMarker{ImportedAt: at, Size: fi.Size(), ModTime: fi.ModTime().UTC(), Report: rep})
@@ -170,10 +171,14 @@ type importMarker struct {
 // be the clock db runs on (nil: the system clock): a lease is imported
 // with the time it has left by now, unless expired. Safe to run again,
 // and to run after a run that failed: what is already there is skipped
-// (see ImportCounts). It stops at the first document it cannot import
-// exactly (see the errors of recordDoc, requestDoc and leaseDoc): nothing
-// is imported with a value changed, bar the representation changes of the
-// new store (see jsonValue).
+// (see ImportCounts).
+//
+// A file that is not FerretDB's is an error wrapping legacy.ErrNotFerretDB.
+// A document that cannot be imported exactly (see the errors of recordDoc,
+// requestDoc and leaseDoc) is an error too, and then nothing is imported:
+// every document is converted before any is written. Nothing is imported
+// with a value changed, bar the representation changes of the new store
+// (see jsonValue). Only a failure of db leaves part of the file imported.
 func ImportFerretDB(ctx context.Context, db DB, now Clock, path string, log *slog.Logger) (ImportReport, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -181,7 +186,7 @@ func ImportFerretDB(ctx context.Context, db DB, now Clock, path string, log *slo
 	rep := ImportReport{Source: path, Collections: map[string]ImportCounts{}}
 	f, err := legacy.Open(path)
 	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", path, err)
+		return rep, err // it names the file
 	}
 	defer f.Close()
 	rep.Recovered = f.Recovered()
@@ -191,7 +196,13 @@ func ImportFerretDB(ctx context.Context, db DB, now Clock, path string, log *slo
 	}
 	names, err := f.Collections()
 	if err != nil {
-		return rep, fmt.Errorf("import %s: %w", path, err)
+		return rep, err
+	}
+	check := &importer{log: slog.New(slog.DiscardHandler), file: f, dryRun: true}
+	for _, name := range names {
+		if _, err := check.collection(ctx, name); err != nil {
+			return rep, fmt.Errorf("%s in %s cannot be imported, so nothing was: %w", name, path, err)
+		}
 	}
 	im := &importer{db: db, now: now, log: log, file: f}
 	for _, name := range names {
@@ -211,6 +222,9 @@ type importer struct {
 	now  Clock
 	log  *slog.Logger
 	file *legacy.File
+	// dryRun converts every document and stops there: db and now are
+	// not used.
+	dryRun bool
 }
 
 // collection imports the legacy collection name.
@@ -240,7 +254,6 @@ func (im *importer) collection(ctx context.Context, name string) (ImportCounts, 
 
 // records imports a record collection into the record store's.
 func (im *importer) records(ctx context.Context, kind models.Kind) (ImportCounts, error) {
-	coll := im.db.Collection(RecordSpec(kind))
 	counts := ImportCounts{Into: string(kind)}
 	log := im.log.With("collection", string(kind))
 	err := im.file.Documents(ctx, string(kind), func(doc map[string]any) error {
@@ -248,28 +261,32 @@ func (im *importer) records(ctx context.Context, kind models.Kind) (ImportCounts
 		if err != nil {
 			return fmt.Errorf("record %v: %w", doc["_id"], err)
 		}
-		return im.insert(ctx, coll, d, &counts)
+		return im.insert(ctx, RecordSpec(kind), d, &counts)
 	})
 	return counts, err
 }
 
 // requests imports the stored APPC requests.
 func (im *importer) requests(ctx context.Context) (ImportCounts, error) {
-	coll := im.db.Collection(APPCRequestSpec)
 	counts := ImportCounts{Into: APPCRequestSpec.Name}
 	err := im.file.Documents(ctx, appcRequests, func(doc map[string]any) error {
 		d, err := requestDoc(doc, im.log)
 		if err != nil {
 			return fmt.Errorf("request %v: %w", doc["_id"], err)
 		}
-		return im.insert(ctx, coll, d, &counts)
+		return im.insert(ctx, APPCRequestSpec, d, &counts)
 	})
 	return counts, err
 }
 
-// insert writes d, or counts it as skipped when the same document is
-// there (an earlier run's), or as a conflict when another one is.
-func (im *importer) insert(ctx context.Context, coll Collection, d Doc, counts *ImportCounts) error {
+// insert writes d into the collection spec, or counts it as skipped when
+// the same document is there (an earlier run's), or as a conflict when
+// another one is.
+func (im *importer) insert(ctx context.Context, spec CollectionSpec, d Doc, counts *ImportCounts) error {
+	if im.dryRun {
+		return nil
+	}
+	coll := im.db.Collection(spec)
 	_, err := coll.Insert(ctx, d)
 	if err == nil {
 		counts.Imported++
@@ -295,13 +312,16 @@ func (im *importer) insert(ctx context.Context, coll Collection, d Doc, counts *
 // leases imports the unexpired leases of a lease table: each is taken for
 // its owner for the time it has left.
 func (im *importer) leases(ctx context.Context, name string) (ImportCounts, error) {
-	table := im.db.Leases(name)
 	counts := ImportCounts{Into: name}
 	err := im.file.Documents(ctx, name, func(doc map[string]any) error {
 		id, owner, expires, err := leaseDoc(doc)
 		if err != nil {
 			return fmt.Errorf("lease %v: %w", doc["_id"], err)
 		}
+		if im.dryRun {
+			return nil
+		}
+		table := im.db.Leases(name)
 		now := im.now.Now()
 		if !now.Before(expires) { // the old store's rule: free at its expiry
 			counts.Dropped++
@@ -339,19 +359,20 @@ func (im *importer) leases(ctx context.Context, name string) (ImportCounts, erro
 // id, _admin its envelope and server-side state, and the other members
 // its fields (id, always equal to _id, is kept by the envelope).
 func recordDoc(doc map[string]any, log *slog.Logger) (Doc, error) {
-	id, ok := doc["_id"].(string)
-	if !ok || id == "" {
-		return Doc{}, errors.New("_id is not a string")
+	// The service serves, lists and pages records by canonical uuids only.
+	id, _ := doc["_id"].(string)
+	if u, ok := models.NormalizeUUID(id); !ok || u != id {
+		return Doc{}, fmt.Errorf("_id %#v is not a lower-case uuid", doc["_id"])
 	}
 	admin, ok := doc["_admin"].(map[string]any)
 	if !ok {
 		return Doc{}, errors.New("no _admin object")
 	}
-	created, ok1 := admin["created"].(time.Time)
-	modified, ok2 := admin["modified"].(time.Time)
+	created, ok1 := date(admin["created"])
+	modified, ok2 := date(admin["modified"])
 	version, ok3 := integer(admin["version"])
 	if !ok1 || !ok2 || !ok3 {
-		return Doc{}, errors.New("_admin has no created and modified dates and integral version")
+		return Doc{}, errors.New("_admin has no created and modified dates (years 0 to 9999) and integral version")
 	}
 	if version < 1 {
 		return Doc{}, fmt.Errorf("version %d", version)
@@ -417,7 +438,7 @@ func adminState(admin map[string]any, log *slog.Logger) (json.RawMessage, error)
 			if err != nil {
 				return nil, fmt.Errorf("_admin.%s: %w", k, err)
 			}
-			raw, err := marshalJSON(x)
+			raw, err := json.Marshal(x)
 			if err != nil {
 				return nil, fmt.Errorf("_admin.%s: %w", k, err)
 			}
@@ -428,12 +449,13 @@ func adminState(admin map[string]any, log *slog.Logger) (json.RawMessage, error)
 	if len(states) == 0 {
 		return nil, nil
 	}
-	return marshalJSON(states)
+	return json.Marshal(states) // as APPCStore's withState
 }
 
 // appcState is the JSON of a legacy APPC state, as APPCStore writes a
-// models.APPCState: decoded into one (an unknown member is an error, not a
-// loss) and encoded again, then checked to say all it said before.
+// models.APPCState (json.Marshal): decoded into one (an unknown member is
+// an error, not a loss) and encoded again, then checked to say all it
+// said before.
 // Extra's numbers stay as written (an int64 as an integer, a float64
 // with a fraction or exponent: see jsonValue) since they are decoded as
 // json.Number.
@@ -445,7 +467,7 @@ func appcState(v any) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := marshalJSON(x)
+	in, err := json.Marshal(x)
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +478,7 @@ func appcState(v any) (json.RawMessage, error) {
 	if err := d.Decode(&st); err != nil {
 		return nil, fmt.Errorf("not an APPC state: %w", err)
 	}
-	out, err := marshalJSON(st)
+	out, err := json.Marshal(st)
 	if err != nil {
 		return nil, err
 	}
@@ -488,9 +510,9 @@ func requestDoc(doc map[string]any, log *slog.Logger) (Doc, error) {
 		}
 		switch k {
 		case "received", "finished":
-			t, ok := v.(time.Time)
+			t, ok := date(v)
 			if !ok && (k == "received" || v != nil) {
-				return Doc{}, fmt.Errorf("%s is %T, not a date", k, v)
+				return Doc{}, fmt.Errorf("%s is %T %v, not a date of years 0 to 9999", k, v, v)
 			}
 			if k == "received" {
 				r.Received, received = t, true
@@ -527,11 +549,19 @@ func leaseDoc(doc map[string]any) (id, owner string, expires time.Time, err erro
 	var ok1, ok2, ok3 bool
 	id, ok1 = doc["_id"].(string)
 	owner, ok2 = doc["owner"].(string)
-	expires, ok3 = doc["expires"].(time.Time)
+	expires, ok3 = date(doc["expires"])
 	if !ok1 || !ok2 || !ok3 || id == "" || owner == "" || len(doc) != 3 {
-		return "", "", time.Time{}, errors.New("not a lease: {_id, owner, expires} expected")
+		return "", "", time.Time{}, errors.New("not a lease: {_id, owner, expires (a date of years 0 to 9999)} expected")
 	}
 	return id, owner, expires, nil
+}
+
+// date is a date of a legacy document that RFC 3339 can write (years 0
+// to 9999, as time.Time's MarshalJSON): the old store's dates came from
+// its clock.
+func date(v any) (time.Time, bool) {
+	t, ok := v.(time.Time)
+	return t, ok && t.Year() >= 0 && t.Year() <= 9999
 }
 
 // integer is an integral number of a legacy document.
@@ -602,18 +632,6 @@ func jsonValue(v any, dates bool) (any, error) {
 	return nil, fmt.Errorf("unexpected %T", v)
 }
 
-// marshalJSON encodes v compactly, without escaping HTML characters (as
-// EncodeFields does).
-func marshalJSON(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
 // sameDoc reports whether the stored document cur is d as Insert writes
 // it (d's Created is never zero here).
 func sameDoc(cur, d Doc) bool {
@@ -627,62 +645,31 @@ func sameDoc(cur, d Doc) bool {
 		sameJSON(cur.Body, d.Body) && sameJSON(cur.Admin, d.Admin)
 }
 
-// sameJSON reports whether a and b are the same JSON values (numbers of
-// the same type and value, as DecodeFields reads them); empty is null.
+// sameJSON reports whether a and b, each a JSON object or empty, are the
+// same values as DecodeFields reads them (numbers of the same type and
+// value).
 func sameJSON(a, b []byte) bool {
 	if bytes.Equal(a, b) {
 		return true
 	}
-	x, err1 := decodeJSON(a)
-	y, err2 := decodeJSON(b)
-	return err1 == nil && err2 == nil && reflect.DeepEqual(storable(x), storable(y))
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	x, err1 := models.DecodeFields(a)
+	y, err2 := models.DecodeFields(b)
+	return err1 == nil && err2 == nil && reflect.DeepEqual(x, y)
 }
 
-func decodeJSON(b []byte) (any, error) {
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, nil
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	if _, err := d.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after the value")
-	}
-	return v, nil
-}
-
-// storable replaces json.Number values, in place, by StorableNumber's.
-func storable(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, c := range x {
-			x[k] = storable(c)
-		}
-	case []any:
-		for i, c := range x {
-			x[i] = storable(c)
-		}
-	case json.Number:
-		if n, ok := models.StorableNumber(x); ok {
-			return n
-		}
-	}
-	return v
-}
-
-// jsonLoss says what of in, a JSON object, out does not say: a member
-// missing or different, "" when none. A member missing on one side is no
-// loss when the other side's value is empty (null, "", {} or []): an
+// jsonLoss says what of in, a JSON object, out (another) does not say: a
+// member missing or different, "" when none. A member missing on one side
+// is no loss when the other side's value is empty (null, "", {} or []): an
 // omitempty field of a struct.
 func jsonLoss(in, out []byte) string {
-	x, err := decodeJSON(in)
+	x, err := models.DecodeFields(in)
 	if err != nil {
 		return err.Error()
 	}
-	y, err := decodeJSON(out)
+	y, err := models.DecodeFields(out)
 	if err != nil {
 		return err.Error()
 	}
@@ -726,7 +713,7 @@ func valueLoss(x, y any, path string) string {
 		}
 		return ""
 	}
-	if !reflect.DeepEqual(x, y) { // numbers compare as their text
+	if !reflect.DeepEqual(x, y) { // numbers as DecodeFields makes them
 		return fmt.Sprintf("%s: %v became %v", path, x, y)
 	}
 	return ""

@@ -3,18 +3,15 @@ package repo_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +20,8 @@ import (
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
+	"github.com/nfv-records/nfv-records/repo/legacy"
+	"github.com/nfv-records/nfv-records/repo/legacy/legacytest"
 	"github.com/nfv-records/nfv-records/repo/repotest"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
 )
@@ -124,28 +123,6 @@ func copyFixture(t *testing.T, dir, name string) string {
 	return path
 }
 
-// filesOf are the files of dir whose names start with prefix, with a hash
-// of their contents.
-func filesOf(t *testing.T, dir, prefix string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), prefix) {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = fmt.Sprintf("%x", sha256.Sum256(b))
-	}
-	return out
-}
-
 func openStore(t *testing.T, clock *repotest.Clock) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(sqlite.Config{Path: filepath.Join(t.TempDir(), "x.db"), Clock: clock.Now})
@@ -186,7 +163,7 @@ func TestImportFerretDB(t *testing.T) {
 
 	dir := t.TempDir()
 	path := copyFixture(t, dir, "nfv_records.sqlite")
-	before := filesOf(t, dir, "")
+	before := legacytest.Files(t, dir, "")
 	var logs bytes.Buffer
 	rep, err := repo.ImportFerretDB(ctx, db, clock.Now, path, logTo(&logs))
 	if err != nil {
@@ -195,7 +172,7 @@ func TestImportFerretDB(t *testing.T) {
 	if !maps.Equal(rep.Collections, allCounts) || rep.Recovered {
 		t.Fatalf("report %+v, want %v", rep, allCounts)
 	}
-	if after := filesOf(t, dir, ""); !maps.Equal(before, after) {
+	if after := legacytest.Files(t, dir, ""); !maps.Equal(before, after) {
 		t.Fatalf("the legacy file's directory changed: %v, was %v", after, before)
 	}
 	if strings.Contains(logs.String(), "level=WARN") {
@@ -296,8 +273,8 @@ func checkRecords(t *testing.T, db repo.DB, exp expectedFixture) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := diffExact(want, got, ""); len(d) > 0 {
-					t.Errorf("fields (%s):\n%s", e.Covers, strings.Join(d, "\n"))
+				if d := legacytest.Diff(want, got); d != "" {
+					t.Errorf("fields (%s):\n%s", e.Covers, d)
 				}
 
 				// As clients see it: the fields without id, and the
@@ -312,8 +289,8 @@ func checkRecords(t *testing.T, db repo.DB, exp expectedFixture) {
 				wantR[models.FieldUUID] = e.UUID
 				wantR[models.FieldCreatedAt] = models.FormatTime(time.UnixMilli(e.CreatedMS))
 				wantR[models.FieldUpdatedAt] = models.FormatTime(time.UnixMilli(e.ModifiedMS))
-				if d := diffExact(wantR, gotR, ""); len(d) > 0 {
-					t.Errorf("rendered:\n%s", strings.Join(d, "\n"))
+				if d := legacytest.Diff(wantR, gotR); d != "" {
+					t.Errorf("rendered:\n%s", d)
 				}
 
 				// The server-side state as stored: the APPC state and
@@ -335,8 +312,8 @@ func checkRecords(t *testing.T, db repo.DB, exp expectedFixture) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if d := diffExact(canonical(t, typed(t, e.APPC, e.APPCTypes)), stored, ""); len(d) > 0 {
-						t.Errorf("stored APPC state:\n%s", strings.Join(d, "\n"))
+					if d := legacytest.Diff(canonical(t, typed(t, e.APPC, e.APPCTypes)), stored); d != "" {
+						t.Errorf("stored APPC state:\n%s", d)
 					}
 				}
 
@@ -354,8 +331,8 @@ func checkRecords(t *testing.T, db repo.DB, exp expectedFixture) {
 				if !reflect.DeepEqual(v.APPC, wantAPPC) {
 					t.Errorf("APPC state\n%+v, want\n%+v", v.APPC, wantAPPC)
 				}
-				if d := diffExact(want, v.Fields, ""); len(d) > 0 {
-					t.Errorf("VNF fields:\n%s", strings.Join(d, "\n"))
+				if d := legacytest.Diff(want, v.Fields); d != "" {
+					t.Errorf("VNF fields:\n%s", d)
 				}
 			})
 		}
@@ -473,52 +450,6 @@ func canonical(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return m["v"]
-}
-
-// diffExact compares decoded values exactly: the same Go types, floats by
-// their bits.
-func diffExact(want, got any, path string) []string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: want an object, got %T", path, got)}
-		}
-		var d []string
-		for _, k := range slices.Sorted(maps.Keys(w)) {
-			gv, ok := g[k]
-			if !ok {
-				d = append(d, fmt.Sprintf("%s/%s: missing", path, k))
-				continue
-			}
-			d = append(d, diffExact(w[k], gv, path+"/"+k)...)
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok {
-				d = append(d, fmt.Sprintf("%s/%s: unexpected %v", path, k, g[k]))
-			}
-		}
-		return d
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return []string{fmt.Sprintf("%s: want %d items, got %#v", path, len(w), got)}
-		}
-		var d []string
-		for i := range w {
-			d = append(d, diffExact(w[i], g[i], path+"/"+strconv.Itoa(i))...)
-		}
-		return d
-	case float64:
-		if g, ok := got.(float64); !ok || math.Float64bits(g) != math.Float64bits(w) {
-			return []string{fmt.Sprintf("%s: want float64 %v, got %T %v", path, w, got, got)}
-		}
-		return nil
-	}
-	if reflect.TypeOf(want) != reflect.TypeOf(got) || want != got {
-		return []string{fmt.Sprintf("%s: want %T %#v, got %T %#v", path, want, want, got, got)}
-	}
-	return nil
 }
 
 // TestImportFerretDBLeases: a lease is imported with the time it has left,
@@ -672,7 +603,7 @@ func TestImportLegacyDir(t *testing.T) {
 			if c.file != "" {
 				copyFixture(t, dataDir, c.file)
 			}
-			legacyFiles := filesOf(t, dataDir, c.file)
+			legacyFiles := legacytest.Files(t, dataDir, c.file)
 			db, err := sqlite.OpenDir(dataDir, sqlite.Config{Clock: clock.Now})
 			if err != nil {
 				t.Fatal(err)
@@ -743,7 +674,7 @@ func TestImportLegacyDir(t *testing.T) {
 
 			// The legacy file as it was, and nothing beside it (no -wal,
 			// -shm or -journal).
-			if got := filesOf(t, dataDir, c.file); !maps.Equal(got, legacyFiles) {
+			if got := legacytest.Files(t, dataDir, c.file); !maps.Equal(got, legacyFiles) {
 				t.Errorf("legacy files %v, were %v", got, legacyFiles)
 			}
 		})
@@ -786,7 +717,7 @@ func TestImportLegacyDirAfterACrash(t *testing.T) {
 		}
 	}
 	old.Close()
-	before := filesOf(t, dataDir, "nfv_records.sqlite")
+	before := legacytest.Files(t, dataDir, "nfv_records.sqlite")
 
 	db := openStore(t, clock)
 	var logs bytes.Buffer
@@ -802,8 +733,8 @@ func TestImportLegacyDirAfterACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := canonical(t, map[string]any{"id": lastUUID, "status": "written last", "n": 2.0})
-	if d := diffExact(want, fields, ""); len(d) > 0 || rec.Admin.Version != 3 || rec.Admin.Modified.UnixMilli() != 1714554000001 {
-		t.Errorf("the NSR in the WAL: %+v %v", rec.Admin, d)
+	if d := legacytest.Diff(want, fields); d != "" || rec.Admin.Version != 3 || rec.Admin.Modified.UnixMilli() != 1714554000001 {
+		t.Errorf("the NSR in the WAL: %+v\n%s", rec.Admin, d)
 	}
 	marker, err := db.Collection(repo.MetaSpec).Get(t.Context(), "import:ferretdb-v1:nfv_records.sqlite")
 	if err != nil {
@@ -818,68 +749,173 @@ func TestImportLegacyDirAfterACrash(t *testing.T) {
 	if !strings.Contains(logs.String(), "not shut down cleanly") {
 		t.Errorf("no warning of the crash:\n%s", logs.String())
 	}
-	if after := filesOf(t, dataDir, "nfv_records.sqlite"); !maps.Equal(after, before) {
+	if after := legacytest.Files(t, dataDir, "nfv_records.sqlite"); !maps.Equal(after, before) {
 		t.Errorf("legacy files %v, were %v", after, before)
 	}
 }
 
 // TestImportFerretDBRefuses: a file that is not the old store's, or a
-// document that cannot be imported as it was, is an error, and nothing
-// after it is imported.
+// document that cannot be imported as it was, is an error, and then
+// nothing is imported: not even the documents before it.
 func TestImportFerretDBRefuses(t *testing.T) {
 	clock := repotest.NewClock(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
-	dir := t.TempDir()
-	notFerret := filepath.Join(dir, "other.sqlite")
-	if err := os.WriteFile(notFerret, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	const goodUUID = "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e0f"
+	goodRecord := strings.Replace(record("", "", ""), "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e00", goodUUID, 1)
+	goodLease := lease("vnf-1", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	cases := []struct {
 		name string
-		docs map[string][]string // collection: sjson documents
+		docs map[string][]string // collection: sjson documents, after a good record and a good lease
 		msg  string
 	}{
 		{"a date in a record's fields", map[string][]string{"nsrs": {record("d", "date", "0")}}, "field d: a date"},
 		{"a version of 0", map[string][]string{"nsrs": {strings.Replace(record("", "", ""), `"version":1`, `"version":0`, 1)}}, "version 0"},
+		{"a record _id not a uuid", map[string][]string{"vnfrs": {strings.Replace(record("", "", ""), "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e00", "vnf-1", 1)}},
+			`_id "vnf-1" is not a lower-case uuid`},
+		{"a record _id in upper case", map[string][]string{"nsrs": {strings.Replace(record("", "", ""), "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e00", "3F2A9C1E-5B7D-4E8A-9C0F-1A2B3C4D5E00", 1)}},
+			"is not a lower-case uuid"},
+		{"a record created after 9999", map[string][]string{"nsrs": {strings.Replace(record("", "", ""), `"created":1`, `"created":253402300800000`, 1)}},
+			"no created and modified dates (years 0 to 9999)"},
 		{"an APPC state with an unknown member", map[string][]string{"vnfrs": {`{"$s":{"p":{"_id":{"t":"string"},"_admin":{"t":"object","$s":{"p":{` +
 			`"created":{"t":"date"},"modified":{"t":"date"},"version":{"t":"long"},` +
 			`"appc":{"t":"object","$s":{"p":{"state":{"t":"string"},"colour":{"t":"string"}},"$k":["state","colour"]}}},"$k":["created","modified","version","appc"]}}},"$k":["_id","_admin"]},` +
 			`"_id":"3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e00","_admin":{"created":1,"modified":2,"version":1,"appc":{"state":"Stopped","colour":"red"}}}`}},
 			`unknown field "colour"`},
+		{"an APPC state member spelt in another case", map[string][]string{"vnfrs": {`{"$s":{"p":{"_id":{"t":"string"},"_admin":{"t":"object","$s":{"p":{` +
+			`"created":{"t":"date"},"modified":{"t":"date"},"version":{"t":"long"},` +
+			`"appc":{"t":"object","$s":{"p":{"State":{"t":"string"}},"$k":["State"]}}},"$k":["created","modified","version","appc"]}}},"$k":["_id","_admin"]},` +
+			`"_id":"3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e00","_admin":{"created":1,"modified":2,"version":1,"appc":{"State":"Stopped"}}}`}},
+			"not kept whole by models.APPCState: /State: dropped"},
 		{"a request with an unknown member", map[string][]string{"appc_requests": {
 			`{"$s":{"p":{"_id":{"t":"string"},"received":{"t":"date"},"colour":{"t":"string"}},"$k":["_id","received","colour"]},"_id":"a||b","received":1,"colour":"red"}`}},
 			`unknown member "colour"`},
 		{"a lease without expiry", map[string][]string{"appc_locks": {
 			`{"$s":{"p":{"_id":{"t":"string"},"owner":{"t":"string"}},"$k":["_id","owner"]},"_id":"x","owner":"y"}`}},
 			"not a lease"},
+		{"a lease expiring after 9999", map[string][]string{"appc_locks": {lease("x", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))}},
+			"not a lease"},
 		{"an undecodable document", map[string][]string{"nsrs": {`{"$s":{},"x":1}`}}, "unsupported FerretDB document"},
 	}
-	t.Run("not a FerretDB file", func(t *testing.T) {
-		if _, err := repo.ImportFerretDB(t.Context(), openStore(t, clock), clock.Now, notFerret, nil); err == nil {
-			t.Fatal("imported an empty file")
-		}
-	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			docs := maps.Clone(c.docs)
+			docs["nsrs"] = append([]string{goodRecord}, docs["nsrs"]...)
+			docs["appc_locks"] = append([]string{goodLease}, docs["appc_locks"]...)
 			path := filepath.Join(t.TempDir(), "x.sqlite")
-			writeFerretDB(t, path, c.docs)
+			writeFerretDB(t, path, docs)
 			db := openStore(t, clock)
 			_, err := repo.ImportFerretDB(t.Context(), db, clock.Now, path, nil)
-			if err == nil || !strings.Contains(err.Error(), c.msg) {
-				t.Fatalf("import: %v, want an error saying %q", err, c.msg)
+			if err == nil || !strings.Contains(err.Error(), c.msg) || !strings.Contains(err.Error(), "so nothing was") {
+				t.Fatalf("import: %v, want an error saying %q and that nothing was imported", err, c.msg)
+			}
+			checkNothingImported(t, db, "vnf-1")
+		})
+	}
+	for name, path := range notFerretDB(t, t.TempDir()) {
+		t.Run(name, func(t *testing.T) {
+			_, err := repo.ImportFerretDB(t.Context(), openStore(t, clock), clock.Now, path, nil)
+			if !errors.Is(err, legacy.ErrNotFerretDB) {
+				t.Fatalf("import: %v, want %v", err, legacy.ErrNotFerretDB)
 			}
 		})
 	}
-	t.Run("ImportLegacyDir leaves no marker after a failure", func(t *testing.T) {
-		dataDir := t.TempDir()
-		writeFerretDB(t, filepath.Join(dataDir, "nfv_records.sqlite"), map[string][]string{"nsrs": {record("d", "date", "0")}})
-		db := openStore(t, clock)
-		if err := repo.ImportLegacyDir(t.Context(), db, clock.Now, dataDir, "", nil); err == nil {
-			t.Fatal("no error")
-		}
-		if _, err := db.Collection(repo.MetaSpec).Get(t.Context(), "import:ferretdb-v1:nfv_records.sqlite"); !errors.Is(err, repo.ErrNotFound) {
-			t.Fatalf("marker after a failed import: %v", err)
-		}
+}
+
+// TestImportLegacyDirRefuses: at start, a legacy file that cannot be
+// imported stops the service with an error naming the file and what to
+// do; nothing is imported or marked, and the file is left as it is.
+func TestImportLegacyDirRefuses(t *testing.T) {
+	clock := repotest.NewClock(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
+	files := notFerretDB(t, t.TempDir())
+	const badDoc = "a FerretDB file with a document that cannot be imported"
+	files[badDoc] = filepath.Join(t.TempDir(), "bad.sqlite")
+	writeFerretDB(t, files[badDoc], map[string][]string{
+		"appc_locks": {lease("vnf-1", time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))},
+		"nsrs":       {record("d", "date", "0")},
 	})
+	for name, from := range files {
+		t.Run(name, func(t *testing.T) {
+			dataDir := t.TempDir()
+			b, err := os.ReadFile(from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dataDir, "nfv_records.sqlite")
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			before := legacytest.Files(t, dataDir, "")
+			db := openStore(t, clock)
+			err = repo.ImportLegacyDir(t.Context(), db, clock.Now, dataDir, "", nil)
+			if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "move the file out of the data directory") {
+				t.Fatalf("ImportLegacyDir: %v; want an error naming %s and what to do", err, path)
+			}
+			if name != badDoc && !errors.Is(err, legacy.ErrNotFerretDB) {
+				t.Errorf("ImportLegacyDir: %v, want %v", err, legacy.ErrNotFerretDB)
+			}
+			if _, err := db.Collection(repo.MetaSpec).Get(t.Context(), "import:ferretdb-v1:nfv_records.sqlite"); !errors.Is(err, repo.ErrNotFound) {
+				t.Fatalf("marker after a failed import: %v", err)
+			}
+			checkNothingImported(t, db, "vnf-1")
+			if after := legacytest.Files(t, dataDir, ""); !maps.Equal(after, before) {
+				t.Errorf("the data directory changed: %v, was %v", after, before)
+			}
+
+			// What the error says to do lets the service start.
+			if err := os.Rename(path, filepath.Join(t.TempDir(), "moved.sqlite")); err != nil {
+				t.Fatal(err)
+			}
+			if err := repo.ImportLegacyDir(t.Context(), db, clock.Now, dataDir, "", nil); err != nil {
+				t.Fatalf("with the file moved away: %v", err)
+			}
+		})
+	}
+}
+
+// notFerretDB writes, into dir, files that are not FerretDB v1's, by what
+// they are.
+func notFerretDB(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{
+		"an empty file":     filepath.Join(dir, "empty.sqlite"),
+		"not SQLite":        filepath.Join(dir, "text.sqlite"),
+		"another program's": filepath.Join(dir, "other.sqlite"),
+	}
+	if err := os.WriteFile(files["an empty file"], nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(files["not SQLite"], []byte(strings.Repeat("records: []\n", 50)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+files["another program's"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE nsrs (id TEXT PRIMARY KEY, body TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// checkNothingImported checks that db holds no record, request or lease
+// (the lease lockID of appc_locks).
+func checkNothingImported(t *testing.T, db repo.DB, lockID string) {
+	t.Helper()
+	ctx := t.Context()
+	for _, spec := range []repo.CollectionSpec{repo.RecordSpec(models.KindNSR), repo.RecordSpec(models.KindVNFR), repo.APPCRequestSpec} {
+		if n, err := db.Collection(spec).Count(ctx, filter.Expr{}); err != nil || n != 0 {
+			t.Errorf("%s: %d documents (%v), want none", spec.Name, n, err)
+		}
+	}
+	if h, err := db.Leases("appc_locks").Holder(ctx, lockID); err != nil || h != "" {
+		t.Errorf("lock %s held by %q (%v), want none", lockID, h, err)
+	}
+}
+
+// lease is an sjson lease of id held by "owner" until expires.
+func lease(id string, expires time.Time) string {
+	return fmt.Sprintf(`{"$s":{"p":{"_id":{"t":"string"},"owner":{"t":"string"},"expires":{"t":"date"}},"$k":["_id","owner","expires"]},"_id":%q,"owner":"owner","expires":%d}`,
+		id, expires.UnixMilli())
 }
 
 // record is an sjson record, with one more field when name is not "".

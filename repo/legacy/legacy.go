@@ -21,11 +21,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/driver" // the database/sql driver "sqlite3"
 )
 
-// ErrNotFerretDB is returned by Open for an SQLite file without FerretDB's
-// catalogue.
+// ErrNotFerretDB is returned by Open for a file that is not SQLite, or an
+// SQLite file without FerretDB's catalogue.
 var ErrNotFerretDB = errors.New("not a FerretDB v1 SQLite database")
 
 // ErrNoCollection is returned for a collection the file does not hold.
@@ -89,7 +90,10 @@ func Open(path string) (*File, error) {
 	f.db.SetMaxOpenConns(1)
 	var n int
 	err = f.db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '_ferretdb_collections'`).Scan(&n)
-	if err == nil && n == 0 {
+	switch {
+	case errors.Is(err, sqlite3.NOTADB):
+		err = fmt.Errorf("%w (%w)", ErrNotFerretDB, err)
+	case err == nil && n == 0:
 		err = ErrNotFerretDB
 	}
 	if err != nil {
@@ -155,9 +159,6 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
-// Path is the file Open was given.
-func (f *File) Path() string { return f.path }
-
 // Recovered reports whether the file had a -wal or -journal beside it (its
 // writer did not shut down cleanly) and is read from a recovered copy.
 func (f *File) Recovered() bool { return f.copyDir != "" }
@@ -181,7 +182,9 @@ func (f *File) removeCopy() error {
 	return nil
 }
 
-// Collections are the names of the file's collections, in name order.
+// Collections are the names of the file's collections, in name order. A
+// name listed twice (FerretDB's catalogue has them unique) is an error:
+// one of its tables would never be read.
 func (f *File) Collections() ([]string, error) {
 	rows, err := f.db.Query(`SELECT name FROM _ferretdb_collections ORDER BY name`)
 	if err != nil {
@@ -193,6 +196,9 @@ func (f *File) Collections() ([]string, error) {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			return nil, fmt.Errorf("legacy: list the collections of %s: %w", f.path, err)
+		}
+		if len(names) > 0 && names[len(names)-1] == name {
+			return nil, fmt.Errorf("legacy: list the collections of %s: %w: collection %q is listed twice", f.path, ErrNotFerretDB, name)
 		}
 		names = append(names, name)
 	}

@@ -2,7 +2,6 @@ package legacy
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nfv-records/nfv-records/repo/legacy/legacytest"
 )
 
 // fixture is a file the embedded store of nfv-records wrote (FerretDB
@@ -35,27 +36,9 @@ func copyTo(t *testing.T, from, dir, name string) string {
 	return to
 }
 
-// snapshot is every file of dir with a hash of its contents.
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = fmt.Sprintf("%x", sha256.Sum256(b))
-	}
-	return out
-}
-
 func checkUnchanged(t *testing.T, dir string, before map[string]string) {
 	t.Helper()
-	if after := snapshot(t, dir); !maps.Equal(before, after) {
+	if after := legacytest.Files(t, dir, ""); !maps.Equal(before, after) {
 		t.Fatalf("%s changed:\nbefore %v\nafter  %v", dir, before, after)
 	}
 }
@@ -75,7 +58,7 @@ func documents(t *testing.T, f *File, collection string) []map[string]any {
 func TestOpenFixture(t *testing.T) {
 	dir := t.TempDir()
 	path := copyTo(t, fixture, dir, "nfv_records.sqlite")
-	before := snapshot(t, dir)
+	before := legacytest.Files(t, dir, "")
 
 	f, err := Open(path)
 	if err != nil {
@@ -127,18 +110,18 @@ func TestOpenFixture(t *testing.T) {
 		{"created", numbers["_admin"].(map[string]any)["created"], time.UnixMilli(1796552483293).UTC()},
 		{"version", numbers["_admin"].(map[string]any)["version"], int64(1)},
 	} {
-		if d := diffValues(c.want, c.got, c.name); len(d) > 0 {
-			t.Error(strings.Join(d, "\n"))
+		if d := legacytest.Diff(c.want, c.got); d != "" {
+			t.Errorf("%s:\n%s", c.name, d)
 		}
 	}
 	reqs := documents(t, f, "appc_requests")
-	if d := diffValues(map[string]any{
+	if d := legacytest.Diff(map[string]any{
 		"_id": "orig-A|req-100|sub-1", "run_id": "6b1f0c2e-9a8d-4f7e-b6c5-d4e3f2a1b001", "originator_id": "orig-A",
 		"request_id": "req-100", "sub_request_id": "sub-1", "action": "Configure", "vnf_id": "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e04",
 		"received": time.UnixMilli(1714554001000).UTC(), "finished": time.UnixMilli(1714554001250).UTC(),
 		"code": int32(400), "message": "SUCCESS", "payload": `{"configuration":{"a":1},"note":"quote \" backslash \\ é"}`,
-	}, reqs[0], ""); len(d) > 0 {
-		t.Errorf("first request:\n%s", strings.Join(d, "\n"))
+	}, reqs[0]); d != "" {
+		t.Errorf("first request:\n%s", d)
 	}
 
 	if err := f.Close(); err != nil {
@@ -267,7 +250,7 @@ func TestOpenAfterACrash(t *testing.T) {
 		}
 		db.Close()
 		path := filepath.Join(crashed, "nfv_records.sqlite")
-		before := snapshot(t, crashed)
+		before := legacytest.Files(t, crashed, "")
 
 		// What reading the file alone would miss.
 		if n, err := countImmutable(t, path, "1"); err != nil || n != 1 {
@@ -323,7 +306,7 @@ func TestOpenAfterACrash(t *testing.T) {
 		}
 		db.Close()
 		path := filepath.Join(crashed, "nfv_records.sqlite")
-		before := snapshot(t, crashed)
+		before := legacytest.Files(t, crashed, "")
 
 		// What reading the file alone would see: part of a transaction
 		// that never committed.
@@ -369,9 +352,13 @@ func TestOpenRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+	text := filepath.Join(dir, "text.sqlite")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not an SQLite file\n", 20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	undecodable := filepath.Join(dir, "undecodable.sqlite")
 	newFerretDB(t, undecodable, "DELETE", thing(1, ""), `{"$s":{},"extra":1}`).Close()
-	before := snapshot(t, dir)
+	before := legacytest.Files(t, dir, "")
 
 	for _, c := range []struct {
 		name, path string
@@ -380,6 +367,7 @@ func TestOpenRefuses(t *testing.T) {
 		{"missing", filepath.Join(dir, "missing.sqlite"), fs.ErrNotExist},
 		{"empty", empty, ErrNotFerretDB},
 		{"another database", other, ErrNotFerretDB},
+		{"not SQLite", text, ErrNotFerretDB},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if f, err := Open(c.path); !errors.Is(err, c.want) {
@@ -393,6 +381,33 @@ func TestOpenRefuses(t *testing.T) {
 	t.Run("a directory", func(t *testing.T) {
 		if _, err := Open(dir); err == nil {
 			t.Fatal("Open of a directory succeeded")
+		}
+	})
+	t.Run("a collection listed twice", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "twice.sqlite")
+		db := newFerretDB(t, path, "DELETE", thing(1, ""))
+		if _, err := db.Exec(`CREATE TABLE things_2 (_ferretdb_sjson TEXT)`); err != nil {
+			t.Fatal(err)
+		}
+		// FerretDB's catalogue has the name unique; a file whose has not.
+		for _, q := range []string{
+			`CREATE TABLE c AS SELECT * FROM _ferretdb_collections`,
+			`DROP TABLE _ferretdb_collections`,
+			`ALTER TABLE c RENAME TO _ferretdb_collections`,
+			`INSERT INTO _ferretdb_collections VALUES ('things', 'things_2', '{}')`,
+		} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Close()
+		f, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if names, err := f.Collections(); !errors.Is(err, ErrNotFerretDB) || !strings.Contains(err.Error(), `"things" is listed twice`) {
+			t.Fatalf("Collections = %v, %v; want an error saying things is listed twice", names, err)
 		}
 	})
 	t.Run("an undecodable document", func(t *testing.T) {
@@ -417,7 +432,7 @@ func TestOpenOddPaths(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), name)
 			path := copyTo(t, fixture, dir, name+".sqlite")
-			before := snapshot(t, dir)
+			before := legacytest.Files(t, dir, "")
 			f, err := Open(path)
 			if err != nil {
 				t.Fatal(err)

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nfv-records/nfv-records/repo/legacy/legacytest"
 )
 
 func TestDecode(t *testing.T) {
@@ -65,8 +66,8 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := diffValues(c.want, got, ""); len(d) > 0 {
-				t.Fatalf("Decode:\n%s", strings.Join(d, "\n"))
+			if d := legacytest.Diff(c.want, got); d != "" {
+				t.Fatalf("Decode:\n%s", d)
 			}
 		})
 	}
@@ -143,8 +144,8 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			t.Fatalf("decoding %s again: %v", encodeSJSON(t, doc), err)
 		}
-		if d := diffValues(doc, again, ""); len(d) > 0 {
-			t.Fatalf("round trip:\n%s", strings.Join(d, "\n"))
+		if d := legacytest.Diff(doc, again); d != "" {
+			t.Fatalf("round trip:\n%s", d)
 		}
 	})
 }
@@ -277,55 +278,4 @@ func mustJSON(t testing.TB, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// diffValues compares decoded documents exactly: same Go types, floats by
-// their bits (so -0 is not 0), dates by instant and location.
-func diffValues(want, got any, path string) []string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: want an object, got %T", path, got)}
-		}
-		var d []string
-		for k, wv := range w {
-			gv, ok := g[k]
-			if !ok {
-				d = append(d, fmt.Sprintf("%s/%s: missing", path, k))
-				continue
-			}
-			d = append(d, diffValues(wv, gv, path+"/"+k)...)
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok {
-				d = append(d, fmt.Sprintf("%s/%s: unexpected", path, k))
-			}
-		}
-		return d
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return []string{fmt.Sprintf("%s: want %d items, got %#v", path, len(w), got)}
-		}
-		var d []string
-		for i := range w {
-			d = append(d, diffValues(w[i], g[i], path+"/"+strconv.Itoa(i))...)
-		}
-		return d
-	case float64:
-		if g, ok := got.(float64); !ok || math.Float64bits(g) != math.Float64bits(w) {
-			return []string{fmt.Sprintf("%s: want float64 %v, got %T %v", path, w, got, got)}
-		}
-		return nil
-	case time.Time:
-		if g, ok := got.(time.Time); !ok || !g.Equal(w) || g.Location() != time.UTC {
-			return []string{fmt.Sprintf("%s: want %v, got %T %v", path, w, got, got)}
-		}
-		return nil
-	}
-	if reflect.TypeOf(want) != reflect.TypeOf(got) || want != got {
-		return []string{fmt.Sprintf("%s: want %T %#v, got %T %#v", path, want, want, got, got)}
-	}
-	return nil
 }
