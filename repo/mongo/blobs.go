@@ -54,9 +54,11 @@ func (b *blobs) Put(ctx context.Context, id string, r io.Reader) (int64, error) 
 	if err != nil {
 		return 0, classify(err, doing)
 	}
-	size, err := copyBlob(us, r)
+	size, err := copyBlob(us, r, doing)
 	if err != nil {
-		_ = us.Abort()
+		if us.Abort() != nil { // on ctx, which may have ended
+			b.drop(ctx, gen)
+		}
 		return 0, err // the reader's own failure, or the upload's (classified)
 	}
 	if err := us.Close(); err != nil {
@@ -64,11 +66,13 @@ func (b *blobs) Put(ctx context.Context, id string, r io.Reader) (int64, error) 
 		return 0, classify(err, doing)
 	}
 	var old blobRef
-	err = b.ids.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}}, blobRef{ID: id, File: gen, Size: size},
-		options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&old)
-	if mongo.IsDuplicateKeyError(err) { // two upserts raced: the other inserted first
-		err = b.ids.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}}, blobRef{ID: id, File: gen, Size: size},
-			options.FindOneAndReplace().SetReturnDocument(options.Before)).Decode(&old)
+	swap := func() error {
+		return b.ids.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: id}}, blobRef{ID: id, File: gen, Size: size},
+			options.FindOneAndReplace().SetUpsert(true).SetReturnDocument(options.Before)).Decode(&old)
+	}
+	err = swap()
+	if mongo.IsDuplicateKeyError(err) { // two upserts raced and the other inserted first: this one replaces it now
+		err = swap()
 	}
 	switch {
 	case errors.Is(err, mongo.ErrNoDocuments):
@@ -82,14 +86,14 @@ func (b *blobs) Put(ctx context.Context, id string, r io.Reader) (int64, error) 
 }
 
 // copyBlob copies r into the upload; an error of r is returned as it is.
-func copyBlob(us *mongo.GridFSUploadStream, r io.Reader) (int64, error) {
+func copyBlob(us *mongo.GridFSUploadStream, r io.Reader, doing string) (int64, error) {
 	buf := make([]byte, blobCopyBuffer)
 	var size int64
 	for {
 		n, rerr := r.Read(buf)
 		if n > 0 {
 			if _, err := us.Write(buf[:n]); err != nil {
-				return 0, classify(err, "write a blob")
+				return 0, classify(err, doing)
 			}
 			size += int64(n)
 		}
@@ -117,7 +121,7 @@ func (b *blobs) drop(ctx context.Context, gen string) {
 func (b *blobs) retire(ctx context.Context, gen string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	now := b.db.clock()
+	now := b.db.now.Now()
 	if _, err := b.retired.InsertOne(ctx, bson.D{{Key: "_id", Value: gen}, {Key: "at", Value: now}}); err != nil {
 		b.db.log.Warn("retire the file of a replaced blob", "blobs", b.name, "file", gen, "error", err)
 	}
@@ -158,6 +162,9 @@ func (b *blobs) Open(ctx context.Context, id string) (io.ReadCloser, error) {
 		return nil, classify(err, doing)
 	}
 	ds, err := b.bucket.OpenDownloadStream(context.WithoutCancel(ctx), ref.File)
+	if errors.Is(err, mongo.ErrFileNotFound) { // deleted since: retired long ago
+		return nil, repo.ErrNotFound
+	}
 	if err != nil {
 		return nil, classify(err, doing)
 	}

@@ -72,7 +72,7 @@ func (c *collection) document(d repo.Doc) (bson.D, error) {
 		{Key: adminVersion, Value: d.Version},
 	}
 	if len(d.Admin) > 0 && string(d.Admin) != "null" {
-		members, err := jsonMembers(d.Admin)
+		members, err := jsonMembers(d.Admin, 1) // under _admin
 		if err != nil {
 			return nil, fmt.Errorf("server-side state: %w", err)
 		}
@@ -82,7 +82,7 @@ func (c *collection) document(d repo.Doc) (bson.D, error) {
 			}
 		}
 	}
-	body, err := jsonMembers(d.Body)
+	body, err := jsonMembers(d.Body, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +108,10 @@ type envelope struct {
 	id                string
 	created, modified time.Time
 	version           int64
-	hasVersion        bool
-	admin             bson.Raw // _admin, nil when there is none
+	// stored is the version as it is stored, whatever its type, nil when
+	// there is none: what a conditional write filters by.
+	stored any
+	admin  bson.Raw // _admin, nil when there is none
 }
 
 // readEnvelope reads _id and _admin.
@@ -141,25 +143,24 @@ func readEnvelope(raw bson.Raw) (envelope, error) {
 		}
 	}
 	if v, err := e.admin.LookupErr(adminVersion); err == nil {
-		if n, ok := v.AsInt64OK(); ok {
-			e.version, e.hasVersion = n, true
-		}
+		e.stored = v
+		e.version, _ = v.AsInt64OK()
 	}
 	return e, nil
 }
 
-// decode reads a stored document.
-func (c *collection) decode(raw bson.Raw) (repo.Doc, error) {
+// decode reads a stored document, and its envelope as stored.
+func (c *collection) decode(raw bson.Raw) (repo.Doc, envelope, error) {
 	e, err := readEnvelope(raw)
 	if err != nil {
-		return repo.Doc{}, err
+		return repo.Doc{}, e, err
 	}
 	d := repo.Doc{ID: e.id, Version: e.version, Created: e.created, Modified: e.modified}
 	body, err := appendObject(nil, raw, func(k string) bool {
 		return k == fieldID || k == fieldAdmin || c.isIDField(k)
 	})
 	if err != nil {
-		return repo.Doc{}, fmt.Errorf("document %s: %w", e.id, err)
+		return repo.Doc{}, e, fmt.Errorf("document %s: %w", e.id, err)
 	}
 	d.Body = body
 	if e.admin != nil {
@@ -167,13 +168,13 @@ func (c *collection) decode(raw bson.Raw) (repo.Doc, error) {
 			return k == adminCreated || k == adminModified || k == adminVersion
 		})
 		if err != nil {
-			return repo.Doc{}, fmt.Errorf("document %s: _admin: %w", e.id, err)
+			return repo.Doc{}, e, fmt.Errorf("document %s: _admin: %w", e.id, err)
 		}
 		if string(admin) != "{}" {
 			d.Admin = json.RawMessage(admin)
 		}
 	}
-	return d, nil
+	return d, e, nil
 }
 
 // view is a stored document as readers see it, for the matcher and the
@@ -213,7 +214,7 @@ func (c *collection) view(raw bson.Raw) (map[string]any, string, error) {
 
 // Insert stores a new document (repo.Collection).
 func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
-	d = repo.NewDoc(d, c.db.clock())
+	d = repo.NewDoc(d, c.db.now.Now())
 	doc, err := c.document(d)
 	if err != nil {
 		return repo.Doc{}, classifyWrite(err, c.doing("insert", d.ID))
@@ -245,21 +246,18 @@ func (c *collection) Get(ctx context.Context, id string) (repo.Doc, error) {
 	if err != nil {
 		return repo.Doc{}, err
 	}
-	d, err := c.decode(raw)
+	d, _, err := c.decode(raw)
 	if err != nil {
 		return repo.Doc{}, repo.Internal(c.doing("read", id), err)
 	}
 	return d, nil
 }
 
-// versionFilter selects the document id at the version of e: one that
-// has none (written by something else) is selected by its lack of one.
+// versionFilter selects the document id at the version of e, as stored:
+// one that has none (written by something else) is selected by its lack
+// of one.
 func versionFilter(id string, e envelope) bson.D {
-	var v any
-	if e.hasVersion {
-		v = e.version
-	}
-	return bson.D{{Key: fieldID, Value: id}, {Key: fieldVersion, Value: v}}
+	return bson.D{{Key: fieldID, Value: id}, {Key: fieldVersion, Value: e.stored}}
 }
 
 // Update rewrites a document (repo.Collection): one replaceOne filtered
@@ -271,11 +269,7 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 		if err != nil {
 			return repo.Doc{}, err
 		}
-		e, err := readEnvelope(raw)
-		if err != nil {
-			return repo.Doc{}, repo.Internal(c.doing("read", id), err)
-		}
-		cur, err := c.decode(raw)
+		cur, e, err := c.decode(raw)
 		if err != nil {
 			return repo.Doc{}, repo.Internal(c.doing("read", id), err)
 		}
@@ -283,8 +277,8 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 		if err != nil {
 			return repo.Doc{}, err
 		}
-		next.ID, next.Created, next.Version = e.id, e.created, e.version+1
-		next.Modified = c.db.clock()
+		next.ID, next.Created, next.Version = cur.ID, cur.Created, cur.Version+1
+		next.Modified = c.db.now.Now()
 		doc, err := c.document(next)
 		if err != nil {
 			return repo.Doc{}, classifyWrite(err, c.doing("update", id))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -24,14 +25,21 @@ import (
 // compact encoding/json output (what the services write) reads back as
 // the very same bytes.
 
-// errUnstorable marks a JSON value BSON cannot hold (a number beyond
-// float64), or a body that is not a JSON object.
+// errUnstorable marks a JSON text MongoDB cannot store: not a JSON
+// object, a number beyond float64, a member name MongoDB refuses, or
+// nesting deeper than it allows.
 var errUnstorable = errors.New("unstorable JSON")
 
+// maxDepth is how deep MongoDB lets a stored document nest, below its top
+// level (the records layer refuses deeper bodies with the same bound).
+const maxDepth = 99
+
 // jsonMembers decodes a JSON object into its members, in order, as BSON
-// values: objects bson.D, arrays bson.A, integers that fit int64, other
-// numbers float64, strings, booleans and nil.
-func jsonMembers(text []byte) (bson.D, error) {
+// values: objects bson.D, arrays bson.A, numbers as models.StorableNumber
+// makes them, strings, booleans and nil. depth is the object's level in
+// the stored document (0 for the document itself). Anything MongoDB
+// would refuse is errUnstorable, before a byte is written.
+func jsonMembers(text []byte, depth int) (bson.D, error) {
 	dec := json.NewDecoder(bytes.NewReader(text))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -41,7 +49,7 @@ func jsonMembers(text []byte) (bson.D, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("%w: not a JSON object", errUnstorable)
 	}
-	members, err := jsonObject(dec)
+	members, err := jsonObject(dec, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +60,7 @@ func jsonMembers(text []byte) (bson.D, error) {
 }
 
 // jsonObject reads the members of an object whose '{' was read.
-func jsonObject(dec *json.Decoder) (bson.D, error) {
+func jsonObject(dec *json.Decoder, depth int) (bson.D, error) {
 	out := bson.D{}
 	for {
 		tok, err := dec.Token()
@@ -66,7 +74,10 @@ func jsonObject(dec *json.Decoder) (bson.D, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: member name %v", errUnstorable, tok)
 		}
-		v, err := jsonValue(dec)
+		if err := checkName(key); err != nil {
+			return nil, err
+		}
+		v, err := jsonValue(dec, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -74,21 +85,38 @@ func jsonObject(dec *json.Decoder) (bson.D, error) {
 	}
 }
 
-// jsonValue reads one value.
-func jsonValue(dec *json.Decoder) (any, error) {
+// checkName refuses the member names MongoDB does not store (or stores
+// but cannot query): a leading '$', a '.', a NUL.
+func checkName(name string) error {
+	switch {
+	case strings.HasPrefix(name, "$"):
+		return fmt.Errorf("%w: the member name %q starts with '$'", errUnstorable, name)
+	case strings.Contains(name, "."):
+		return fmt.Errorf("%w: the member name %q holds a '.'", errUnstorable, name)
+	case strings.Contains(name, "\x00"):
+		return fmt.Errorf("%w: the member name %q holds a NUL", errUnstorable, name)
+	}
+	return nil
+}
+
+// jsonValue reads one value, at level depth of the stored document.
+func jsonValue(dec *json.Decoder, depth int) (any, error) {
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUnstorable, err)
+	}
+	if _, ok := tok.(json.Delim); ok && depth > maxDepth {
+		return nil, fmt.Errorf("%w: nested deeper than MongoDB's %d levels", errUnstorable, maxDepth+1)
 	}
 	switch t := tok.(type) {
 	case json.Delim:
 		switch t {
 		case '{':
-			return jsonObject(dec)
+			return jsonObject(dec, depth)
 		case '[':
 			arr := bson.A{}
 			for dec.More() {
-				v, err := jsonValue(dec)
+				v, err := jsonValue(dec, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -121,11 +149,7 @@ func appendJSON(dst []byte, v bson.RawValue) ([]byte, error) {
 		}
 		return appendObject(dst, doc, nil)
 	case bson.TypeArray:
-		arr, ok := v.ArrayOK()
-		if !ok {
-			return nil, errors.New("malformed array")
-		}
-		values, err := arr.Values()
+		values, err := arrayValues(v)
 		if err != nil {
 			return nil, err
 		}
@@ -139,42 +163,34 @@ func appendJSON(dst []byte, v bson.RawValue) ([]byte, error) {
 			}
 		}
 		return append(dst, ']'), nil
-	case bson.TypeString:
-		s, _ := v.StringValueOK()
-		return appendString(dst, s), nil
-	case bson.TypeInt32:
-		n, _ := v.Int32OK()
-		return strconv.AppendInt(dst, int64(n), 10), nil
-	case bson.TypeInt64:
-		n, _ := v.Int64OK()
-		return strconv.AppendInt(dst, n, 10), nil
-	case bson.TypeDouble:
-		f, _ := v.DoubleOK()
-		return appendFloat(dst, f)
-	case bson.TypeBoolean:
-		if b, _ := v.BooleanOK(); b {
-			return append(dst, "true"...), nil
-		}
-		return append(dst, "false"...), nil
-	case bson.TypeNull, bson.TypeUndefined:
-		return append(dst, "null"...), nil
-	case bson.TypeDateTime:
-		ms, _ := v.DateTimeOK()
-		dst = append(dst, '"')
-		dst = time.UnixMilli(ms).UTC().AppendFormat(dst, jsonTimeLayout)
-		return append(dst, '"'), nil
-	case bson.TypeObjectID:
-		id, _ := v.ObjectIDOK()
-		return appendString(dst, id.Hex()), nil
 	case bson.TypeDecimal128:
-		d, _ := v.Decimal128OK()
-		s := d.String()
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return appendString(dst, s), nil // NaN, Inf: not a JSON number
+		// Its own digits, not the float64 the matcher compares: another
+		// writer's decimal reads back without losing any.
+		if d, ok := v.Decimal128OK(); ok {
+			if _, finite := decimalFloat(d); finite {
+				return append(dst, d.String()...), nil
+			}
 		}
-		return append(dst, s...), nil
 	}
-	return nil, fmt.Errorf("a value of BSON type %s has no JSON form", v.Type)
+	x, err := scalar(v)
+	if err != nil {
+		return nil, err
+	}
+	switch x := x.(type) {
+	case string:
+		return appendString(dst, x), nil
+	case int64:
+		return strconv.AppendInt(dst, x, 10), nil
+	case float64:
+		return appendFloat(dst, x)
+	case bool:
+		return strconv.AppendBool(dst, x), nil
+	case time.Time:
+		dst = append(dst, '"')
+		dst = x.AppendFormat(dst, jsonTimeLayout)
+		return append(dst, '"'), nil
+	}
+	return append(dst, "null"...), nil
 }
 
 // jsonTimeLayout is how a BSON date reads as JSON: RFC 3339 in UTC with
@@ -289,7 +305,7 @@ func appendString(dst []byte, s string) []byte {
 }
 
 // goValue is a BSON value as the matcher and the orders read documents:
-// map[string]any, []any, int64, float64, string, bool, nil, time.Time.
+// map[string]any, []any, and scalar's values.
 func goValue(v bson.RawValue) (any, error) {
 	switch v.Type {
 	case bson.TypeEmbeddedDocument:
@@ -303,19 +319,13 @@ func goValue(v bson.RawValue) (any, error) {
 		}
 		m := make(map[string]any, len(elems))
 		for _, e := range elems {
-			x, err := goValue(e.Value())
-			if err != nil {
+			if m[e.Key()], err = goValue(e.Value()); err != nil {
 				return nil, err
 			}
-			m[e.Key()] = x
 		}
 		return m, nil
 	case bson.TypeArray:
-		arr, ok := v.ArrayOK()
-		if !ok {
-			return nil, errors.New("malformed array")
-		}
-		values, err := arr.Values()
+		values, err := arrayValues(v)
 		if err != nil {
 			return nil, err
 		}
@@ -326,35 +336,69 @@ func goValue(v bson.RawValue) (any, error) {
 			}
 		}
 		return out, nil
+	}
+	return scalar(v)
+}
+
+// arrayValues are the elements of a BSON array.
+func arrayValues(v bson.RawValue) ([]bson.RawValue, error) {
+	arr, ok := v.ArrayOK()
+	if !ok {
+		return nil, errors.New("malformed array")
+	}
+	return arr.Values()
+}
+
+// scalar is a BSON value that is neither a document nor an array, as both
+// the JSON text and the matcher read it: a string, an int64 (int32 too),
+// a float64, a bool, nil (null, undefined), a time.Time (a date); an
+// ObjectID is its hex, a Decimal128 a float64 (its text when beyond
+// float64, or not a number; appendJSON writes a finite one's own digits).
+// Other types (binary, regex...) are never written by this service.
+func scalar(v bson.RawValue) (any, error) {
+	var x any
+	var ok bool
+	switch v.Type {
 	case bson.TypeString:
-		s, _ := v.StringValueOK()
-		return s, nil
+		x, ok = v.StringValueOK()
 	case bson.TypeInt32:
-		n, _ := v.Int32OK()
-		return int64(n), nil
+		var n int32
+		n, ok = v.Int32OK()
+		x = int64(n)
 	case bson.TypeInt64:
-		n, _ := v.Int64OK()
-		return n, nil
+		x, ok = v.Int64OK()
 	case bson.TypeDouble:
-		f, _ := v.DoubleOK()
-		return f, nil
+		x, ok = v.DoubleOK()
 	case bson.TypeBoolean:
-		b, _ := v.BooleanOK()
-		return b, nil
+		x, ok = v.BooleanOK()
 	case bson.TypeNull, bson.TypeUndefined:
 		return nil, nil
 	case bson.TypeDateTime:
-		ms, _ := v.DateTimeOK()
-		return time.UnixMilli(ms).UTC(), nil
+		var ms int64
+		ms, ok = v.DateTimeOK()
+		x = time.UnixMilli(ms).UTC()
 	case bson.TypeObjectID:
-		id, _ := v.ObjectIDOK()
-		return id.Hex(), nil
+		var id bson.ObjectID
+		id, ok = v.ObjectIDOK()
+		x = id.Hex()
 	case bson.TypeDecimal128:
-		d, _ := v.Decimal128OK()
-		if f, err := strconv.ParseFloat(d.String(), 64); err == nil {
-			return f, nil
+		var d bson.Decimal128
+		d, ok = v.Decimal128OK()
+		x = d.String()
+		if f, finite := decimalFloat(d); finite {
+			x = f
 		}
-		return d.String(), nil
+	default:
+		return nil, fmt.Errorf("a value of BSON type %s has no JSON form", v.Type)
 	}
-	return nil, fmt.Errorf("a value of BSON type %s has no JSON form", v.Type)
+	if !ok {
+		return nil, fmt.Errorf("malformed BSON %s", v.Type)
+	}
+	return x, nil
+}
+
+// decimalFloat is d as a float64, and whether that is a finite number.
+func decimalFloat(d bson.Decimal128) (float64, bool) {
+	f, err := strconv.ParseFloat(d.String(), 64)
+	return f, err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
 }

@@ -37,6 +37,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/nfv-records/nfv-records/models"
@@ -68,9 +69,10 @@ type DB struct {
 	// ferret caches whether the server is FerretDB; nil until known.
 	ferret atomic.Pointer[bool]
 
-	bg     context.Context // background work (index creation) ends with it
-	stopBg context.CancelFunc
-	wg     sync.WaitGroup
+	bg         context.Context // background work (index creation) ends with it
+	stopBg     context.CancelFunc
+	wg         sync.WaitGroup
+	indexRetry time.Duration // the first wait before creating indexes again
 
 	mu      sync.Mutex
 	indexes map[string]bool // collection name + "\x00" + index name: creation started
@@ -81,7 +83,8 @@ type DB struct {
 // answer: while it is unreachable every call (Ping too) fails as
 // repo.Unavailable, and it recovers by itself when the database is back.
 // The indexes of a collection are created in the background on first use
-// of its spec, retried until they exist.
+// of its spec, retried until they exist (or the database refuses them
+// for good: they are then logged as an error).
 func Open(cfg Config) (*DB, error) {
 	if cfg.Database == "" {
 		return nil, errors.New("mongo: database name is empty")
@@ -102,7 +105,7 @@ func Open(cfg Config) (*DB, error) {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	return &DB{client: client, db: client.Database(cfg.Database), now: cfg.Clock, log: cfg.Logger,
-		bg: bg, stopBg: stop, indexes: map[string]bool{}}, nil
+		bg: bg, stopBg: stop, indexRetry: 500 * time.Millisecond, indexes: map[string]bool{}}, nil
 }
 
 // redact hides the password of a connection string.
@@ -178,9 +181,6 @@ func (db *DB) isFerretDB(ctx context.Context) (bool, error) {
 	return ferret, nil
 }
 
-// clock is the store's time: UTC, whole milliseconds.
-func (db *DB) clock() time.Time { return db.now.Now() }
-
 var (
 	_ repo.DB         = (*DB)(nil)
 	_ repo.Collection = (*collection)(nil)
@@ -214,24 +214,31 @@ func classify(err error, doing string) error {
 	return repo.Internal(doing, err)
 }
 
-// badValue is MongoDB's BadValue error code.
-const badValue = 2
+// MongoDB's error codes for a document it will not store.
+const (
+	badValue       = 2
+	objectTooLarge = 10334 // BSONObjectTooLarge
+)
 
-// classifyWrite is classify for a write of a document: FerretDB v1
-// refuses some documents MongoDB stores (an array directly inside an
-// array) with BadValue, which makes the document unstorable there, not a
-// bug.
+// classifyWrite is classify for a write of a document, which may fail
+// for the document itself, not the database: what jsonMembers refuses, a
+// document beyond MongoDB's 16 MB, and what FerretDB v1 refuses where
+// MongoDB stores it (an array directly inside an array: BadValue) are
+// Unprocessable, never internal errors.
 func classifyWrite(err error, doing string) error {
 	var se mongo.ServerError
-	if errors.As(err, &se) && se.HasErrorCode(badValue) {
-		return &models.Error{Code: models.CodeUnprocessable,
-			Detail: "the database cannot store this record: " + badValueMessage(err), Err: fmt.Errorf("%s: %w", doing, err)}
+	var why string
+	switch {
+	case errors.Is(err, errUnstorable):
+		why = err.Error()
+	case errors.Is(err, driver.ErrDocumentTooLarge), errors.As(err, &se) && se.HasErrorCode(objectTooLarge):
+		why = "it is larger than the database's limit of 16 MB"
+	case errors.As(err, &se) && se.HasErrorCode(badValue):
+		why = badValueMessage(err)
+	default:
+		return classify(err, doing)
 	}
-	if errors.Is(err, errUnstorable) {
-		return &models.Error{Code: models.CodeUnprocessable,
-			Detail: "the database cannot store this record: " + err.Error(), Err: fmt.Errorf("%s: %w", doing, err)}
-	}
-	return classify(err, doing)
+	return &models.Error{Code: models.CodeUnprocessable, Detail: "the database cannot store this record: " + why, Err: fmt.Errorf("%s: %w", doing, err)}
 }
 
 func badValueMessage(err error) string {
@@ -305,19 +312,31 @@ func (db *DB) ensureIndexes(spec repo.CollectionSpec) {
 	}()
 }
 
+// maxIndexRefusals bounds the attempts at creating a spec's indexes that
+// the database answers with an error: a few mend a primary stepping
+// down, none an index of the same name with other keys or a missing
+// permission. An unreachable database is waited for until the DB closes.
+const maxIndexRefusals = 6
+
 // createIndexesLoop creates the spec's indexes, retrying with backoff
-// until they exist or the DB closes: a service started before its
-// database still gets them.
+// until they exist, the database has refused them maxIndexRefusals times,
+// or the DB closes: a service started before its database still gets
+// them.
 func (db *DB) createIndexesLoop(spec repo.CollectionSpec) {
-	delay := 500 * time.Millisecond
-	for {
+	delay := db.indexRetry
+	for refusals := 0; ; {
 		err := db.createIndexes(db.bg, spec)
-		if err == nil {
+		switch {
+		case err == nil:
 			db.log.Debug("indexes ready", "collection", spec.Name)
 			return
-		}
-		if db.bg.Err() != nil {
+		case db.bg.Err() != nil:
 			return
+		case !unreachable(err):
+			if refusals++; refusals == maxIndexRefusals {
+				db.log.Error("the database refuses to create indexes; lists of the collection will be slow until it is mended and the service restarted", "collection", spec.Name, "error", err)
+				return
+			}
 		}
 		db.log.Warn("cannot create indexes yet; will retry", "collection", spec.Name, "error", err, "retry_in", delay.String())
 		select {
@@ -331,13 +350,24 @@ func (db *DB) createIndexesLoop(spec repo.CollectionSpec) {
 
 // createIndexes creates the indexes one by one: FerretDB v1 drops the
 // connection (a panic inside it) when createIndexes names several
-// indexes that already exist. Creating an index that exists is a no-op.
+// indexes that already exist. Creating an index that exists is a no-op;
+// one the database refuses does not keep the others from being created.
 func (db *DB) createIndexes(ctx context.Context, spec repo.CollectionSpec) error {
 	iv := db.db.Collection(spec.Name).Indexes()
+	var errs []error
 	for _, m := range indexModels(spec) {
 		if _, err := iv.CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", spec.Name, err)
+			errs = append(errs, fmt.Errorf("create indexes on %s: %w", spec.Name, err))
+			if unreachable(err) {
+				break // the next ones would wait as long
+			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// unreachable reports whether err says the database did not answer (or
+// ctx ended), rather than answered with an error.
+func unreachable(err error) bool {
+	return models.ErrorCodeOf(classify(err, "")) == models.CodeUnavailable
 }

@@ -3,9 +3,11 @@ package mongo_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -235,19 +237,32 @@ func eventually(t *testing.T, within time.Duration, cond func() bool, what func(
 }
 
 // TestUnstorable: what the database refuses to store is Unprocessable,
-// never an internal error, and leaves nothing written.
+// never an internal error, and leaves nothing written: whatever the body
+// or the server-side state (the records layer refuses most of these
+// first, but the backend takes any caller's).
 func TestUnstorable(t *testing.T) {
 	t.Parallel()
 	db := open(t, dbName(t), nil, true)
 	c := db.Collection(repo.RecordSpec(models.KindNSR))
 	ctx := t.Context()
-	bodies := []string{`{"_id":"x"}`, `{"_admin":{}}`, `{"n":1e400}`}
+	deep := `{"d":` + strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("}", 100) + `}` // 101 levels
+	bodies := []string{`{"_id":"x"}`, `{"_admin":{}}`, `{"n":1e400}`, `[1]`, `"x"`, `null`, ``, `{"a":1}{}`,
+		`{"$x":1}`, `{"o":{"$set":1}}`, `{"a.b":1}`, `{"l":[{"a.b":1}]}`, `{"a\u0000b":1}`, deep}
 	if ferret {
 		bodies = append(bodies, `{"aa":[[1]]}`) // FerretDB v1 refuses arrays in arrays
+	} else {
+		bodies = append(bodies, `{"s":"`+strings.Repeat("x", 17<<20)+`"}`) // beyond MongoDB's 16 MB
 	}
+	admins := []string{`[1]`, `{"$x":1}`, `{"m":{"a.b":1}}`, `{"n":1e400}`}
+	short := func(s string) string { return s[:min(len(s), 40)] }
 	for _, body := range bodies {
 		if _, err := c.Insert(ctx, repo.Doc{ID: "a", Body: []byte(body)}); models.ErrorCodeOf(err) != models.CodeUnprocessable {
-			t.Errorf("insert %s: %v, want unprocessable", body, err)
+			t.Errorf("insert %s: %v, want unprocessable", short(body), err)
+		}
+	}
+	for _, admin := range admins {
+		if _, err := c.Insert(ctx, repo.Doc{ID: "a", Body: []byte(`{}`), Admin: []byte(admin)}); models.ErrorCodeOf(err) != models.CodeUnprocessable {
+			t.Errorf("insert with admin %s: %v, want unprocessable", admin, err)
 		}
 	}
 	if _, err := c.Insert(ctx, repo.Doc{ID: "a", Body: []byte(`{"status":"x"}`)}); err != nil {
@@ -256,11 +271,26 @@ func TestUnstorable(t *testing.T) {
 	for _, body := range bodies {
 		_, err := c.Update(ctx, "a", func(cur repo.Doc) (repo.Doc, error) { cur.Body = []byte(body); return cur, nil })
 		if models.ErrorCodeOf(err) != models.CodeUnprocessable {
-			t.Errorf("update to %s: %v, want unprocessable", body, err)
+			t.Errorf("update to %s: %v, want unprocessable", short(body), err)
 		}
 	}
-	if got, err := c.Get(ctx, "a"); err != nil || string(got.Body) != `{"status":"x"}` || got.Version != 1 {
+	for _, admin := range admins {
+		_, err := c.Update(ctx, "a", func(cur repo.Doc) (repo.Doc, error) { cur.Admin = []byte(admin); return cur, nil })
+		if models.ErrorCodeOf(err) != models.CodeUnprocessable {
+			t.Errorf("update to admin %s: %v, want unprocessable", admin, err)
+		}
+	}
+	if got, err := c.Get(ctx, "a"); err != nil || string(got.Body) != `{"status":"x"}` || got.Version != 1 || got.Admin != nil {
 		t.Errorf("after refused writes: %+v %s %v", got, got.Body, err)
+	}
+
+	// As deep as MongoDB stores: 100 levels.
+	deepest := `{"d":` + strings.Repeat(`{"a":`, 99) + "1" + strings.Repeat("}", 99) + `}`
+	if _, err := c.Insert(ctx, repo.Doc{ID: "deep", Body: []byte(deepest)}); err != nil {
+		t.Fatalf("insert 100 levels: %v", err)
+	}
+	if got, err := c.Get(ctx, "deep"); err != nil || string(got.Body) != deepest {
+		t.Errorf("100 levels read back as %.60s: %v", got.Body, err)
 	}
 }
 
@@ -297,7 +327,8 @@ func TestUnreachable(t *testing.T) {
 		}
 	})
 	// A short server selection timeout: calls while the server is down
-	// wait for it to pass. Nothing else depends on it.
+	// wait for it to pass. While it is up, a busy machine may still make a
+	// call miss it: those are polled.
 	db, err := mongo.Open(mongo.Config{URI: srv.URI(), Database: "unreachable", Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -305,10 +336,11 @@ func TestUnreachable(t *testing.T) {
 	t.Cleanup(func() { _ = db.Close(context.Background()) })
 	ctx := t.Context()
 	c := db.Collection(repo.RecordSpec(models.KindNSR))
-	eventually(t, time.Minute, func() bool { return db.Ping(ctx) == nil }, func() string { return "ping: " + errText(db.Ping(ctx)) })
-	if _, err := c.Insert(ctx, repo.Doc{ID: "a", Body: []byte(`{"status":"offline"}`)}); err != nil {
-		t.Fatal(err)
-	}
+	var insertErr error
+	eventually(t, time.Minute, func() bool {
+		_, insertErr = c.Insert(ctx, repo.Doc{ID: "a", Body: []byte(`{"status":"offline"}`)})
+		return insertErr == nil || errors.Is(insertErr, repo.ErrExists) // an earlier attempt wrote it
+	}, func() string { return "insert: " + errText(insertErr) })
 
 	srv.Stop()
 	stopped = true
@@ -333,7 +365,9 @@ func TestUnreachable(t *testing.T) {
 	}
 	stopped = false
 	eventually(t, time.Minute, func() bool { return db.Ping(ctx) == nil }, func() string { return "ping after restart: " + errText(db.Ping(ctx)) })
-	got, err := c.Get(ctx, "a")
+	var got repo.Doc
+	eventually(t, time.Minute, func() bool { got, err = c.Get(ctx, "a"); return err == nil },
+		func() string { return "get after restart: " + errText(err) })
 	if err != nil || !bytes.Equal(got.Body, []byte(`{"status":"offline"}`)) {
 		t.Fatalf("after restart: %+v %v", got, err)
 	}

@@ -58,7 +58,7 @@ func (l *leases) Take(ctx context.Context, id, owner string, ttl time.Duration) 
 // takeOnce is one attempt of Take: settled is false when the lease
 // changed under it and the attempt must be made again.
 func (l *leases) takeOnce(ctx context.Context, id, owner string, ttl time.Duration) (holder string, settled bool, err error) {
-	now := l.db.clock()
+	now := l.db.now.Now()
 	_, err = l.c.InsertOne(ctx, lease{ID: id, Owner: owner, Expires: now.Add(ttl)})
 	if err == nil {
 		return owner, true, nil
@@ -115,7 +115,7 @@ func (l *leases) Release(ctx context.Context, id, owner string) error {
 // Holder is the owner holding the lease, "" when free (repo.Leases).
 func (l *leases) Holder(ctx context.Context, id string) (string, error) {
 	held, found, err := l.read(ctx, id)
-	if err != nil || !found || held.expired(l.db.clock()) {
+	if err != nil || !found || held.expired(l.db.now.Now()) {
 		return "", err
 	}
 	return held.Owner, nil

@@ -39,13 +39,6 @@ func (c *collection) serverFilter(ctx context.Context, f filter.Expr) (map[strin
 	return f.MongoFilter(c.rename), true, nil
 }
 
-// isNewestFirst reports whether s is the order of the created_desc
-// index: creation time descending, ties by id descending.
-func (c *collection) isNewestFirst(s filter.Sort) bool {
-	return c.spec.Envelope.Created != "" && len(s.Keys) == 1 && s.UUIDDesc && s.Keys[0].Desc &&
-		slices.Equal(s.Keys[0].Path, []string{c.spec.Envelope.Created})
-}
-
 // List is one page of the documents q selects (repo.Collection).
 func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo.Doc], error) {
 	q, err := repo.Normalize(q, c.spec.Envelope)
@@ -56,7 +49,7 @@ func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo
 	if err != nil {
 		return filter.Page[repo.Doc]{}, err
 	}
-	if exact && c.isNewestFirst(q.Sort) {
+	if exact && repo.IsNewestFirst(q.Sort, c.spec.Envelope) {
 		return c.listIndexed(ctx, q, srv)
 	}
 	return c.listInGo(ctx, q, srv, exact)
@@ -79,11 +72,7 @@ func afterNewest(created time.Time, id string) bson.D {
 func (c *collection) listIndexed(ctx context.Context, q filter.Query, srv map[string]any) (filter.Page[repo.Doc], error) {
 	var find any = srv
 	if q.After != nil {
-		var created time.Time
-		ok := len(q.After.Key) > 0
-		if ok {
-			created, ok = q.After.Key[0].(time.Time)
-		}
+		created, ok := q.After.Key[0].(time.Time) // one key: Normalize checked it
 		if !ok {
 			return filter.Page[repo.Doc]{}, repo.ErrForeignMarker
 		}
@@ -108,7 +97,7 @@ func (c *collection) listIndexed(ctx context.Context, q filter.Query, srv map[st
 	defer cur.Close(context.WithoutCancel(ctx))
 	docs := []repo.Doc{}
 	for cur.Next(ctx) {
-		d, err := c.decode(cur.Current)
+		d, _, err := c.decode(cur.Current)
 		if err != nil {
 			return filter.Page[repo.Doc]{}, repo.Internal("list "+c.spec.Name, err)
 		}
@@ -129,15 +118,21 @@ func (c *collection) listIndexed(ctx context.Context, q filter.Query, srv map[st
 
 // listInGo reads every document the server filter selects, keeps those
 // the matcher accepts (all of them when the filter is exact), and pages
-// them in the window. A window entry keeps the raw BSON document (in its
-// Doc's Body, never seen outside this function), so that only the page's
-// documents are decoded, and all of them from one read.
+// them in the window. A window entry keeps a copy of the raw BSON
+// document (in its Doc's Body, never seen outside this function), so that
+// only the page's documents are decoded, and all of them from one read.
 func (c *collection) listInGo(ctx context.Context, q filter.Query, srv map[string]any, exact bool) (filter.Page[repo.Doc], error) {
 	w := repo.NewWindow(q)
 	err := c.scan(ctx, srv, func(raw bson.Raw, view map[string]any, id string) {
-		if exact || q.Filter.Match(view) {
-			w.Offer(repo.Entry{Key: q.Sort.KeyOf(view), ID: id, Doc: &repo.Doc{ID: id, Body: []byte(slices.Clone(raw))}})
+		if !exact && !q.Filter.Match(view) {
+			return
 		}
+		key := q.Sort.KeyOf(view)
+		if !w.Wants(key, id) {
+			w.Count() // a match, but not on the page: not copied
+			return
+		}
+		w.Offer(repo.Entry{Key: key, ID: id, Doc: &repo.Doc{ID: id, Body: []byte(slices.Clone(raw))}})
 	})
 	if err != nil {
 		return filter.Page[repo.Doc]{}, err
@@ -145,7 +140,7 @@ func (c *collection) listInGo(ctx context.Context, q filter.Query, srv map[strin
 	entries, next := w.Page(q.Limit)
 	page := filter.Page[repo.Doc]{Items: make([]repo.Doc, len(entries)), Total: w.Total(), Next: next}
 	for i, e := range entries {
-		if page.Items[i], err = c.decode(bson.Raw(e.Doc.Body)); err != nil {
+		if page.Items[i], _, err = c.decode(bson.Raw(e.Doc.Body)); err != nil {
 			return filter.Page[repo.Doc]{}, repo.Internal("list "+c.spec.Name, err)
 		}
 	}
