@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/repo/repotest"
 )
 
 // These unit tests run the engine over fakeStore, an in-memory Store with
@@ -320,24 +321,6 @@ func (s *fakeStore) request(t testing.TB, requestID string) models.APPCRequest {
 	return models.APPCRequest{}
 }
 
-// clock is a settable time.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 const (
 	engineVNF = "5e0ff6e2-4a47-4b33-9b8f-2a1d1c3b4e5f"
 	engineVM  = "vm-1"
@@ -362,12 +345,12 @@ func vnfRecord(st *models.APPCState) models.VNF {
 
 // engineFixture is an engine over a fake store holding vnfRecord(st), on a
 // clock at testNow.
-func engineFixture(t testing.TB, st *models.APPCState, cfg EngineConfig) (*Engine, *fakeStore, *clock) {
+func engineFixture(t testing.TB, st *models.APPCState, cfg EngineConfig) (*Engine, *fakeStore, *repotest.Clock) {
 	t.Helper()
-	clk := &clock{t: testNow}
-	store := newFakeStore(clk.now)
+	clk := repotest.NewClock(testNow)
+	store := newFakeStore(clk.Now)
 	store.put(t, vnfRecord(st))
-	cfg.Now = clk.now
+	cfg.Now = clk.Now
 	e, err := NewEngine(store, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -603,19 +586,19 @@ func TestEngineLockIdle(t *testing.T) {
 		t.Fatal(got)
 	}
 	for _, renew := range []Action{CheckLock, Start, Audit, ActionStatus, Lock} {
-		clk.advance(9 * time.Minute)
+		clk.Advance(9 * time.Minute)
 		if got := code(t, e, next(call{action: renew, requestID: "a"})); got != CodeSuccess {
 			t.Fatalf("%s by the owner: %d", renew, got)
 		}
-		if l := s.locks[engineVNF]; l.owner != "a" || !l.expires.Equal(clk.now().Add(10*time.Minute)) {
+		if l := s.locks[engineVNF]; l.owner != "a" || !l.expires.Equal(clk.Now().Add(10*time.Minute)) {
 			t.Fatalf("%s did not renew the lock: %+v", renew, l)
 		}
 	}
-	clk.advance(9 * time.Minute)
+	clk.Advance(9 * time.Minute)
 	if got := code(t, e, next(call{action: Stop, requestID: "b"})); got != CodeLockingFailure {
 		t.Fatalf("b before expiry: %d", got)
 	}
-	clk.advance(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	if got := code(t, e, next(call{action: Stop, requestID: "b"})); got != CodeSuccess {
 		t.Fatalf("b after expiry: %d", got)
 	}
@@ -1027,7 +1010,7 @@ func TestEngineRequestSeries(t *testing.T) {
 func TestEnginePruneRequests(t *testing.T) {
 	e, s, clk := engineFixture(t, nil, EngineConfig{RequestRetention: time.Hour})
 	code(t, e, call{action: Start, requestID: "old", sub: "1"})
-	clk.advance(90 * time.Minute)
+	clk.Advance(90 * time.Minute)
 	code(t, e, call{action: Stop, requestID: "new", sub: "1"})
 	if n, err := e.PruneRequests(t.Context()); n != 1 || err != nil {
 		t.Fatalf("pruned %d: %v", n, err)
@@ -1040,7 +1023,7 @@ func TestEnginePruneRequests(t *testing.T) {
 	}
 
 	// The loop prunes at once and then every interval, until cancelled.
-	clk.advance(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { e.PruneLoop(ctx, time.Millisecond); close(done) }()
@@ -1058,7 +1041,7 @@ func TestEnginePruneRequests(t *testing.T) {
 	// Retention 0 keeps everything; the loop returns at once.
 	keep, ks, kclk := engineFixture(t, nil, EngineConfig{})
 	code(t, keep, call{action: Start})
-	kclk.advance(1000 * time.Hour)
+	kclk.Advance(1000 * time.Hour)
 	if n, err := keep.PruneRequests(t.Context()); n != 0 || err != nil || len(ks.requests) != 1 {
 		t.Errorf("retention 0 pruned %d: %v", n, err)
 	}
