@@ -27,6 +27,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	_ "github.com/nfv-records/nfv-records/docs" // registers the OpenAPI spec served at /swagger
+	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/handlers"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/orchestrator/records"
@@ -38,16 +39,22 @@ import (
 
 // config is every setting, each from a flag or else its environment variable.
 type config struct {
-	ListenAddr      string
-	MongoURI        string
-	MongoDB         string
-	DataDir         string
-	MaxBodyBytes    int64
-	LogLevel        slog.Level
-	MongoTimeout    time.Duration
-	ShutdownTimeout time.Duration
-	APPCLockIdle    time.Duration
-	APPCDefaultTTL  time.Duration
+	ListenAddr     string
+	MongoURI       string
+	MongoDB        string
+	DataDir        string
+	MaxBodyBytes   int64
+	BodyLimits     document.Limits
+	RequestTimeout time.Duration
+	TrustedProxies []string
+	// ConcurrentChecks is how many bodies are validated at once; 0 is
+	// the records service's default.
+	ConcurrentChecks int
+	LogLevel         slog.Level
+	MongoTimeout     time.Duration
+	ShutdownTimeout  time.Duration
+	APPCLockIdle     time.Duration
+	APPCDefaultTTL   time.Duration
 	// APPCRequestRetention is how long stored APPC requests are kept; 0
 	// keeps them forever.
 	APPCRequestRetention time.Duration
@@ -93,11 +100,19 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
 	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention string
+	var maxValues, maxItems, maxMembers, requestTimeout, proxies, checks string
+	defLimits := document.DefaultLimits()
 	fs.StringVar(&c.ListenAddr, "listen", env("LISTEN_ADDR", ":4012"), "address to serve on (LISTEN_ADDR)")
 	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty uses the embedded SQLite store in DATA_DIR (MONGO_URI)")
 	fs.StringVar(&c.MongoDB, "mongo-db", env("MONGO_DB", "nfv_records"), "MongoDB database name (MONGO_DB)")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "embedded store directory, locked by the process using it (DATA_DIR)")
 	fs.StringVar(&maxBody, "max-body-bytes", env("MAX_BODY_BYTES", "4194304"), "largest request body accepted (MAX_BODY_BYTES)")
+	fs.StringVar(&maxValues, "max-body-values", env("MAX_BODY_VALUES", strconv.Itoa(defLimits.MaxValues)), "most values (objects, arrays, strings, numbers, ...) a request body may hold (MAX_BODY_VALUES)")
+	fs.StringVar(&maxItems, "max-array-items", env("MAX_ARRAY_ITEMS", strconv.Itoa(defLimits.MaxArrayItems)), "most items one array of a request body may hold (MAX_ARRAY_ITEMS)")
+	fs.StringVar(&maxMembers, "max-object-members", env("MAX_OBJECT_MEMBERS", strconv.Itoa(defLimits.MaxObjectMembers)), "most members one object of a request body may hold (MAX_OBJECT_MEMBERS)")
+	fs.StringVar(&requestTimeout, "request-timeout", env("REQUEST_TIMEOUT", "30s"), "how long a request may take, its body's arrival included; 0 is no limit (REQUEST_TIMEOUT)")
+	fs.StringVar(&proxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs whose X-Forwarded-For names the client; empty trusts none (TRUSTED_PROXIES)")
+	fs.StringVar(&checks, "concurrent-checks", env("CONCURRENT_CHECKS", "0"), "how many request bodies are validated at once; 0 is half the cores (CONCURRENT_CHECKS)")
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&mongoTimeout, "mongo-timeout", env("MONGO_TIMEOUT", "5s"), "how long a request waits for an unreachable MongoDB (MONGO_TIMEOUT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "8s"), "how long in-flight requests may finish on SIGTERM (SHUTDOWN_TIMEOUT)")
@@ -119,6 +134,27 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var err error
 	if c.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return config{}, fmt.Errorf("MAX_BODY_BYTES=%q: want a positive number of bytes", maxBody)
+	}
+	c.BodyLimits = defLimits
+	for _, l := range []struct {
+		name string
+		raw  string
+		dst  *int
+	}{{"MAX_BODY_VALUES", maxValues, &c.BodyLimits.MaxValues}, {"MAX_ARRAY_ITEMS", maxItems, &c.BodyLimits.MaxArrayItems}, {"MAX_OBJECT_MEMBERS", maxMembers, &c.BodyLimits.MaxObjectMembers}} {
+		if *l.dst, err = strconv.Atoi(l.raw); err != nil || *l.dst <= 0 {
+			return config{}, fmt.Errorf("%s=%q: want a positive number", l.name, l.raw)
+		}
+	}
+	if c.RequestTimeout, err = time.ParseDuration(requestTimeout); err != nil || c.RequestTimeout < 0 {
+		return config{}, fmt.Errorf("REQUEST_TIMEOUT=%q: want a duration such as 30s, or 0 for none", requestTimeout)
+	}
+	for _, p := range strings.Split(proxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	if c.ConcurrentChecks, err = strconv.Atoi(checks); err != nil || c.ConcurrentChecks < 0 {
+		return config{}, fmt.Errorf("CONCURRENT_CHECKS=%q: want a number, or 0 for half the cores", checks)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return config{}, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", level)
@@ -222,18 +258,28 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	go engine.PruneLoop(ctx, appcPruneEvery)
 
 	gin.SetMode(gin.ReleaseMode)
+	router, err := handlers.NewRouter(handlers.Config{
+		Records:           records.NewService(repo.NewRecordStore(db), validator, records.Config{ConcurrentChecks: cfg.ConcurrentChecks}),
+		Database:          db,
+		ComplexAttributes: validator.ComplexAttributes,
+		Logger:            log,
+		MaxBodyBytes:      cfg.MaxBodyBytes,
+		BodyLimits:        cfg.BodyLimits,
+		RequestTimeout:    cfg.RequestTimeout,
+		TrustedProxies:    cfg.TrustedProxies,
+		APPC:              engine,
+	})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Handler: handlers.NewRouter(handlers.Config{
-			Records:           records.NewService(repo.NewRecordStore(db), validator),
-			Database:          db,
-			ComplexAttributes: validator.ComplexAttributes,
-			Logger:            log,
-			MaxBodyBytes:      cfg.MaxBodyBytes,
-			APPC:              engine,
-		}),
+		Handler:           router,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ConnState:         cfg.connState,
+		// The whole request, body included, must arrive within the
+		// request's deadline: a body sent a byte a second is cut off.
+		ReadTimeout: cfg.RequestTimeout,
+		IdleTimeout: 2 * time.Minute,
+		ConnState:   cfg.connState,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()

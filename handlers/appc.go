@@ -5,10 +5,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 )
 
@@ -111,24 +111,29 @@ func (h appcHandlers) call(c *gin.Context) {
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.maxBody))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			render(c, http.StatusRequestEntityTooLarge, restconfError("too-big", "request body is larger than "+strconv.FormatInt(h.maxBody, 10)+" bytes"))
-			return
+		e := classifyError(c.Request.Context(), bodyReadError(err, h.maxBody))
+		tag := appc.ErrorTagMalformed
+		switch e.Code {
+		case models.CodeTooLarge:
+			tag = "too-big"
+		case models.CodeRequestTimeout, models.CodeTimeout, models.CodeCanceled:
+			tag = "operation-failed"
 		}
-		render(c, http.StatusBadRequest, restconfError(appc.ErrorTagMalformed, "cannot read request body: "+err.Error()))
+		render(c, statusOf[e.Code], restconfError(tag, e.Detail))
 		return
 	}
 	res := h.engine.Handle(c.Request.Context(), c.Param("op"), body)
 	render(c, appcStatus(c, res), res.Body)
 }
 
-// jsonContentType accepts a JSON body: no Content-Type, or one bodyFormat
-// reads as JSON (application/json or any +json type, such as RESTCONF's
-// application/yang-data+json).
+// jsonContentType accepts a JSON body: a Content-Type bodyFormat reads as
+// JSON (application/json or any +json type, such as RESTCONF's
+// application/yang-data+json). None at all is refused too: a browser sends
+// a cross-origin POST without a preflight only with a form or text media
+// type or none, and one must never reach an LCM action.
 func jsonContentType(ct string) error {
 	if ct == "" {
-		return nil
+		return errors.New("Content-Type is missing: send application/json")
 	}
 	if isYAML, err := bodyFormat(ct); err == nil && !isYAML {
 		return nil

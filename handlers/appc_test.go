@@ -16,7 +16,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/nfv-records/nfv-records/handlers"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/repo"
@@ -1241,7 +1240,7 @@ func TestAPPCStoreFailureStatus(t *testing.T) {
 	} {
 		cfg := routerConfig(t, db)
 		cfg.APPC = stubEngine{appc.Result{Outcome: appc.StoreFailed, Body: body, Err: tt.err}}
-		h := handlers.NewRouter(cfg)
+		h := mustRouter(t, cfg)
 		rec := do(t, h, http.MethodPost, "/restconf/operations/appc-provider-lcm:start", []byte(`{}`))
 		wantStatus(t, rec, tt.status)
 		var got appc.Response
@@ -1250,7 +1249,7 @@ func TestAPPCStoreFailureStatus(t *testing.T) {
 		}
 	}
 	// Without an engine there is no APPC route.
-	h := handlers.NewRouter(routerConfig(t, db))
+	h := mustRouter(t, routerConfig(t, db))
 	wantError(t, do(t, h, http.MethodPost, "/restconf/operations/appc-provider-lcm:start", []byte(`{}`)), http.StatusNotFound, "NOT_FOUND")
 }
 
@@ -1286,7 +1285,7 @@ func appcRouterOver(t testing.TB, store appcStore, engineStore appc.Store, cfg a
 	}
 	rc := routerConfig(t, store.db)
 	rc.APPC = engine
-	return handlers.NewRouter(rc)
+	return mustRouter(t, rc)
 }
 
 // TestAPPCUnstableWhileRunning: while a command runs, its VNF is Unstable

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,56 +8,64 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	yamlv2 "go.yaml.in/yaml/v2"
-	"sigs.k8s.io/yaml"
 
+	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// readBody reads a JSON or YAML request body, by Content-Type, and decodes
-// it with numbers kept as json.Number for the schema validator. It returns
-// 415 for other media types, 413 past the configured size and 400 for a
-// body that does not parse.
-func readBody(c *gin.Context, maxBytes int64) (any, error) {
+// bodyReader reads request bodies: the size limit, then the structural
+// limits (document.Limits), checked while decoding.
+type bodyReader struct {
+	maxBytes int64
+	limits   document.Limits
+}
+
+// read reads a JSON or YAML request body, by Content-Type, strictly (see
+// document): 415 for other media types, 413 past the size or a
+// structural limit, 408 when the body does not arrive in time, 400 for a
+// body that does not parse or that the decoder would have to change.
+func (r bodyReader) read(c *gin.Context) (any, error) {
 	isYAML, err := bodyFormat(c.GetHeader("Content-Type"))
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes))
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, r.maxBytes))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, models.Errorf(models.CodeTooLarge, "request body is larger than %d bytes", maxBytes)
-		}
-		return nil, models.Errorf(models.CodeInvalid, "cannot read request body: %v", err)
+		return nil, bodyReadError(err, r.maxBytes)
 	}
-	return decodeBody(raw, isYAML)
+	return r.decode(raw, isYAML)
 }
 
-// decodeBody decodes a JSON or YAML document, keeping numbers as
-// json.Number. Every failure is a CodeInvalid error that says where.
-func decodeBody(raw []byte, isYAML bool) (any, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, models.Errorf(models.CodeInvalid, "request body is empty")
+// bodyReadError classifies a failed body read: too large, too slow (the
+// server's read deadline), or cut off.
+func bodyReadError(err error, maxBytes int64) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return models.Errorf(models.CodeTooLarge, "request body is larger than %d bytes", maxBytes)
 	}
-	name := "JSON"
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return &models.Error{Code: models.CodeRequestTimeout, Detail: "request body did not arrive in time", Err: err}
+	}
+	return &models.Error{Code: models.CodeInvalid, Detail: "request body could not be read: the connection failed or the body was cut short", Err: err}
+}
+
+// decode decodes a JSON or YAML document. Every failure is a
+// *models.Error that says what and where.
+func (r bodyReader) decode(raw []byte, isYAML bool) (any, error) {
+	var doc any
+	var err error
 	if isYAML {
-		name = "YAML"
-		if err := singleYAMLDocument(raw); err != nil {
-			return nil, err
-		}
-		var err error
-		if raw, err = yaml.YAMLToJSON(raw); err != nil {
-			return nil, models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
-		}
+		doc, err = document.DecodeYAML(raw, r.limits)
+	} else {
+		doc, err = document.DecodeJSON(raw, r.limits)
 	}
-	doc, err := decodeJSON(raw)
 	if err != nil {
-		return nil, models.Errorf(models.CodeInvalid, "request body is not valid %s: %v", name, err)
+		return nil, documentError(err, isYAML)
 	}
 	if ptr, n, ok := outOfRange(doc, ""); ok {
 		return nil, models.Errorf(models.CodeInvalid, "request body: number %s at %s is out of range", n, displayPointer(ptr))
@@ -66,23 +73,38 @@ func decodeBody(raw []byte, isYAML bool) (any, error) {
 	return doc, nil
 }
 
-// singleYAMLDocument refuses a stream of several YAML documents, which
-// YAMLToJSON would silently cut to the first.
-func singleYAMLDocument(raw []byte) error {
-	d := yamlv2.NewDecoder(bytes.NewReader(raw))
-	for n := 0; ; n++ {
-		var discard any
-		err := d.Decode(&discard)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return models.Errorf(models.CodeInvalid, "request body is not valid YAML: %v", err)
-		}
-		if n == 1 {
-			return models.Errorf(models.CodeInvalid, "request body holds more than one YAML document: send one record")
-		}
+// limitSettings name each structural limit by the setting that raises it.
+var limitSettings = map[document.Limit]string{
+	document.LimitValues:        "MAX_BODY_VALUES",
+	document.LimitArrayItems:    "MAX_ARRAY_ITEMS",
+	document.LimitObjectMembers: "MAX_OBJECT_MEMBERS",
+}
+
+func documentError(err error, isYAML bool) error {
+	var e *document.Error
+	if !errors.As(err, &e) {
+		return fmt.Errorf("decode request body: %w", err)
 	}
+	name := "JSON"
+	if isYAML {
+		name = "YAML"
+	}
+	switch {
+	case e.Kind == document.OverLimit && e.Limit == document.LimitDepth:
+		// MongoDB's nesting limit, kept on every backend: a rule on what
+		// a record may be, as the record rules would report it.
+		return &models.Error{Code: models.CodeUnprocessable, Detail: "1 schema violation: " + e.Msg,
+			Violations: []models.Violation{{Pointer: e.Pointer, Message: e.Msg}}}
+	case e.Kind == document.OverLimit:
+		detail := "request body is over a limit: " + e.Error()
+		if setting, ok := limitSettings[e.Limit]; ok {
+			detail += " (" + setting + ")"
+		}
+		return models.Errorf(models.CodeTooLarge, "%s", detail)
+	case e.Kind == document.Syntax:
+		return models.Errorf(models.CodeInvalid, "request body is not valid %s: %s", name, e.Error())
+	}
+	return models.Errorf(models.CodeInvalid, "request body: %s", e.Error())
 }
 
 // outOfRange finds a number no float64 can hold. They are refused before
@@ -137,31 +159,4 @@ func bodyFormat(contentType string) (bool, error) {
 	return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %q is not supported: send %s", mt, accepted)
 }
 
-// decodeJSON decodes exactly one JSON value; trailing data is an error.
-func decodeJSON(raw []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, describeJSONError(err, d.InputOffset())
-	}
-	if _, err := d.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("unexpected data after the top-level value at byte %d", d.InputOffset())
-	}
-	return v, nil
-}
-
-func describeJSONError(err error, offset int64) error {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Errorf("%v (at byte %d)", syn, syn.Offset)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("unexpected end of input at byte %d", offset)
-	}
-	return err
-}
-
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-func escapePointer(s string) string { return pointerEscaper.Replace(s) }
+func escapePointer(s string) string { return document.EscapePointer(s) }

@@ -10,6 +10,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
@@ -47,6 +48,9 @@ func TestBodyFormat(t *testing.T) {
 	}
 }
 
+// testBodies reads bodies as the service does by default.
+var testBodies = bodyReader{maxBytes: 4 << 20, limits: document.DefaultLimits()}
+
 func TestDecodeBody(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -60,17 +64,22 @@ func TestDecodeBody(t *testing.T) {
 		{"empty", "  \n", false, nil, "empty"},
 		{"trailing data", `{"a":1} {"b":2}`, false, nil, "after the top-level value"},
 		{"truncated", `{"a":`, false, nil, "end of input"},
-		{"comment", `{/* no */"a":1}`, false, nil, "at byte 2"},
+		{"comment", `{/* no */"a":1}`, false, nil, "invalid character '/': expected a member name in double quotes (at byte 1)"},
 		{"bad yaml", "a: [1, 2\n", true, nil, "not valid YAML"},
 		{"two yaml documents", "a: 1\n---\nb: 2\n", true, nil, "more than one YAML document"},
 		{"one yaml document with markers", "---\na: 1\n...\n", true, map[string]any{"a": json.Number("1")}, ""},
 		{"number out of range", `{"a":[1,{"b":-1e999}]}`, false, nil, "at /a/1/b is out of range"},
-		{"yaml infinity", "a: .inf\n", true, nil, "YAML"},
+		{"yaml infinity", "a: .inf\n", true, nil, ".inf has no JSON form at /a (line 1)"},
+		{"duplicate key", `{"id":"a","status":"x","id":"b"}`, false, nil, `duplicate member "id" at /id (at byte 23)`},
+		{"yaml duplicate key", "id: a\nid: b\n", true, nil, `duplicate key "id" at /id (line 2)`},
+		{"invalid UTF-8", "{\"a\":\"\xff\"}", false, nil, "invalid UTF-8 (byte 0xff) in a string at /a (at byte 6)"},
+		{"lone surrogate", `{"a":"\udead"}`, false, nil, `lone surrogate escape \udead in a string (not a character) at /a`},
+		{"truncated after a member", `{"id":"x",`, false, nil, "unexpected end of input: expected a member name in the object opened at byte 0 (at byte 10)"},
 		{"yaml overflowing float stays a string", "a: 1.0e+999\n", true, map[string]any{"a": "1.0e+999"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := decodeBody([]byte(tt.raw), tt.yaml)
+			got, err := testBodies.decode([]byte(tt.raw), tt.yaml)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || models.ErrorCodeOf(err) != models.CodeInvalid {
 					t.Fatalf("err = %v, want an invalid-input error containing %q", err, tt.wantErr)
@@ -112,11 +121,11 @@ func FuzzDecodeRecord(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { _ = db.Close(context.Background()) })
-	svc := records.NewService(repo.NewRecordStore(db), v)
+	svc := records.NewService(repo.NewRecordStore(db), v, records.Config{})
 	f.Fuzz(func(t *testing.T, raw []byte, isYAML bool) {
-		doc, err := decodeBody(raw, isYAML)
+		doc, err := testBodies.decode(raw, isYAML)
 		if err != nil {
-			if models.ErrorCodeOf(err) != models.CodeInvalid {
+			if c := models.ErrorCodeOf(err); c != models.CodeInvalid && c != models.CodeTooLarge {
 				t.Fatalf("decode error of class %s: %v", models.ErrorCodeOf(err), err)
 			}
 			return

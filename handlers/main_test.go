@@ -85,7 +85,7 @@ func newRouter(t testing.TB) (http.Handler, stores) {
 // database behave as two service replicas).
 func routerOn(t testing.TB, db repo.DB) http.Handler {
 	t.Helper()
-	return handlers.NewRouter(routerConfig(t, db))
+	return mustRouter(t, routerConfig(t, db))
 }
 
 // routerConfig is the service's router configuration on db.
@@ -96,7 +96,7 @@ func routerConfig(t testing.TB, db repo.DB) handlers.Config {
 		t.Fatal(err)
 	}
 	return handlers.Config{
-		Records:           records.NewService(repo.NewRecordStore(db), v),
+		Records:           records.NewService(repo.NewRecordStore(db), v, records.Config{}),
 		Database:          db,
 		ComplexAttributes: v.ComplexAttributes,
 		MaxBodyBytes:      testMaxBody,
@@ -179,4 +179,14 @@ func wantError(t testing.TB, rec *httptest.ResponseRecorder, status int, code st
 		t.Errorf("error body %v, want code %s status %d and a detail", m, code, status)
 	}
 	return m
+}
+
+// mustRouter is the router cfg configures.
+func mustRouter(t testing.TB, cfg handlers.Config) http.Handler {
+	t.Helper()
+	h, err := handlers.NewRouter(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

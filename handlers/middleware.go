@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -88,4 +89,19 @@ func recovery(c *gin.Context) {
 		}
 	}()
 	c.Next()
+}
+
+// deadline bounds the work of every request: the handlers and the store
+// see a context that ends after timeout (0: no deadline), and stop there.
+func deadline(timeout time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if timeout <= 0 {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
 }

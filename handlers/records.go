@@ -13,9 +13,9 @@ import (
 
 // registerRecordRoutes serves each record kind on tng-rep's base path and
 // its alias: list, create, ping, read, replace, delete.
-func registerRecordRoutes(r gin.IRouter, svc RecordService, health healthHandlers, complexAttrs func(models.Kind) []string, maxBody int64) {
+func registerRecordRoutes(r gin.IRouter, svc RecordService, health healthHandlers, complexAttrs func(models.Kind) []string, body bodyReader) {
 	for _, kind := range models.Kinds() {
-		h := recordHandlers{kind: kind, svc: svc, maxBody: maxBody, complexAttrs: complexAttrs(kind)}
+		h := recordHandlers{kind: kind, svc: svc, body: body, complexAttrs: complexAttrs(kind)}
 		for _, base := range recordPaths[kind] {
 			g := r.Group(base)
 			g.GET("", h.list)
@@ -51,7 +51,7 @@ type RecordService interface {
 type recordHandlers struct {
 	kind         models.Kind
 	svc          RecordService
-	maxBody      int64
+	body         bodyReader
 	complexAttrs []string // what exclude_default leaves out
 }
 
@@ -92,7 +92,7 @@ type Count struct {
 //	@Router			/records/nsr/ns-instances [post]
 //	@Router			/records/vnfr/vnf-instances [post]
 func (h recordHandlers) create(c *gin.Context) {
-	doc, err := readBody(c, h.maxBody)
+	doc, err := h.body.read(c)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -169,7 +169,7 @@ func (h recordHandlers) replace(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	doc, err := readBody(c, h.maxBody)
+	doc, err := h.body.read(c)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -7,13 +7,16 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	swaggerfiles "github.com/swaggo/files"
 	ginswagger "github.com/swaggo/gin-swagger"
 
+	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -28,15 +31,27 @@ type Config struct {
 	ComplexAttributes func(models.Kind) []string
 	Logger            *slog.Logger
 	MaxBodyBytes      int64
+	// BodyLimits bound what a request body may decode to; the zero value
+	// is document.DefaultLimits.
+	BodyLimits document.Limits
+	// RequestTimeout is the deadline of every request's work; 0 is none.
+	RequestTimeout time.Duration
+	// TrustedProxies are the addresses (IPs or CIDRs) whose
+	// X-Forwarded-For names the client; none by default, so the client is
+	// the connection's peer.
+	TrustedProxies []string
 	// APPC answers the ONAP APPC LCM API; nil serves no APPC routes.
 	APPC APPCEngine
 }
 
 // NewRouter builds the HTTP handler of every API family; each family's
 // routes are in its own file's register function.
-func NewRouter(cfg Config) *gin.Engine {
+func NewRouter(cfg Config) (*gin.Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.BodyLimits == (document.Limits{}) {
+		cfg.BodyLimits = document.DefaultLimits()
 	}
 	if cfg.ComplexAttributes == nil {
 		cfg.ComplexAttributes = func(models.Kind) []string { return nil }
@@ -44,7 +59,10 @@ func NewRouter(cfg Config) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true // c.Request.Context() flows into handlers' context use
-	r.Use(requestLog(cfg.Logger), recovery, negotiateFormat)
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	r.Use(requestLog(cfg.Logger), recovery, deadline(cfg.RequestTimeout), negotiateFormat)
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, models.Errorf(models.CodeNotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
 	})
@@ -54,11 +72,11 @@ func NewRouter(cfg Config) *gin.Engine {
 
 	health := healthHandlers{db: cfg.Database}
 	registerHealthRoutes(r, health)
-	registerRecordRoutes(r, cfg.Records, health, cfg.ComplexAttributes, cfg.MaxBodyBytes)
+	registerRecordRoutes(r, cfg.Records, health, cfg.ComplexAttributes, bodyReader{maxBytes: cfg.MaxBodyBytes, limits: cfg.BodyLimits})
 	if cfg.APPC != nil {
 		registerAPPCRoutes(r, appcHandlers{engine: cfg.APPC, maxBody: cfg.MaxBodyBytes})
 	}
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
-	return r
+	return r, nil
 }

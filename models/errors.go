@@ -20,8 +20,12 @@ const (
 	CodeUnsupportedMedia   ErrorCode = "UNSUPPORTED_MEDIA_TYPE" // body not JSON or YAML
 	CodeTooLarge           ErrorCode = "PAYLOAD_TOO_LARGE"      // body over the configured limit
 	CodeMethodNotAllowed   ErrorCode = "METHOD_NOT_ALLOWED"
-	CodeUnavailable        ErrorCode = "SERVICE_UNAVAILABLE" // database unreachable
-	CodeInternal           ErrorCode = "INTERNAL_ERROR"      // a bug: logged in full, shown as "internal error"
+	CodeRequestTimeout     ErrorCode = "REQUEST_TIMEOUT"       // the body did not arrive in time
+	CodeUnavailable        ErrorCode = "SERVICE_UNAVAILABLE"   // database unreachable
+	CodeTimeout            ErrorCode = "TIMEOUT"               // the request ran past its deadline
+	CodeCanceled           ErrorCode = "CLIENT_CLOSED_REQUEST" // the client went away first
+	CodeStorageFull        ErrorCode = "INSUFFICIENT_STORAGE"  // the database has no room to write
+	CodeInternal           ErrorCode = "INTERNAL_ERROR"        // a bug: logged in full, shown as "internal error"
 )
 
 // Violation is one schema violation, located by an RFC 6901 JSON pointer.
@@ -36,7 +40,10 @@ type Error struct {
 	Code       ErrorCode
 	Detail     string
 	Violations []Violation
-	Err        error
+	// ViolationsTotal, when more than len(Violations), is how many were
+	// found: the answer lists the first ones only.
+	ViolationsTotal int
+	Err             error
 }
 
 func (e *Error) Error() string {

@@ -144,3 +144,31 @@ func TestErrorCodeOf(t *testing.T) {
 		t.Fatal("an unclassified error must be internal")
 	}
 }
+
+func TestExactNumber(t *testing.T) {
+	tests := []struct {
+		in   string
+		want any // nil: refused
+	}{
+		{"0", int64(0)}, {"-0", int64(0)}, {"42", int64(42)}, {"9223372036854775807", int64(9223372036854775807)},
+		{"-9223372036854775808", int64(-9223372036854775808)},
+		{"9223372036854775808", nil}, {"9223372036854775809", nil}, {"1000000000000000000000000000001", nil},
+		{"1.5", 1.5}, {"0.1", 0.1}, {"1.50", 1.5}, {"-2.5e-3", -0.0025}, {"1e3", 1000.0}, {"1E+20", 1e20},
+		{"0.0", 0.0}, {"-0.0e5", 0.0}, {"123456789012345.6", 123456789012345.6},
+		{"0.30000000000000001", nil}, {"1.00000000000000000001", nil}, {"1e400", nil}, {"-1e400", nil},
+		{"1e-400", nil}, {"5e-324", 5e-324}, {"4.9e-324", nil}, {"1.7976931348623157e308", 1.7976931348623157e308},
+		{"12345678901234567890.0", nil}, {"1e99999999999999999999", nil}, {"1e-99999999999999999999", nil},
+	}
+	for _, tt := range tests {
+		got, err := ExactNumber(json.Number(tt.in))
+		if tt.want == nil {
+			if err == nil {
+				t.Errorf("ExactNumber(%s) = %#v, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ExactNumber(%s) = %#v, %v; want %#v", tt.in, got, err, tt.want)
+		}
+	}
+}

@@ -206,6 +206,63 @@ func StorableNumber(n json.Number) (any, bool) {
 	return f, true
 }
 
+// ExactNumber is the value a client's JSON number is stored as, when the
+// stores keep it exactly: an int64 for an integer in range, else a
+// float64 that renders back as the same number. A number that would come
+// back changed (an integer past 64 bits, a decimal with more precision
+// than a float64 holds, one that overflows or underflows it) is an error
+// that says so, never a silent rounding.
+func ExactNumber(n json.Number) (any, error) {
+	s := string(n)
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i, nil
+	}
+	if !strings.ContainsAny(s, ".eE") {
+		return nil, fmt.Errorf("integer %s is outside the 64-bit range records keep exactly (-9223372036854775808 to 9223372036854775807)", s)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, fmt.Errorf("%s is not a number", s)
+	}
+	if math.IsInf(f, 0) {
+		return nil, fmt.Errorf("number %s is beyond the range of a 64-bit float", s)
+	}
+	digits, exp := decimalForm(s)
+	if len(digits) == 0 {
+		return f, nil // a zero
+	}
+	short := strconv.FormatFloat(f, 'e', -1, 64)
+	if d, e := decimalForm(short); f == 0 || d != digits || e != exp {
+		return nil, fmt.Errorf("number %s has more precision than a 64-bit float keeps: it would be stored as %s", s, strconv.FormatFloat(f, 'g', -1, 64))
+	}
+	return f, nil
+}
+
+// decimalForm is a JSON number's value as its significant digits (no
+// leading or trailing zeros) and the exponent of the first: 0.0150 is
+// ("15", -2). Exponents beyond an int are clamped, which only makes such a
+// number compare unequal to any float64's form.
+func decimalForm(s string) (string, int) {
+	mant, expPart, _ := strings.Cut(strings.ToLower(strings.TrimPrefix(s, "-")), "e")
+	exp, err := strconv.Atoi(expPart)
+	if err != nil && expPart != "" {
+		exp = math.MaxInt32
+		if strings.HasPrefix(expPart, "-") {
+			exp = math.MinInt32
+		}
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	all := intPart + frac
+	lead := len(all) - len(strings.TrimLeft(all, "0"))
+	digits := strings.TrimRight(all[lead:], "0")
+	if digits == "" {
+		return "", 0
+	}
+	// The first significant digit sits at position lead of all; the
+	// decimal point sits after len(intPart) digits.
+	return digits, exp + len(intPart) - lead - 1
+}
+
 // Precondition is an If-Match condition on a stored version: Any holds
 // for every existing record ("*"), else the version must be one of
 // Versions (no version at all: it never holds). A nil *Precondition is no

@@ -182,9 +182,19 @@ func Unavailable(doing string, err error) error {
 }
 
 // Canceled is the error of an operation whose context ended: the client
-// went away or its deadline passed, the database is fine.
+// went away (or the server is stopping) or its deadline passed; the
+// database is fine.
 func Canceled(doing string, err error) error {
-	return &models.Error{Code: models.CodeUnavailable, Detail: "the request ended before the database answered", Err: wrap(doing, err)}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &models.Error{Code: models.CodeTimeout, Detail: "the request did not finish in time; retry later", Err: wrap(doing, err)}
+	}
+	return &models.Error{Code: models.CodeCanceled, Detail: "the request was canceled before the database answered", Err: wrap(doing, err)}
+}
+
+// StorageFull is the error of a write the database has no room for:
+// writes work again once space is freed.
+func StorageFull(doing string, err error) error {
+	return &models.Error{Code: models.CodeStorageFull, Detail: "the database's disk is full: writes fail until space is freed", Err: wrap(doing, err)}
 }
 
 // Internal is the error of a database failure that is a bug or needs an

@@ -9,8 +9,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,15 +38,39 @@ type Validator interface {
 	Validate(kind models.Kind, doc any) ([]models.Violation, error)
 }
 
+// Config tunes the cost of checking bodies. The zero value is the default.
+type Config struct {
+	// MaxViolations is how many schema violations an answer lists (the
+	// first, by pointer); the total is given beside them. Default 100.
+	MaxViolations int
+	// ConcurrentChecks is how many bodies are validated at once; others
+	// wait their turn (or their request's end), so that heavy bodies
+	// cannot take every core from reads. Default: half the cores, at
+	// least one.
+	ConcurrentChecks int
+}
+
+// DefaultMaxViolations is Config.MaxViolations's default.
+const DefaultMaxViolations = 100
+
 // Service applies the record rules over a store.
 type Service struct {
-	store     Store
-	validator Validator
+	store         Store
+	validator     Validator
+	maxViolations int
+	checks        chan struct{} // a token per body being validated
 }
 
 // NewService is the record service over store.
-func NewService(store Store, validator Validator) *Service {
-	return &Service{store: store, validator: validator}
+func NewService(store Store, validator Validator, cfg Config) *Service {
+	if cfg.MaxViolations <= 0 {
+		cfg.MaxViolations = DefaultMaxViolations
+	}
+	if cfg.ConcurrentChecks <= 0 {
+		cfg.ConcurrentChecks = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	return &Service{store: store, validator: validator, maxViolations: cfg.MaxViolations,
+		checks: make(chan struct{}, cfg.ConcurrentChecks)}
 }
 
 // Fields are the envelope attributes of records, for the filter and sort
@@ -60,7 +87,7 @@ func Fields() filter.Fields {
 // json.Number): 422 with every violation when it may not be stored, 409
 // when its uuid is taken.
 func (s *Service) Create(ctx context.Context, kind models.Kind, doc any) (models.Record, error) {
-	rec, err := s.prepare(kind, doc, "")
+	rec, err := s.prepare(ctx, kind, doc, "")
 	if err != nil {
 		return models.Record{}, err
 	}
@@ -71,7 +98,7 @@ func (s *Service) Create(ctx context.Context, kind models.Kind, doc any) (models
 // body's id must be uuid (absent, it is taken from it). A refused body
 // changes nothing.
 func (s *Service) Replace(ctx context.Context, kind models.Kind, uuid string, doc any, pre *models.Precondition) (models.Record, error) {
-	rec, err := s.prepare(kind, doc, uuid)
+	rec, err := s.prepare(ctx, kind, doc, uuid)
 	if err != nil {
 		return models.Record{}, err
 	}
@@ -101,7 +128,13 @@ func (s *Service) Count(ctx context.Context, kind models.Kind, f filter.Expr) (i
 // prepare turns a decoded body into the record to store. For a replace,
 // urlUUID is the record's uuid: a body id must equal it, and an absent id
 // is taken from it.
-func (s *Service) prepare(kind models.Kind, doc any, urlUUID string) (models.Record, error) {
+func (s *Service) prepare(ctx context.Context, kind models.Kind, doc any, urlUUID string) (models.Record, error) {
+	select {
+	case s.checks <- struct{}{}:
+		defer func() { <-s.checks }()
+	case <-ctx.Done():
+		return models.Record{}, ended(ctx)
+	}
 	if obj, ok := doc.(map[string]any); ok {
 		for _, f := range models.ServerFields {
 			delete(obj, f)
@@ -129,11 +162,7 @@ func (s *Service) prepare(kind models.Kind, doc any, urlUUID string) (models.Rec
 	stored, storageViolations := storable(doc)
 	violations = append(violations, storageViolations...)
 	if len(violations) > 0 {
-		return models.Record{}, &models.Error{
-			Code:       models.CodeUnprocessable,
-			Detail:     violationSummary(len(violations), kind),
-			Violations: violations,
-		}
+		return models.Record{}, s.refusal(kind, violations)
 	}
 	fields := stored.(map[string]any)
 	body, err := models.EncodeFields(fields)
@@ -158,11 +187,29 @@ func reconcileID(obj map[string]any, urlUUID string, kind models.Kind) error {
 	return nil
 }
 
-func violationSummary(n int, kind models.Kind) string {
-	if n == 1 {
-		return "1 schema violation in the " + kind.Singular()
+// refusal is the 422 of a body with violations: the first
+// s.maxViolations of them, by pointer, and how many there are.
+func (s *Service) refusal(kind models.Kind, violations []models.Violation) *models.Error {
+	slices.SortStableFunc(violations, func(a, b models.Violation) int { return strings.Compare(a.Pointer, b.Pointer) })
+	e := &models.Error{Code: models.CodeUnprocessable, Violations: violations}
+	switch n := len(violations); {
+	case n == 1:
+		e.Detail = "1 schema violation in the " + kind.Singular()
+	case n > s.maxViolations:
+		e.Violations, e.ViolationsTotal = violations[:s.maxViolations], n
+		e.Detail = fmt.Sprintf("%d schema violations in the %s; the first %d are listed", n, kind.Singular(), s.maxViolations)
+	default:
+		e.Detail = strconv.Itoa(n) + " schema violations in the " + kind.Singular()
 	}
-	return strconv.Itoa(n) + " schema violations in the " + kind.Singular()
+	return e
+}
+
+// ended is the error of a request whose context ended while it waited.
+func ended(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &models.Error{Code: models.CodeTimeout, Detail: "the request did not finish in time; retry later", Err: ctx.Err()}
+	}
+	return &models.Error{Code: models.CodeCanceled, Detail: "the request was canceled", Err: ctx.Err()}
 }
 
 // jsonish renders a value of a decoded body for a message.
@@ -216,9 +263,9 @@ func storable(v any) (any, []models.Violation) {
 			}
 			return t
 		case json.Number:
-			n, ok := models.StorableNumber(t)
-			if !ok {
-				violations = append(violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf("number %s is out of range", t)})
+			n, err := models.ExactNumber(t)
+			if err != nil {
+				violations = append(violations, models.Violation{Pointer: ptr, Message: err.Error()})
 				return nil
 			}
 			return n

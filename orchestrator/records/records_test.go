@@ -10,19 +10,21 @@ func TestStorable(t *testing.T) {
 		"int":   json.Number("42"),
 		"big":   json.Number("12345678901234567890"),
 		"frac":  json.Number("1.5"),
+		"exact": json.Number("0.1"),
+		"long":  json.Number("0.30000000000000001"),
 		"huge":  json.Number("1e999"),
 		"list":  []any{json.Number("1"), map[string]any{"$bad": 1, "a.b": 2, "ok": json.Number("-3")}},
 		"empty": map[string]any{},
 	}
 	got, violations := storable(doc)
 	m := got.(map[string]any)
-	if m["int"] != int64(42) || m["frac"] != 1.5 || m["big"] != 12345678901234567890.0 {
-		t.Errorf("numbers converted to %#v %#v %#v", m["int"], m["frac"], m["big"])
+	if m["int"] != int64(42) || m["frac"] != 1.5 || m["exact"] != 0.1 {
+		t.Errorf("numbers converted to %#v %#v %#v", m["int"], m["frac"], m["exact"])
 	}
 	if inner := m["list"].([]any)[1].(map[string]any); inner["ok"] != int64(-3) {
 		t.Errorf("nested number converted to %#v", inner["ok"])
 	}
-	want := map[string]bool{"/huge": true, "/list/1/$bad": true, "/list/1/a.b": true}
+	want := map[string]bool{"/huge": true, "/big": true, "/long": true, "/list/1/$bad": true, "/list/1/a.b": true}
 	for _, v := range violations {
 		if !want[v.Pointer] {
 			t.Errorf("unexpected violation %+v", v)

@@ -292,7 +292,7 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 		}
 		// Another writer got there first (or deleted it): read again.
 	}
-	return repo.Doc{}, models.Errorf(models.CodeConflict, "%s/%s is being modified by other writers; retry", c.spec.Name, id)
+	return repo.Doc{}, busy(c.doing("update", id))
 }
 
 // Delete removes a document when pre holds (repo.Collection): one
@@ -319,5 +319,12 @@ func (c *collection) Delete(ctx context.Context, id string, pre *models.Precondi
 		}
 		// The version moved between the read and the delete: decide again.
 	}
-	return models.Errorf(models.CodeConflict, "%s/%s is being modified by other writers; retry", c.spec.Name, id)
+	return busy(c.doing("delete", id))
+}
+
+// busy is the error of a write that kept losing races to other writers
+// past maxAttempts. The client sees no storage names; the log does.
+func busy(doing string) error {
+	return &models.Error{Code: models.CodeConflict, Detail: "the record is being modified by other writers; retry",
+		Err: fmt.Errorf("%s: lost %d races to other writers", doing, maxAttempts)}
 }

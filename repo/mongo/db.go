@@ -197,11 +197,14 @@ const maxAttempts = 50
 func classify(err error, doing string) error {
 	var me *models.Error
 	var sel topology.ServerSelectionError
+	var se mongo.ServerError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &me):
 		return err
+	case errors.As(err, &se) && se.HasErrorCode(outOfDiskSpace):
+		return repo.StorageFull(doing, err)
 	case errors.Is(err, context.Canceled):
 		return repo.Canceled(doing, err)
 	case errors.As(err, &sel), mongo.IsNetworkError(err), errors.Is(err, mongo.ErrClientDisconnected):
@@ -213,6 +216,10 @@ func classify(err error, doing string) error {
 	}
 	return repo.Internal(doing, err)
 }
+
+// outOfDiskSpace is MongoDB's error code for a write the server has no
+// disk for.
+const outOfDiskSpace = 14031
 
 // MongoDB's error codes for a document it will not store.
 const (

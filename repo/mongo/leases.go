@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -52,7 +53,8 @@ func (l *leases) Take(ctx context.Context, id, owner string, ttl time.Duration) 
 			return holder, err
 		}
 	}
-	return "", models.Errorf(models.CodeConflict, "lease %s/%s is changing hands; retry", l.name, id)
+	return "", &models.Error{Code: models.CodeConflict, Detail: "the lock is changing hands; retry",
+		Err: fmt.Errorf("lease %s/%s: lost %d races to other takers", l.name, id, maxLeaseAttempts)}
 }
 
 // takeOnce is one attempt of Take: settled is false when the lease

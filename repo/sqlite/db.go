@@ -323,7 +323,7 @@ func classify(err error, doing string) error {
 	case errors.Is(err, sqlite3.BUSY), errors.Is(err, sqlite3.LOCKED):
 		return &models.Error{Code: models.CodeUnavailable, Detail: "the database is busy; retry later", Err: fmt.Errorf("%s: %w", doing, err)}
 	case errors.Is(err, sqlite3.FULL):
-		return &models.Error{Code: models.CodeUnavailable, Detail: "the database's disk is full", Err: fmt.Errorf("%s: %w", doing, err)}
+		return repo.StorageFull(doing, err)
 	case errors.Is(err, sqlite3.IOERR), errors.Is(err, sqlite3.CANTOPEN), errors.Is(err, sqlite3.READONLY), errors.Is(err, sqlite3.PERM):
 		return &models.Error{Code: models.CodeUnavailable, Detail: "the database cannot be read or written; see the service's log", Err: fmt.Errorf("%s: %w", doing, err)}
 	}
