@@ -39,10 +39,12 @@ import (
 
 // config is every setting, each from a flag or else its environment variable.
 type config struct {
-	ListenAddr     string
-	MongoURI       string
-	MongoDB        string
-	DataDir        string
+	ListenAddr string
+	MongoURI   string
+	MongoDB    string
+	DataDir    string
+	// DataMaxBytes caps the embedded store's file; 0 is no cap.
+	DataMaxBytes   int64
 	MaxBodyBytes   int64
 	BodyLimits     document.Limits
 	RequestTimeout time.Duration
@@ -100,12 +102,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
 	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention string
-	var maxValues, maxItems, maxMembers, requestTimeout, proxies, checks string
+	var maxValues, maxItems, maxMembers, requestTimeout, proxies, checks, dataMax string
 	defLimits := document.DefaultLimits()
 	fs.StringVar(&c.ListenAddr, "listen", env("LISTEN_ADDR", ":4012"), "address to serve on (LISTEN_ADDR)")
 	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty uses the embedded SQLite store in DATA_DIR (MONGO_URI)")
 	fs.StringVar(&c.MongoDB, "mongo-db", env("MONGO_DB", "nfv_records"), "MongoDB database name (MONGO_DB)")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "embedded store directory, locked by the process using it (DATA_DIR)")
+	fs.StringVar(&dataMax, "data-max-bytes", env("DATA_MAX_BYTES", "0"), "largest the embedded store's file may grow; past it writes answer 507 until deletes make room; 0 is no cap (DATA_MAX_BYTES)")
 	fs.StringVar(&maxBody, "max-body-bytes", env("MAX_BODY_BYTES", "4194304"), "largest request body accepted (MAX_BODY_BYTES)")
 	fs.StringVar(&maxValues, "max-body-values", env("MAX_BODY_VALUES", strconv.Itoa(defLimits.MaxValues)), "most values (objects, arrays, strings, numbers, ...) a request body may hold (MAX_BODY_VALUES)")
 	fs.StringVar(&maxItems, "max-array-items", env("MAX_ARRAY_ITEMS", strconv.Itoa(defLimits.MaxArrayItems)), "most items one array of a request body may hold (MAX_ARRAY_ITEMS)")
@@ -134,6 +137,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var err error
 	if c.MaxBodyBytes, err = strconv.ParseInt(maxBody, 10, 64); err != nil || c.MaxBodyBytes <= 0 {
 		return config{}, fmt.Errorf("MAX_BODY_BYTES=%q: want a positive number of bytes", maxBody)
+	}
+	if c.DataMaxBytes, err = strconv.ParseInt(dataMax, 10, 64); err != nil || c.DataMaxBytes < 0 {
+		return config{}, fmt.Errorf("DATA_MAX_BYTES=%q: want a number of bytes, or 0 for no cap", dataMax)
 	}
 	c.BodyLimits = defLimits
 	for _, l := range []struct {
@@ -205,7 +211,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (repo.DB, s
 		}
 		return db, "mongodb", nil
 	}
-	db, err := sqlite.OpenDir(cfg.DataDir, sqlite.Config{Logger: log.With("component", "sqlite")})
+	db, err := sqlite.OpenDir(cfg.DataDir, sqlite.Config{MaxBytes: cfg.DataMaxBytes, Logger: log.With("component", "sqlite")})
 	if err != nil {
 		return nil, "", err
 	}

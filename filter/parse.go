@@ -46,7 +46,7 @@ var operators = map[string]Op{
 }
 
 func invalid(key, format string, args ...any) error {
-	return models.Errorf(models.CodeInvalid, "filter %q: "+format, append([]any{key}, args...)...)
+	return models.Errorf(models.CodeInvalid, "filter %s: "+format, append([]any{models.Quote(key)}, args...)...)
 }
 
 // ParseQuery reads the filter conditions of a list query string. Reserved
@@ -138,14 +138,14 @@ func parseKey(key string, fields Fields) ([]string, Op, error) {
 			}
 		case IsDigits(s):
 			if len(s) > 1 && s[0] == '0' {
-				return nil, "", invalid(key, "array position %q has a leading zero", s)
+				return nil, "", invalid(key, "array position %s has a leading zero", models.Quote(s))
 			}
 			if len(s) > maxIndexLen {
-				return nil, "", invalid(key, "array position %q is too large", s)
+				return nil, "", invalid(key, "array position %s is too large", models.Quote(s))
 			}
 		default:
 			if !PlainName(s) {
-				return nil, "", invalid(key, "attribute name %q: only letters, digits, '_', '-' and ':' are allowed", s)
+				return nil, "", invalid(key, "attribute name %s: only letters, digits, '_', '-' and ':' are allowed", models.Quote(s))
 			}
 		}
 	}
@@ -355,7 +355,7 @@ func jsonNumber(s string) bool {
 func yamlScalar(key, raw string) (scalar, error) {
 	var v any
 	if err := yaml.Unmarshal([]byte(raw), &v); err != nil {
-		return nil, invalid(key, "value %q is not a YAML scalar", raw)
+		return nil, invalid(key, "value %s is not a YAML scalar", models.Quote(raw))
 	}
 	switch v := v.(type) {
 	case nil, bool:
@@ -380,7 +380,7 @@ func yamlScalar(key, raw string) (scalar, error) {
 		}
 		return v, nil
 	}
-	return nil, invalid(key, "value %q is not a YAML scalar", raw)
+	return nil, invalid(key, "value %s is not a YAML scalar", models.Quote(raw))
 }
 
 // valueAtoms builds the atoms of a condition on a record attribute.

@@ -64,8 +64,8 @@ func sortKey(path []string, desc bool, fields Fields) SortKey {
 }
 
 func sortInvalid(item, format string, args ...any) error {
-	return models.Errorf(models.CodeInvalid, "query parameter %q: item %q: "+format,
-		append([]any{sortParam, item}, args...)...)
+	return models.Errorf(models.CodeInvalid, "query parameter %q: item %s: "+format,
+		append([]any{sortParam, models.Quote(item)}, args...)...)
 }
 
 func sortInvalidAll(format string, args ...any) error {

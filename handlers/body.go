@@ -148,7 +148,7 @@ func bodyFormat(contentType string) (bool, error) {
 	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil {
-		return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %q does not parse: send %s", contentType, accepted)
+		return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %s does not parse: send %s", models.Quote(contentType), accepted)
 	}
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
@@ -156,7 +156,7 @@ func bodyFormat(contentType string) (bool, error) {
 	case mt == "application/yaml" || mt == "application/x-yaml" || mt == "text/yaml" || mt == "text/x-yaml":
 		return true, nil
 	}
-	return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %q is not supported: send %s", mt, accepted)
+	return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %s is not supported: send %s", models.Quote(mt), accepted)
 }
 
 func escapePointer(s string) string { return document.EscapePointer(s) }

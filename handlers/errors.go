@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -66,8 +67,38 @@ func writeError(c *gin.Context, err error) {
 	case models.CodeInternal:
 		log.Error("internal error", "error", err)
 	}
-	render(c, status, ErrorBody{Code: e.Code, Status: status, Detail: e.Detail,
-		Violations: e.Violations, ViolationsTotal: e.ViolationsTotal})
+	render(c, status, ErrorBody{Code: e.Code, Status: status, Detail: clip(e.Detail, maxDetail),
+		Violations: clipViolations(e.Violations), ViolationsTotal: e.ViolationsTotal})
+}
+
+// An error answer's size is bounded whatever the input: messages that
+// repeat it cut it short (models.Quote), and these caps catch the rest,
+// such as a member name a megabyte long in a violation.
+const (
+	maxDetail           = 1024
+	maxViolationPointer = 256
+	maxViolationMessage = 256
+)
+
+func clip(s string, n int) string {
+	if short, cut := models.Shorten(s, n); cut {
+		return short + "..."
+	}
+	return s
+}
+
+func clipViolations(vs []models.Violation) []models.Violation {
+	for i, v := range vs {
+		if len(v.Pointer) > maxViolationPointer || len(v.Message) > maxViolationMessage {
+			out := slices.Clone(vs)
+			for j := i; j < len(out); j++ {
+				out[j].Pointer = clip(out[j].Pointer, maxViolationPointer)
+				out[j].Message = clip(out[j].Message, maxViolationMessage)
+			}
+			return out
+		}
+	}
+	return vs
 }
 
 // classifyError is err as an application error. When the request's

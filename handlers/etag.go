@@ -25,7 +25,7 @@ func parseIfMatch(header string) (*models.Precondition, error) {
 		weak := strings.HasPrefix(tag, "W/")
 		opaque := strings.TrimPrefix(tag, "W/")
 		if len(opaque) < 2 || opaque[0] != '"' || opaque[len(opaque)-1] != '"' || strings.Contains(opaque[1:len(opaque)-1], `"`) {
-			return nil, models.Errorf(models.CodeInvalid, "If-Match: %q is not an entity tag (want a quoted ETag as returned, or *)", tag)
+			return nil, models.Errorf(models.CodeInvalid, "If-Match: %s is not an entity tag (want a quoted ETag as returned, or *)", models.Quote(tag))
 		}
 		if weak {
 			continue

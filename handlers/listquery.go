@@ -41,7 +41,7 @@ func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
 	case "yaml":
 		opts.YAMLValues = true
 	default:
-		return listRequest{}, models.Errorf(models.CodeInvalid, "header Query-String-Format: %q is not supported (use yaml, or leave it out)", format)
+		return listRequest{}, models.Errorf(models.CodeInvalid, "header Query-String-Format: %s is not supported (use yaml, or leave it out)", models.Quote(format))
 	}
 	req := listRequest{values: query}
 	if req.filter, err = filter.ParseQuery(query, opts); err != nil {

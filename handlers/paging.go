@@ -34,9 +34,9 @@ func parsePaging(q url.Values) (pageRequest, error) {
 		n, err := strconv.ParseInt(vals[0], 10, 64)
 		if err != nil || n < min || n > max {
 			if max == math.MaxInt64 {
-				return 0, true, models.Errorf(models.CodeInvalid, "query parameter %s=%q: want an integer >= %d", name, vals[0], min)
+				return 0, true, models.Errorf(models.CodeInvalid, "query parameter %s=%s: want an integer >= %d", name, models.Quote(vals[0]), min)
 			}
-			return 0, true, models.Errorf(models.CodeInvalid, "query parameter %s=%q: want an integer from %d to %d", name, vals[0], min, max)
+			return 0, true, models.Errorf(models.CodeInvalid, "query parameter %s=%s: want an integer from %d to %d", name, models.Quote(vals[0]), min, max)
 		}
 		return n, true, nil
 	}
@@ -149,5 +149,5 @@ func wantsCount(q url.Values) (bool, error) {
 	case "false", "0":
 		return false, nil
 	}
-	return false, models.Errorf(models.CodeInvalid, "query parameter count=%q: want true, false or no value", vals[0])
+	return false, models.Errorf(models.CodeInvalid, "query parameter count=%s: want true, false or no value", models.Quote(vals[0]))
 }

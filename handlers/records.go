@@ -294,7 +294,7 @@ func (h recordHandlers) uuidParam(c *gin.Context) (string, error) {
 	raw := c.Param("uuid")
 	uuid, ok := models.NormalizeUUID(raw)
 	if !ok {
-		return "", models.Errorf(models.CodeInvalid, "%q is not a %s uuid (want 8-4-4-4-12 hex digits)", raw, h.kind.Singular())
+		return "", models.Errorf(models.CodeInvalid, "%s is not a %s uuid (want 8-4-4-4-12 hex digits)", models.Quote(raw), h.kind.Singular())
 	}
 	return uuid, nil
 }

@@ -61,7 +61,7 @@ func negotiate(c *gin.Context) (format, error) {
 		case "yaml":
 			return formatYAML, nil
 		}
-		return formatJSON, models.Errorf(models.CodeInvalid, "query parameter output=%q: want json or yaml", vals[0])
+		return formatJSON, models.Errorf(models.CodeInvalid, "query parameter output=%s: want json or yaml", models.Quote(vals[0]))
 	}
 	return fromAccept(c.GetHeader("Accept")), nil
 }

@@ -64,10 +64,10 @@ func NewRouter(cfg Config) (*gin.Engine, error) {
 	}
 	r.Use(requestLog(cfg.Logger), recovery, deadline(cfg.RequestTimeout), negotiateFormat)
 	r.NoRoute(func(c *gin.Context) {
-		writeError(c, models.Errorf(models.CodeNotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+		writeError(c, models.Errorf(models.CodeNotFound, "no route for %s %s", c.Request.Method, models.Quote(c.Request.URL.Path)))
 	})
 	r.NoMethod(func(c *gin.Context) {
-		writeError(c, models.Errorf(models.CodeMethodNotAllowed, "method %s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+		writeError(c, models.Errorf(models.CodeMethodNotAllowed, "method %s is not allowed on %s", c.Request.Method, models.Quote(c.Request.URL.Path)))
 	})
 
 	health := healthHandlers{db: cfg.Database}

@@ -5,6 +5,8 @@ package models
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // ErrorCode is a machine-readable error class. handlers/ maps each code to
@@ -68,4 +70,29 @@ func ErrorCodeOf(err error) ErrorCode {
 		return e.Code
 	}
 	return CodeInternal
+}
+
+// maxEcho is how much of a client's input a message repeats.
+const maxEcho = 64
+
+// Quote quotes client input for a message, cut to its first 64 bytes
+// (at a character boundary) and "..." when longer: an error must not
+// send a large input back, nor grow with it.
+func Quote(s string) string {
+	if short, cut := Shorten(s, maxEcho); cut {
+		return strconv.Quote(short) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// Shorten cuts s to at most n bytes at a character boundary; cut says
+// whether it did.
+func Shorten(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n], true
 }

@@ -2,7 +2,6 @@ package selector
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -214,10 +213,4 @@ func invalid(key, format string, args ...any) error {
 
 // quote quotes a client-supplied string for an error detail, cut short so
 // that a huge query does not make a huge answer.
-func quote(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return strconv.Quote(s)
-	}
-	return strconv.Quote(s[:max]) + "..."
-}
+func quote(s string) string { return models.Quote(s) }

@@ -212,15 +212,23 @@ func ended(ctx context.Context) error {
 	return &models.Error{Code: models.CodeCanceled, Detail: "the request was canceled", Err: ctx.Err()}
 }
 
-// jsonish renders a value of a decoded body for a message.
+// jsonish renders a value of a decoded body for a message, cut short as
+// models.Quote cuts input.
 func jsonish(v any) string {
+	if s, ok := v.(string); ok {
+		return models.Quote(s)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return "?"
 	}
-	return strings.TrimSuffix(buf.String(), "\n")
+	out, cut := models.Shorten(strings.TrimSuffix(buf.String(), "\n"), 64)
+	if cut {
+		out += "..."
+	}
+	return out
 }
 
 // maxDepth is MongoDB's nesting limit for a stored document, less the

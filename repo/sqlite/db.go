@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -52,6 +53,9 @@ type Config struct {
 	// PartRows is how many rows of a table make a scan of it worth
 	// splitting over a free scan slot; 0 is 4096.
 	PartRows int64
+	// MaxBytes caps the database file (SQLite's max_page_count): past it
+	// writes fail as on a full disk, until deletes make room. 0 is no cap.
+	MaxBytes int64
 	Logger   *slog.Logger
 }
 
@@ -63,6 +67,7 @@ type DB struct {
 	now      repo.Clock
 	scans    chan struct{}
 	partRows int64
+	maxPages int64 // 0: no cap but the disk's
 	log      *slog.Logger
 
 	mu     sync.Mutex
@@ -130,6 +135,21 @@ func Open(cfg Config) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
 	}
+	var maxPages int64
+	if cfg.MaxBytes > 0 {
+		// The cap is in pages of the file's own size (an older file may
+		// have other pages than new ones), on the one write connection.
+		var ps int64
+		if err := w.QueryRow(`PRAGMA page_size`).Scan(&ps); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		}
+		maxPages = max(1, cfg.MaxBytes/ps)
+		if _, err := w.Exec(fmt.Sprintf(`PRAGMA max_page_count=%d`, maxPages)); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		}
+	}
 	r, err := sql.Open(DriverName, dsn(cfg.Path, true))
 	if err != nil {
 		w.Close()
@@ -138,7 +158,7 @@ func Open(cfg Config) (*DB, error) {
 	r.SetMaxOpenConns(cfg.Readers)
 	r.SetMaxIdleConns(cfg.Readers)
 	return &DB{path: cfg.Path, w: w, r: r, now: cfg.Clock, scans: make(chan struct{}, cfg.Scans), partRows: cfg.PartRows,
-		log: cfg.Logger, tables: map[string]*table{}, stmts: map[stmtKey]*sql.Stmt{}}, nil
+		maxPages: maxPages, log: cfg.Logger, tables: map[string]*table{}, stmts: map[stmtKey]*sql.Stmt{}}, nil
 }
 
 // dsn is the driver's name for the file, with the settings of every
@@ -173,6 +193,32 @@ func (db *DB) Ping(ctx context.Context) error {
 	var one int
 	if err := db.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return classify(err, "ping")
+	}
+	return db.room(ctx)
+}
+
+// minFreeBytes is the free disk below which the database counts as full:
+// a write needs a few pages of WAL and of the file.
+const minFreeBytes = 1 << 20
+
+// room reports a database that has no room to write (StorageFull): a
+// disk with less than minFreeBytes free for it, or a file at its cap.
+// Readiness asks, so that a full store is reported, and reported over
+// once deletes or the operator have made room.
+func (db *DB) room(ctx context.Context) error {
+	if free, ok := freeBytes(filepath.Dir(db.path)); ok && free < minFreeBytes {
+		return repo.StorageFull("ping", fmt.Errorf("%d bytes free on the disk of %s", free, db.path))
+	}
+	if db.maxPages == 0 {
+		return nil
+	}
+	var used int64
+	err := db.r.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())`).Scan(&used)
+	if err != nil {
+		return classify(err, "ping")
+	}
+	if used >= db.maxPages {
+		return repo.StorageFull("ping", fmt.Errorf("%s uses all its %d pages", db.path, db.maxPages))
 	}
 	return nil
 }
