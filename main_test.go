@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nfv-records/nfv-records/document"
 )
 
 // waitFor polls cond until it holds, failing the test after a generous
@@ -74,6 +77,22 @@ func TestParseConfig(t *testing.T) {
 		{"bad timeout", nil, map[string]string{"MONGO_TIMEOUT": "5"}, nil, "MONGO_TIMEOUT"},
 		{"bad shutdown timeout", nil, map[string]string{"SHUTDOWN_TIMEOUT": "-1s"}, nil, "SHUTDOWN_TIMEOUT"},
 		{"unknown flag", []string{"-nope"}, nil, nil, "nope"},
+		{"hardening defaults", nil, nil, func(c config) bool {
+			return c.BodyLimits == document.DefaultLimits() && c.RequestTimeout == 30*time.Second && c.TrustedProxies == nil &&
+				c.ConcurrentChecks == 0 && c.DataMaxBytes == 0
+		}, ""},
+		{"hardening settings", []string{"-max-array-items", "7"}, map[string]string{"MAX_BODY_VALUES": "500", "MAX_ARRAY_ITEMS": "9", "MAX_OBJECT_MEMBERS": "11",
+			"REQUEST_TIMEOUT": "0", "TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.1 ", "CONCURRENT_CHECKS": "3", "DATA_MAX_BYTES": "1048576"},
+			func(c config) bool {
+				return c.BodyLimits == document.Limits{MaxValues: 500, MaxArrayItems: 7, MaxObjectMembers: 11, MaxDepth: 100} &&
+					c.RequestTimeout == 0 && fmt.Sprint(c.TrustedProxies) == "[10.0.0.0/8 192.0.2.1]" && c.ConcurrentChecks == 3 && c.DataMaxBytes == 1<<20
+			}, ""},
+		{"bad value limit", nil, map[string]string{"MAX_BODY_VALUES": "0"}, nil, "MAX_BODY_VALUES"},
+		{"bad item limit", nil, map[string]string{"MAX_ARRAY_ITEMS": "many"}, nil, "MAX_ARRAY_ITEMS"},
+		{"bad member limit", nil, map[string]string{"MAX_OBJECT_MEMBERS": "-1"}, nil, "MAX_OBJECT_MEMBERS"},
+		{"bad request timeout", nil, map[string]string{"REQUEST_TIMEOUT": "-1s"}, nil, "REQUEST_TIMEOUT"},
+		{"bad concurrent checks", nil, map[string]string{"CONCURRENT_CHECKS": "x"}, nil, "CONCURRENT_CHECKS"},
+		{"bad data cap", nil, map[string]string{"DATA_MAX_BYTES": "1G"}, nil, "DATA_MAX_BYTES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -196,6 +215,43 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("the service still accepts connections after shutdown")
+	}
+}
+
+// TestSlowBodyIsCutOff: a body that does not arrive within
+// REQUEST_TIMEOUT is answered 408 and its connection closed, however
+// slowly its bytes trickle in.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfg, err := parseConfig([]string{"-listen", addr, "-data-dir", t.TempDir(), "-request-timeout", "1s"}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() { stop(); <-done })
+	var conn net.Conn
+	waitFor(t, "the service to listen", func() bool {
+		conn, err = net.Dial("tcp", addr)
+		return err == nil
+	})
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /nsrs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\":")
+	// The rest never comes: the server must answer on its own.
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "REQUEST_TIMEOUT") {
+		t.Fatalf("stalled body answered %d %s, want 408 REQUEST_TIMEOUT", resp.StatusCode, body)
 	}
 }
 

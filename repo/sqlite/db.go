@@ -197,12 +197,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.room(ctx)
 }
 
-// minFreeBytes is the free disk below which the database counts as full:
-// a write needs a few pages of WAL and of the file.
+// minFreeBytes is the room below which the database counts as full: a
+// write needs a few pages of WAL and of the file, and a record with
+// large fields many more.
 const minFreeBytes = 1 << 20
 
-// room reports a database that has no room to write (StorageFull): a
-// disk with less than minFreeBytes free for it, or a file at its cap.
+// room reports a database that has no room to write (StorageFull): less
+// than minFreeBytes free on its disk, or below its file's cap.
 // Readiness asks, so that a full store is reported, and reported over
 // once deletes or the operator have made room.
 func (db *DB) room(ctx context.Context) error {
@@ -212,13 +213,13 @@ func (db *DB) room(ctx context.Context) error {
 	if db.maxPages == 0 {
 		return nil
 	}
-	var used int64
-	err := db.r.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count())`).Scan(&used)
+	var used, size int64
+	err := db.r.QueryRowContext(ctx, `SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())`).Scan(&used, &size)
 	if err != nil {
 		return classify(err, "ping")
 	}
-	if used >= db.maxPages {
-		return repo.StorageFull("ping", fmt.Errorf("%s uses all its %d pages", db.path, db.maxPages))
+	if (db.maxPages-used)*size < minFreeBytes {
+		return repo.StorageFull("ping", fmt.Errorf("%s uses %d of its %d pages", db.path, used, db.maxPages))
 	}
 	return nil
 }
