@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -109,9 +108,9 @@ func (h appcHandlers) call(c *gin.Context) {
 		render(c, http.StatusUnsupportedMediaType, restconfError("invalid-value", err.Error()))
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.maxBody))
+	body, err := readAll(c, h.maxBody)
 	if err != nil {
-		e := classifyError(c.Request.Context(), bodyReadError(err, h.maxBody))
+		e := classifyError(c.Request.Context(), err)
 		tag := appc.ErrorTagMalformed
 		switch e.Code {
 		case models.CodeTooLarge:

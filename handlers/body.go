@@ -34,11 +34,37 @@ func (r bodyReader) read(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, r.maxBytes))
+	raw, err := readAll(c, r.maxBytes)
 	if err != nil {
-		return nil, bodyReadError(err, r.maxBytes)
+		return nil, err
 	}
 	return r.decode(raw, isYAML)
+}
+
+// readAll reads the request body, up to maxBytes. A declared length
+// sizes the buffer once: io.ReadAll's doubling would allocate up to
+// three times a large body.
+func readAll(c *gin.Context, maxBytes int64) ([]byte, error) {
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes)
+	n := c.Request.ContentLength
+	if n <= 0 || n > maxBytes {
+		raw, err := io.ReadAll(body)
+		if err != nil {
+			return nil, bodyReadError(err, maxBytes)
+		}
+		return raw, nil
+	}
+	raw := make([]byte, n+1) // one more, to see the end of the body
+	got, err := io.ReadFull(body, raw)
+	switch {
+	case int64(got) == n && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)):
+		return raw[:got], nil
+	case err == nil:
+		// net/http stops a body at its Content-Length; only a reader
+		// that does not would get here.
+		return nil, models.Errorf(models.CodeInvalid, "request body is longer than its Content-Length")
+	}
+	return nil, bodyReadError(err, maxBytes)
 }
 
 // bodyReadError classifies a failed body read: too large, too slow (the
