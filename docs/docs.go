@@ -224,7 +224,13 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "malformed body",
+                        "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "408": {
+                        "description": "the body did not arrive within REQUEST_TIMEOUT",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -236,7 +242,7 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "body over MAX_BODY_BYTES, MAX_BODY_VALUES, MAX_ARRAY_ITEMS or MAX_OBJECT_MEMBERS (detail names it)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -248,13 +254,19 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer",
+                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
                     "503": {
-                        "description": "database unreachable",
+                        "description": "database unreachable, or the request ran past REQUEST_TIMEOUT (code TIMEOUT)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "the store is full",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -264,7 +276,7 @@ const docTemplate = `{
         },
         "/nsrs/ping": {
             "get": {
-                "description": "Answers \"pong\" while the database answers, 503 while it does not.",
+                "description": "Answers \"pong\" while the database answers, 503 while it does not, 507 while it has no room to write.",
                 "produces": [
                     "text/plain"
                 ],
@@ -284,13 +296,19 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
                     }
                 }
             }
         },
         "/nsrs/pings": {
             "get": {
-                "description": "Answers \"pong\" while the database answers, 503 while it does not.",
+                "description": "Answers \"pong\" while the database answers, 503 while it does not, 507 while it has no room to write.",
                 "produces": [
                     "text/plain"
                 ],
@@ -307,6 +325,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -427,6 +451,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "408": {
+                        "description": "Request Timeout",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "412": {
                         "description": "Precondition Failed",
                         "schema": {
@@ -453,6 +483,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -512,13 +548,19 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
+                    },
+                    "507": {
+                        "description": "the store is full (a delete may need room too)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
                     }
                 }
             }
         },
         "/ping": {
             "get": {
-                "description": "Answers \"pong\" while the database answers, 503 while it does not.",
+                "description": "Answers \"pong\" while the database answers, 503 while it does not, 507 while it has no room to write.",
                 "produces": [
                     "text/plain"
                 ],
@@ -535,6 +577,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -544,7 +592,7 @@ const docTemplate = `{
         },
         "/pings": {
             "get": {
-                "description": "Answers \"pong\" while the database answers, 503 while it does not.",
+                "description": "Answers \"pong\" while the database answers, 503 while it does not, 507 while it has no room to write.",
                 "produces": [
                     "text/plain"
                 ],
@@ -564,12 +612,19 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
                     }
                 }
             }
         },
         "/readyz": {
             "get": {
+                "description": "200 while the database answers and has room to write; 503 while it does not answer, 507 while it is full (less than 1 MiB left on its disk or under DATA_MAX_BYTES).",
                 "produces": [
                     "application/json"
                 ],
@@ -589,6 +644,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -780,7 +841,13 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "malformed body",
+                        "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "408": {
+                        "description": "the body did not arrive within REQUEST_TIMEOUT",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -792,7 +859,7 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "body over MAX_BODY_BYTES, MAX_BODY_VALUES, MAX_ARRAY_ITEMS or MAX_OBJECT_MEMBERS (detail names it)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -804,13 +871,19 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer",
+                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
                     "503": {
-                        "description": "database unreachable",
+                        "description": "database unreachable, or the request ran past REQUEST_TIMEOUT (code TIMEOUT)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "the store is full",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -931,6 +1004,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "408": {
+                        "description": "Request Timeout",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "412": {
                         "description": "Precondition Failed",
                         "schema": {
@@ -957,6 +1036,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1013,6 +1098,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "the store is full (a delete may need room too)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1204,7 +1295,13 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "malformed body",
+                        "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "408": {
+                        "description": "the body did not arrive within REQUEST_TIMEOUT",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1216,7 +1313,7 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "body over MAX_BODY_BYTES, MAX_BODY_VALUES, MAX_ARRAY_ITEMS or MAX_OBJECT_MEMBERS (detail names it)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1228,13 +1325,19 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer",
+                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
                     "503": {
-                        "description": "database unreachable",
+                        "description": "database unreachable, or the request ran past REQUEST_TIMEOUT (code TIMEOUT)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "the store is full",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1355,6 +1458,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "408": {
+                        "description": "Request Timeout",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "412": {
                         "description": "Precondition Failed",
                         "schema": {
@@ -1381,6 +1490,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1440,6 +1555,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
+                    },
+                    "507": {
+                        "description": "the store is full (a delete may need room too)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
                     }
                 }
             }
@@ -1495,6 +1616,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/appc.ErrorsBody"
                         }
                     },
+                    "408": {
+                        "description": "the body did not arrive within REQUEST_TIMEOUT",
+                        "schema": {
+                            "$ref": "#/definitions/appc.ErrorsBody"
+                        }
+                    },
                     "409": {
                         "description": "the VNF record kept changing under other writers after a command began (status 200 UNEXPECTED ERROR); retry with force",
                         "schema": {
@@ -1508,7 +1635,7 @@ const docTemplate = `{
                         }
                     },
                     "415": {
-                        "description": "Unsupported Media Type",
+                        "description": "no Content-Type, or not JSON: a browser's cross-origin form post never reaches an action",
                         "schema": {
                             "$ref": "#/definitions/appc.ErrorsBody"
                         }
@@ -1706,7 +1833,13 @@ const docTemplate = `{
                         }
                     },
                     "400": {
-                        "description": "malformed body",
+                        "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "408": {
+                        "description": "the body did not arrive within REQUEST_TIMEOUT",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1718,7 +1851,7 @@ const docTemplate = `{
                         }
                     },
                     "413": {
-                        "description": "Request Entity Too Large",
+                        "description": "body over MAX_BODY_BYTES, MAX_BODY_VALUES, MAX_ARRAY_ITEMS or MAX_OBJECT_MEMBERS (detail names it)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1730,13 +1863,19 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer",
+                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
                     "503": {
-                        "description": "database unreachable",
+                        "description": "database unreachable, or the request ran past REQUEST_TIMEOUT (code TIMEOUT)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "the store is full",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1746,7 +1885,7 @@ const docTemplate = `{
         },
         "/vnfrs/ping": {
             "get": {
-                "description": "Answers \"pong\" while the database answers, 503 while it does not.",
+                "description": "Answers \"pong\" while the database answers, 503 while it does not, 507 while it has no room to write.",
                 "produces": [
                     "text/plain"
                 ],
@@ -1766,13 +1905,19 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
                     }
                 }
             }
         },
         "/vnfrs/pings": {
             "get": {
-                "description": "Answers \"pong\" while the database answers, 503 while it does not.",
+                "description": "Answers \"pong\" while the database answers, 503 while it does not, 507 while it has no room to write.",
                 "produces": [
                     "text/plain"
                 ],
@@ -1789,6 +1934,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1909,6 +2060,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "408": {
+                        "description": "Request Timeout",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "412": {
                         "description": "Precondition Failed",
                         "schema": {
@@ -1935,6 +2092,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "Insufficient Storage",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1991,6 +2154,12 @@ const docTemplate = `{
                     },
                     "503": {
                         "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "507": {
+                        "description": "the store is full (a delete may need room too)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -2206,6 +2375,11 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/models.Violation"
                     }
+                },
+                "violations_total": {
+                    "description": "ViolationsTotal is how many violations there are when more were\nfound than Violations lists.",
+                    "type": "integer",
+                    "example": 250
                 }
             }
         },
@@ -2245,15 +2419,23 @@ const docTemplate = `{
                 "UNSUPPORTED_MEDIA_TYPE",
                 "PAYLOAD_TOO_LARGE",
                 "METHOD_NOT_ALLOWED",
+                "REQUEST_TIMEOUT",
                 "SERVICE_UNAVAILABLE",
+                "TIMEOUT",
+                "CLIENT_CLOSED_REQUEST",
+                "INSUFFICIENT_STORAGE",
                 "INTERNAL_ERROR"
             ],
             "x-enum-comments": {
+                "CodeCanceled": "the client went away first",
                 "CodeConflict": "uuid already taken",
                 "CodeInternal": "a bug: logged in full, shown as \"internal error\"",
                 "CodeInvalid": "malformed input: body, query, header",
                 "CodeNotFound": "no such record or route",
                 "CodePreconditionFailed": "If-Match does not hold",
+                "CodeRequestTimeout": "the body did not arrive in time",
+                "CodeStorageFull": "the database has no room to write",
+                "CodeTimeout": "the request ran past its deadline",
                 "CodeTooLarge": "body over the configured limit",
                 "CodeUnavailable": "database unreachable",
                 "CodeUnprocessable": "well-formed but refused by the schema",
@@ -2268,7 +2450,11 @@ const docTemplate = `{
                 "body not JSON or YAML",
                 "body over the configured limit",
                 "",
+                "the body did not arrive in time",
                 "database unreachable",
+                "the request ran past its deadline",
+                "the client went away first",
+                "the database has no room to write",
                 "a bug: logged in full, shown as \"internal error\""
             ],
             "x-enum-varnames": [
@@ -2280,7 +2466,11 @@ const docTemplate = `{
                 "CodeUnsupportedMedia",
                 "CodeTooLarge",
                 "CodeMethodNotAllowed",
+                "CodeRequestTimeout",
                 "CodeUnavailable",
+                "CodeTimeout",
+                "CodeCanceled",
+                "CodeStorageFull",
                 "CodeInternal"
             ]
         },

@@ -98,8 +98,9 @@ type APPCOutput struct {
 //	@Success		200		{object}	APPCResponse		"the outcome, in output.status"
 //	@Failure		400		{object}	appc.ErrorsBody	"malformed message"
 //	@Failure		404		{object}	appc.ErrorsBody	"no such rpc"
+//	@Failure		408		{object}	appc.ErrorsBody	"the body did not arrive within REQUEST_TIMEOUT"
 //	@Failure		413		{object}	appc.ErrorsBody
-//	@Failure		415		{object}	appc.ErrorsBody
+//	@Failure		415		{object}	appc.ErrorsBody	"no Content-Type, or not JSON: a browser's cross-origin form post never reaches an action"
 //	@Failure		409		{object}	APPCResponse	"the VNF record kept changing under other writers after a command began (status 200 UNEXPECTED ERROR); retry with force"
 //	@Failure		503		{object}	APPCResponse	"database unreachable (status 200 UNEXPECTED ERROR)"
 //	@Router			/restconf/operations/appc-provider-lcm:{rpc} [post]

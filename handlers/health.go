@@ -31,11 +31,12 @@ type healthHandlers struct{ db Pinger }
 // ping answers tng-rep's readiness probe.
 //
 //	@Summary		Readiness probe (tng-rep)
-//	@Description	Answers "pong" while the database answers, 503 while it does not.
+//	@Description	Answers "pong" while the database answers, 503 while it does not, 507 while it has no room to write.
 //	@Tags			health
 //	@Produce		plain
 //	@Success		200	{string}	string	"pong"
 //	@Failure		503	{object}	ErrorBody
+//	@Failure		507	{object}	ErrorBody
 //	@Router			/ping [get]
 //	@Router			/pings [get]
 //	@Router			/nsrs/ping [get]
@@ -61,13 +62,16 @@ func (h healthHandlers) healthz(c *gin.Context) {
 	render(c, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers the Kubernetes readiness probe: the database answers.
+// readyz answers the Kubernetes readiness probe: the database answers,
+// and has room to write.
 //
-//	@Summary	Readiness probe
-//	@Tags		health
-//	@Produce	json
-//	@Success	200	{object}	map[string]string
-//	@Failure	503	{object}	ErrorBody
+//	@Summary		Readiness probe
+//	@Description	200 while the database answers and has room to write; 503 while it does not answer, 507 while it is full (less than 1 MiB left on its disk or under DATA_MAX_BYTES).
+//	@Tags			health
+//	@Produce		json
+//	@Success		200	{object}	map[string]string
+//	@Failure		503	{object}	ErrorBody
+//	@Failure		507	{object}	ErrorBody
 //	@Router		/readyz [get]
 func (h healthHandlers) readyz(c *gin.Context) {
 	if err := h.check(c); err != nil {

@@ -81,12 +81,14 @@ type Count struct {
 //	@Success		200		{object}	Record
 //	@Header			200		{string}	Location	"the record's URL"
 //	@Header			200		{string}	ETag		"the record's version"
-//	@Failure		400		{object}	ErrorBody	"malformed body"
+//	@Failure		400		{object}	ErrorBody	"malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)"
+//	@Failure		408		{object}	ErrorBody	"the body did not arrive within REQUEST_TIMEOUT"
 //	@Failure		409		{object}	ErrorBody	"uuid already exists"
-//	@Failure		413		{object}	ErrorBody
+//	@Failure		413		{object}	ErrorBody	"body over MAX_BODY_BYTES, MAX_BODY_VALUES, MAX_ARRAY_ITEMS or MAX_OBJECT_MEMBERS (detail names it)"
 //	@Failure		415		{object}	ErrorBody
-//	@Failure		422		{object}	ErrorBody	"schema violations, each with its JSON pointer"
-//	@Failure		503		{object}	ErrorBody	"database unreachable"
+//	@Failure		422		{object}	ErrorBody	"schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly"
+//	@Failure		503		{object}	ErrorBody	"database unreachable, or the request ran past REQUEST_TIMEOUT (code TIMEOUT)"
+//	@Failure		507		{object}	ErrorBody	"the store is full"
 //	@Router			/nsrs [post]
 //	@Router			/vnfrs [post]
 //	@Router			/records/nsr/ns-instances [post]
@@ -154,11 +156,13 @@ func (h recordHandlers) get(c *gin.Context) {
 //	@Success		200			{object}	Record
 //	@Failure		400			{object}	ErrorBody
 //	@Failure		404			{object}	ErrorBody
+//	@Failure		408			{object}	ErrorBody
 //	@Failure		412			{object}	ErrorBody
 //	@Failure		413			{object}	ErrorBody
 //	@Failure		415			{object}	ErrorBody
 //	@Failure		422			{object}	ErrorBody
 //	@Failure		503			{object}	ErrorBody
+//	@Failure		507			{object}	ErrorBody
 //	@Router			/nsrs/{uuid} [put]
 //	@Router			/vnfrs/{uuid} [put]
 //	@Router			/records/nsr/ns-instances/{uuid} [put]
@@ -194,6 +198,7 @@ func (h recordHandlers) replace(c *gin.Context) {
 //	@Failure	404			{object}	ErrorBody
 //	@Failure	412			{object}	ErrorBody
 //	@Failure	503			{object}	ErrorBody
+//	@Failure	507			{object}	ErrorBody	"the store is full (a delete may need room too)"
 //	@Router		/nsrs/{uuid} [delete]
 //	@Router		/vnfrs/{uuid} [delete]
 //	@Router		/records/nsr/ns-instances/{uuid} [delete]
