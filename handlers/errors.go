@@ -62,8 +62,10 @@ func writeError(c *gin.Context, err error) {
 		log.Info("client went away before the answer", "error", err)
 	case models.CodeTimeout:
 		log.Warn("request ran past its deadline", "error", err)
-	case models.CodeUnavailable, models.CodeStorageFull:
+	case models.CodeUnavailable:
 		log.Warn("database unavailable", "error", err)
+	case models.CodeStorageFull:
+		log.Warn("database full: writes fail until space is freed", "error", err)
 	case models.CodeInternal:
 		log.Error("internal error", "error", err)
 	}

@@ -39,8 +39,8 @@ func requestLog(base *slog.Logger) gin.HandlerFunc {
 		}
 		log.Log(c.Request.Context(), level, "request",
 			"method", c.Request.Method,
-			"path", c.Request.URL.Path,
-			"query", c.Request.URL.RawQuery,
+			"path", clip(c.Request.URL.Path, maxLoggedURL),
+			"query", clip(c.Request.URL.RawQuery, maxLoggedURL),
 			"status", c.Writer.Status(),
 			"bytes", c.Writer.Size(),
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
@@ -48,6 +48,10 @@ func requestLog(base *slog.Logger) gin.HandlerFunc {
 		)
 	}
 }
+
+// maxLoggedURL bounds the path and the query a request's log line
+// repeats: a client must not make each of its requests a megabyte of log.
+const maxLoggedURL = 2048
 
 func saneRequestID(id string) bool {
 	if id == "" || len(id) > 128 {

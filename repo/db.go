@@ -194,7 +194,7 @@ func Canceled(doing string, err error) error {
 // StorageFull is the error of a write the database has no room for:
 // writes work again once space is freed.
 func StorageFull(doing string, err error) error {
-	return &models.Error{Code: models.CodeStorageFull, Detail: "the database's disk is full: writes fail until space is freed", Err: wrap(doing, err)}
+	return &models.Error{Code: models.CodeStorageFull, Detail: "the database is full: writes fail until space is freed", Err: wrap(doing, err)}
 }
 
 // Internal is the error of a database failure that is a bug or needs an
