@@ -133,32 +133,50 @@ type budget struct {
 // too many.
 func (b *budget) value() (Limit, string) {
 	b.values++
-	if b.limits.MaxValues > 0 && b.values > b.limits.MaxValues {
-		return LimitValues, fmt.Sprintf("the body holds more than %d values", b.limits.MaxValues)
-	}
-	return NoLimit, ""
+	return over(LimitValues, b.values, b.limits.MaxValues, "the body holds more than %d values")
 }
 
 // nest refuses an object or array opened at depth (the top level is 1)
 // deeper than the limit. Scalars do not count: MongoDB's limit, which
 // this one matches, is on nested documents.
 func (b *budget) nest(depth int) (Limit, string) {
-	if b.limits.MaxDepth > 0 && depth > b.limits.MaxDepth {
-		return LimitDepth, fmt.Sprintf("the body is nested more than %d levels deep", b.limits.MaxDepth)
-	}
-	return NoLimit, ""
+	return over(LimitDepth, depth, b.limits.MaxDepth, "the body is nested more than %d levels deep")
 }
 
 func (b *budget) items(n int) (Limit, string) {
-	if b.limits.MaxArrayItems > 0 && n > b.limits.MaxArrayItems {
-		return LimitArrayItems, fmt.Sprintf("an array holds more than %d items", b.limits.MaxArrayItems)
+	return over(LimitArrayItems, n, b.limits.MaxArrayItems, "an array holds more than %d items")
+}
+
+func (b *budget) members(n int) (Limit, string) {
+	return over(LimitObjectMembers, n, b.limits.MaxObjectMembers, "an object holds more than %d members")
+}
+
+// over is l with its message when n is past max (0: no limit).
+func over(l Limit, n, max int, format string) (Limit, string) {
+	if max > 0 && n > max {
+		return l, fmt.Sprintf(format, max)
 	}
 	return NoLimit, ""
 }
 
-func (b *budget) members(n int) (Limit, string) {
-	if b.limits.MaxObjectMembers > 0 && n > b.limits.MaxObjectMembers {
-		return LimitObjectMembers, fmt.Sprintf("an object holds more than %d members", b.limits.MaxObjectMembers)
+// Hex4 reads the four hex digits of a \uXXXX escape (b starts at them).
+func Hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
 	}
-	return NoLimit, ""
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }

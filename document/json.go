@@ -318,22 +318,11 @@ func (d *jsonDecoder) hex4(at int) (rune, bool) {
 	if at+6 > len(d.data) {
 		return 0, false
 	}
-	var r rune
-	for _, c := range d.data[at+2 : at+6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
+	r, ok := Hex4(d.data[at+2 : at+6])
+	if ok {
+		d.pos = at + 6
 	}
-	d.pos = at + 6
-	return r, true
+	return r, ok
 }
 
 // number reads a number in RFC 8259's grammar, keeping its text.

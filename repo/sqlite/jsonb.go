@@ -9,6 +9,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/nfv-records/nfv-records/document"
 )
 
 // A reader of SQLite's JSONB (https://sqlite.org/jsonb.html), the stored
@@ -290,19 +292,8 @@ func hex4(s []byte) rune {
 	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
 		return -1
 	}
-	var r rune
-	for _, c := range s[2:6] {
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r*16 + rune(c)
+	if r, ok := document.Hex4(s[2:6]); ok {
+		return r
 	}
-	return r
+	return -1
 }
