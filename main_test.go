@@ -111,21 +111,29 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// TestGracefulShutdown starts the whole service on the embedded store,
-// begins a request, signals shutdown while it is in flight, and checks that
-// the request still completes, new connections are refused, and run
-// returns cleanly.
-func TestGracefulShutdown(t *testing.T) {
+// serviceConfig is the configuration of a service on a free local port,
+// with args after -listen.
+func serviceConfig(t *testing.T, args ...string) (string, config) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cfg, err := parseConfig([]string{"-listen", addr, "-data-dir", t.TempDir()}, func(string) string { return "" })
+	cfg, err := parseConfig(append([]string{"-listen", addr}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
+	return addr, cfg
+}
+
+// TestGracefulShutdown starts the whole service on the embedded store,
+// begins a request, signals shutdown while it is in flight, and checks that
+// the request still completes, new connections are refused, and run
+// returns cleanly.
+func TestGracefulShutdown(t *testing.T) {
+	addr, cfg := serviceConfig(t, "-data-dir", t.TempDir())
 	// Connections reading a request: the in-flight one below.
 	var active atomic.Int32
 	cfg.connState = func(_ net.Conn, st http.ConnState) {
@@ -222,22 +230,14 @@ func TestGracefulShutdown(t *testing.T) {
 // REQUEST_TIMEOUT is answered 408 and its connection closed, however
 // slowly its bytes trickle in.
 func TestSlowBodyIsCutOff(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cfg, err := parseConfig([]string{"-listen", addr, "-data-dir", t.TempDir(), "-request-timeout", "1s"}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr, cfg := serviceConfig(t, "-data-dir", t.TempDir(), "-request-timeout", "1s")
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
 	t.Cleanup(func() { stop(); <-done })
 	var conn net.Conn
 	waitFor(t, "the service to listen", func() bool {
+		var err error
 		conn, err = net.Dial("tcp", addr)
 		return err == nil
 	})
@@ -268,16 +268,7 @@ func TestStartImportsTheOlderEmbeddedStore(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "nfv_records.sqlite"), old, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	cfg, err := parseConfig([]string{"-listen", addr, "-data-dir", dir}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	addr, cfg := serviceConfig(t, "-data-dir", dir)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, cfg, slog.New(slog.DiscardHandler)) }()
