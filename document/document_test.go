@@ -176,7 +176,7 @@ func TestDecodeYAMLRefuses(t *testing.T) {
 		{"too many items", "a: [1, 2, 3, 4]\n", small, OverLimit, LimitArrayItems, "/a", 1, "more than 3 items"},
 		{"too many members", "a: 1\nb: 2\nc: 3\n", small, OverLimit, LimitObjectMembers, "", 3, "more than 2 members"},
 		{"too deep", "a: [{b: [1]}]\n", small, OverLimit, LimitDepth, "/a/0/b", 1, "more than 3 levels"},
-		{"too many values to parse", strings.Repeat("- 1\n", 41), small, OverLimit, LimitValues, "", 0, "more than 10 values"},
+		{"too many values to parse", strings.Repeat("- 1\n", 41), small, OverLimit, LimitValues, "", 0, "too many separators"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

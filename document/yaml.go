@@ -37,7 +37,7 @@ func DecodeYAML(raw []byte, limits Limits) (any, error) {
 	if limits.MaxValues > 0 {
 		if n := yamlValueBound(raw); n > yamlParseFactor*limits.MaxValues {
 			return nil, &Error{Kind: OverLimit, Limit: LimitValues, Offset: -1,
-				Msg: fmt.Sprintf("the body holds more than %d values", limits.MaxValues)}
+				Msg: fmt.Sprintf("the YAML body has too many separators (\": \", \"- \", \",\", brackets, quotes) to hold at most %d values: it is measured before it is parsed; send it as JSON, or raise the limit", limits.MaxValues)}
 		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))

@@ -45,9 +45,14 @@ func (r bodyReader) read(c *gin.Context) (any, error) {
 // sizes the buffer once: io.ReadAll's doubling would allocate up to
 // three times a large body.
 func readAll(c *gin.Context, maxBytes int64) ([]byte, error) {
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes)
 	n := c.Request.ContentLength
-	if n <= 0 || n > maxBytes {
+	if n > maxBytes {
+		// Refused before reading: a declared length past the limit needs
+		// no proof.
+		return nil, models.Errorf(models.CodeTooLarge, "request body is larger than %d bytes", maxBytes)
+	}
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes)
+	if n <= 0 {
 		raw, err := io.ReadAll(body)
 		if err != nil {
 			return nil, bodyReadError(err, maxBytes)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -341,4 +342,25 @@ func TestStorageFull(t *testing.T) {
 	}
 	wantStatus(t, do(t, h, http.MethodGet, "/readyz", nil), http.StatusOK)
 	wantStatus(t, do(t, h, http.MethodPost, "/nsrs", nsrWith("")), http.StatusOK)
+}
+
+// unreadable is a body that fails the test when read.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Error("a body declared over MAX_BODY_BYTES was read")
+	return 0, io.EOF
+}
+
+// A body whose declared length is over MAX_BODY_BYTES is refused unread.
+func TestDeclaredTooLargeIsNotRead(t *testing.T) {
+	h, _ := newAPPCRouter(t)
+	for _, path := range []string{"/nsrs", "/restconf/operations/appc-provider-lcm:stop"} {
+		req := httptest.NewRequest(http.MethodPost, path, unreadable{t})
+		req.ContentLength = testMaxBody + 1
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		wantStatus(t, rec, http.StatusRequestEntityTooLarge)
+	}
 }
