@@ -254,7 +254,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
+                        "description": "schema violations, each with its JSON pointer (past 100, 100 of them and violations_total), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -871,7 +871,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
+                        "description": "schema violations, each with its JSON pointer (past 100, 100 of them and violations_total), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1325,7 +1325,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
+                        "description": "schema violations, each with its JSON pointer (past 100, 100 of them and violations_total), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1863,7 +1863,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly",
+                        "description": "schema violations, each with its JSON pointer (past 100, 100 of them and violations_total), or a number no store keeps exactly",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }

@@ -86,7 +86,7 @@ type Count struct {
 //	@Failure		409		{object}	ErrorBody	"uuid already exists"
 //	@Failure		413		{object}	ErrorBody	"body over MAX_BODY_BYTES, MAX_BODY_VALUES, MAX_ARRAY_ITEMS or MAX_OBJECT_MEMBERS (detail names it)"
 //	@Failure		415		{object}	ErrorBody
-//	@Failure		422		{object}	ErrorBody	"schema violations, each with its JSON pointer (the first 100; violations_total counts them all), or a number no store keeps exactly"
+//	@Failure		422		{object}	ErrorBody	"schema violations, each with its JSON pointer (past 100, 100 of them and violations_total), or a number no store keeps exactly"
 //	@Failure		503		{object}	ErrorBody	"database unreachable, or the request ran past REQUEST_TIMEOUT (code TIMEOUT)"
 //	@Failure		507		{object}	ErrorBody	"the store is full"
 //	@Router			/nsrs [post]

@@ -196,12 +196,44 @@ func (s *Service) refusal(kind models.Kind, violations []models.Violation) *mode
 	case n == 1:
 		e.Detail = "1 schema violation in the " + kind.Singular()
 	case n > s.maxViolations:
-		e.Violations, e.ViolationsTotal = violations[:s.maxViolations], n
-		e.Detail = fmt.Sprintf("%d schema violations in the %s; the first %d are listed", n, kind.Singular(), s.maxViolations)
+		e.Violations, e.ViolationsTotal = firstViolations(violations, s.maxViolations), n
+		e.Detail = fmt.Sprintf("%d schema violations in the %s; %d are listed", n, kind.Singular(), s.maxViolations)
 	default:
 		e.Detail = strconv.Itoa(n) + " schema violations in the " + kind.Singular()
 	}
 	return e
+}
+
+// perPointer is how many violations at one pointer are listed before
+// those at the next ones, when not all are listed.
+const perPointer = 3
+
+// firstViolations picks max of violations (sorted by pointer) to list: in
+// pointer order, at most perPointer at each pointer, then the others in
+// order while there is room. An array of 3,000 duplicates would otherwise
+// fill the list with "items must be unique" and hide what else is wrong.
+func firstViolations(violations []models.Violation, max int) []models.Violation {
+	picked := make([]bool, len(violations))
+	out := make([]models.Violation, 0, max)
+	run := 0
+	for i, v := range violations {
+		if i > 0 && v.Pointer == violations[i-1].Pointer {
+			run++
+		} else {
+			run = 0
+		}
+		if run < perPointer && len(out) < max {
+			picked[i] = true
+			out = append(out, v)
+		}
+	}
+	for i, v := range violations {
+		if !picked[i] && len(out) < max {
+			out = append(out, v)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b models.Violation) int { return strings.Compare(a.Pointer, b.Pointer) })
+	return out
 }
 
 // ended is the error of a request whose context ended while it waited.

@@ -2,7 +2,10 @@ package records
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
+
+	"github.com/nfv-records/nfv-records/models"
 )
 
 func TestStorable(t *testing.T) {
@@ -50,5 +53,27 @@ func TestStorableDepth(t *testing.T) {
 	}
 	if _, v := storable(map[string]any{"a": shallow}); len(v) != 0 {
 		t.Fatalf("violations %+v for a document MongoDB can store", v)
+	}
+}
+
+func TestFirstViolations(t *testing.T) {
+	var vs []models.Violation
+	for i := range 50 {
+		vs = append(vs, models.Violation{Pointer: "/a", Message: fmt.Sprintf("dup %d", i)})
+	}
+	for i := range 5 {
+		vs = append(vs, models.Violation{Pointer: fmt.Sprintf("/a/%d", i), Message: "type"})
+	}
+	got := firstViolations(vs, 10)
+	var ptrs []string
+	for _, v := range got {
+		ptrs = append(ptrs, v.Pointer)
+	}
+	// Three at /a, each other pointer once, then more of /a to fill.
+	if want := "[/a /a /a /a /a /a/0 /a/1 /a/2 /a/3 /a/4]"; fmt.Sprint(ptrs) != want {
+		t.Errorf("listed %v, want %s", ptrs, want)
+	}
+	if got := firstViolations(vs[:4], 10); len(got) != 4 {
+		t.Errorf("under the cap: %d listed, want all 4", len(got))
 	}
 }
