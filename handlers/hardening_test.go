@@ -15,6 +15,7 @@ import (
 
 	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/handlers"
+	"github.com/nfv-records/nfv-records/internal/hostilebody"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
@@ -22,14 +23,6 @@ import (
 
 // The request-path hardening (issue 11): each finding of the black-box
 // probe, as the behaviour a client now sees.
-
-const hardeningNSR = "1b5bab2a-8286-2b40-4827-dc5d6e37bf8e"
-
-// nsrWith is a valid NSR body with extra members spliced in (JSON text,
-// starting with a comma).
-func nsrWith(extra string) []byte {
-	return []byte(`{"id":"` + hardeningNSR + `","descriptor_version":"nsr-schema-01","status":"normal operation"` + extra + `}`)
-}
 
 // bigBodyRouter is the service's router with the default body size, for
 // bodies past the tests' usual 64 KiB.
@@ -40,20 +33,16 @@ func bigBodyRouter(t testing.TB) http.Handler {
 	return mustRouter(t, cfg)
 }
 
-func repeatJoin(item string, n int) string {
-	return strings.TrimSuffix(strings.Repeat(item+",", n), ",")
-}
-
 // notStored checks that a refused create stored nothing.
 func notStored(t *testing.T, h http.Handler) {
 	t.Helper()
-	wantError(t, do(t, h, http.MethodGet, "/nsrs/"+hardeningNSR, nil), http.StatusNotFound, "NOT_FOUND")
+	wantError(t, do(t, h, http.MethodGet, "/nsrs/"+hostilebody.ID, nil), http.StatusNotFound, "NOT_FOUND")
 }
 
 // Finding 1: the 422 lists 100 violations and counts them all.
 func TestViolationsAreCapped(t *testing.T) {
 	h := bigBodyRouter(t)
-	body := nsrWith(`,"network_functions":[` + repeatJoin(`{"vnfr_id":1}`, 5000) + `]`)
+	body := hostilebody.NSR(`,"network_functions":[` + hostilebody.Repeat(`{"vnfr_id":1}`, 5000) + `]`)
 	rec := do(t, h, http.MethodPost, "/nsrs", body)
 	m := wantError(t, rec, http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 	violations, _ := m["violations"].([]any)
@@ -92,10 +81,10 @@ func TestBodyLimits(t *testing.T) {
 		code    string
 		setting string
 	}{
-		{"array items", nsrWith(`,"network_functions":[` + repeatJoin("1", 5001) + `]`), 413, "PAYLOAD_TOO_LARGE", "more than 5000 items at /network_functions (MAX_ARRAY_ITEMS)"},
-		{"object members", nsrWith(`,` + strings.Join(members, ",")), 413, "PAYLOAD_TOO_LARGE", "more than 1000 members (MAX_OBJECT_MEMBERS)"},
-		{"values", nsrWith(`,"x":[` + repeatJoin("["+repeatJoin("1", 4000)+"]", 5) + `]`), 413, "PAYLOAD_TOO_LARGE", "more than 20000 values at /x/4/3990 (MAX_BODY_VALUES)"},
-		{"depth", nsrWith(`,"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100)), 422, "UNPROCESSABLE_ENTITY", "nested more than 100 levels deep"},
+		{"array items", hostilebody.NSR(`,"network_functions":[` + hostilebody.Repeat("1", 5001) + `]`), 413, "PAYLOAD_TOO_LARGE", "more than 5000 items at /network_functions (MAX_ARRAY_ITEMS)"},
+		{"object members", hostilebody.NSR(`,` + strings.Join(members, ",")), 413, "PAYLOAD_TOO_LARGE", "more than 1000 members (MAX_OBJECT_MEMBERS)"},
+		{"values", hostilebody.NSR(`,"x":[` + hostilebody.Repeat("["+hostilebody.Repeat("1", 4000)+"]", 5) + `]`), 413, "PAYLOAD_TOO_LARGE", "more than 20000 values at /x/4/3990 (MAX_BODY_VALUES)"},
+		{"depth", hostilebody.NSR(`,"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100)), 422, "UNPROCESSABLE_ENTITY", "nested more than 100 levels deep"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,7 +99,7 @@ func TestBodyLimits(t *testing.T) {
 	cfg := routerConfig(t, newDB(t))
 	cfg.BodyLimits = document.Limits{MaxValues: 50, MaxArrayItems: 10, MaxObjectMembers: 10, MaxDepth: 100}
 	small := mustRouter(t, cfg)
-	m := wantError(t, do(t, small, http.MethodPost, "/nsrs", nsrWith(`,"network_functions":[`+repeatJoin("1", 11)+`]`)), 413, "PAYLOAD_TOO_LARGE")
+	m := wantError(t, do(t, small, http.MethodPost, "/nsrs", hostilebody.NSR(`,"network_functions":[`+hostilebody.Repeat("1", 11)+`]`)), 413, "PAYLOAD_TOO_LARGE")
 	if !strings.Contains(m["detail"].(string), "more than 10 items") {
 		t.Errorf("detail %q, want the configured limit", m["detail"])
 	}
@@ -127,15 +116,15 @@ func TestInputIsNeverChanged(t *testing.T) {
 		status      int
 		detail      string
 	}{
-		{"duplicate id", `{"id":"` + hardeningNSR + `","descriptor_version":"x","status":"x","id":"2b5bab2a-8286-2b40-4827-dc5d6e37bf8e"}`, "application/json",
+		{"duplicate id", `{"id":"` + hostilebody.ID + `","descriptor_version":"x","status":"x","id":"2b5bab2a-8286-2b40-4827-dc5d6e37bf8e"}`, "application/json",
 			400, `duplicate member "id" at /id`},
-		{"duplicate nested key", `{"id":"` + hardeningNSR + `","descriptor_version":"x","status":"x","vendor":"a","network_functions":[{"vnfr_id":"` + hardeningNSR + `","vnfr_id":"x"}]}`, "application/json",
+		{"duplicate nested key", `{"id":"` + hostilebody.ID + `","descriptor_version":"x","status":"x","vendor":"a","network_functions":[{"vnfr_id":"` + hostilebody.ID + `","vnfr_id":"x"}]}`, "application/json",
 			400, `duplicate member "vnfr_id" at /network_functions/0/vnfr_id`},
-		{"yaml duplicate key", "id: " + hardeningNSR + "\ndescriptor_version: x\nstatus: x\nstatus: y\n", "application/yaml",
+		{"yaml duplicate key", "id: " + hostilebody.ID + "\ndescriptor_version: x\nstatus: x\nstatus: y\n", "application/yaml",
 			400, `duplicate key "status" at /status (line 4)`},
-		{"invalid UTF-8", "{\"id\":\"" + hardeningNSR + "\",\"descriptor_version\":\"x\",\"status\":\"b\xffd\"}", "application/json",
+		{"invalid UTF-8", "{\"id\":\"" + hostilebody.ID + "\",\"descriptor_version\":\"x\",\"status\":\"b\xffd\"}", "application/json",
 			400, "invalid UTF-8 (byte 0xff) in a string at /status"},
-		{"lone surrogate", `{"id":"` + hardeningNSR + `","descriptor_version":"x","status":"\ud800"}`, "application/json",
+		{"lone surrogate", `{"id":"` + hostilebody.ID + `","descriptor_version":"x","status":"\ud800"}`, "application/json",
 			400, `lone surrogate escape \ud800`},
 	}
 	for _, tt := range tests {
@@ -154,9 +143,9 @@ func TestNumbersAreKeptExactly(t *testing.T) {
 	h, _ := newRouter(t)
 	for _, n := range []string{"9223372036854775809", "1000000000000000000000000000001", "0.30000000000000001"} {
 		for _, ct := range []string{"application/json", "application/yaml"} {
-			body := nsrWith(`,"params":{"n":` + n + `}`)
+			body := hostilebody.NSR(`,"params":{"n":` + n + `}`)
 			if ct == "application/yaml" {
-				body = []byte("id: " + hardeningNSR + "\ndescriptor_version: x\nstatus: offline\nparams:\n  n: " + n + "\n")
+				body = []byte("id: " + hostilebody.ID + "\ndescriptor_version: x\nstatus: offline\nparams:\n  n: " + n + "\n")
 			}
 			m := wantError(t, do(t, h, http.MethodPost, "/nsrs", body, "Content-Type", ct), http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 			vs, _ := m["violations"].([]any)
@@ -167,9 +156,9 @@ func TestNumbersAreKeptExactly(t *testing.T) {
 		}
 	}
 	// What a record can hold comes back digit for digit.
-	body := nsrWith(`,"params":{"max":9223372036854775807,"min":-9223372036854775808,"big":4611686018427387905,"frac":0.1,"exp":1.5e300}`)
+	body := hostilebody.NSR(`,"params":{"max":9223372036854775807,"min":-9223372036854775808,"big":4611686018427387905,"frac":0.1,"exp":1.5e300}`)
 	wantStatus(t, do(t, h, http.MethodPost, "/nsrs", body), http.StatusOK)
-	got := do(t, h, http.MethodGet, "/nsrs/"+hardeningNSR, nil).Body.String()
+	got := do(t, h, http.MethodGet, "/nsrs/"+hostilebody.ID, nil).Body.String()
 	for _, want := range []string{`"max":9223372036854775807`, `"min":-9223372036854775808`, `"big":4611686018427387905`, `"frac":0.1`, `"exp":1.5e+300`} {
 		if !strings.Contains(got, want) {
 			t.Errorf("stored record %s lacks %s", got, want)
@@ -180,18 +169,18 @@ func TestNumbersAreKeptExactly(t *testing.T) {
 // Finding 4: a refused PUT leaves the record as it was.
 func TestRefusedReplaceChangesNothing(t *testing.T) {
 	h, _ := newRouter(t)
-	wantStatus(t, do(t, h, http.MethodPost, "/nsrs", nsrWith("")), http.StatusOK)
-	before := do(t, h, http.MethodGet, "/nsrs/"+hardeningNSR, nil).Body.String()
+	wantStatus(t, do(t, h, http.MethodPost, "/nsrs", hostilebody.NSR("")), http.StatusOK)
+	before := do(t, h, http.MethodGet, "/nsrs/"+hostilebody.ID, nil).Body.String()
 	for _, body := range []string{
 		`{"descriptor_version":"x","status":"a","status":"b"}`,
 		`{"descriptor_version":"x","status":"a","n":18446744073709551616}`,
 	} {
-		rec := do(t, h, http.MethodPut, "/nsrs/"+hardeningNSR, []byte(body))
+		rec := do(t, h, http.MethodPut, "/nsrs/"+hostilebody.ID, []byte(body))
 		if rec.Code != 400 && rec.Code != 422 {
 			t.Errorf("PUT %s: status %d, want 400 or 422", body, rec.Code)
 		}
 	}
-	if after := do(t, h, http.MethodGet, "/nsrs/"+hardeningNSR, nil).Body.String(); after != before {
+	if after := do(t, h, http.MethodGet, "/nsrs/"+hostilebody.ID, nil).Body.String(); after != before {
 		t.Errorf("record changed by refused PUTs: %s, was %s", after, before)
 	}
 }
@@ -217,7 +206,7 @@ func TestErrorsAreShortAndExact(t *testing.T) {
 	cfg := routerConfig(t, newDB(t))
 	cfg.MaxBodyBytes = 4 << 20
 	big := mustRouter(t, cfg)
-	rec = do(t, big, http.MethodPost, "/nsrs", nsrWith(`,"`+strings.Repeat("k", 1<<20)+`":1`))
+	rec = do(t, big, http.MethodPost, "/nsrs", hostilebody.NSR(`,"`+strings.Repeat("k", 1<<20)+`":1`))
 	if wantError(t, rec, http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY"); rec.Body.Len() > 2048 {
 		t.Errorf("a 1 MB member name gives a %d-byte answer", rec.Body.Len())
 	}
@@ -277,7 +266,7 @@ func TestDeadlineAndCanceledClient(t *testing.T) {
 	cfg.RequestTimeout = 1 // a nanosecond: over before the store is asked
 	h := mustRouter(t, cfg)
 	wantError(t, do(t, h, http.MethodGet, "/nsrs", nil), http.StatusServiceUnavailable, "TIMEOUT")
-	wantError(t, do(t, h, http.MethodPost, "/nsrs", nsrWith("")), http.StatusServiceUnavailable, "TIMEOUT")
+	wantError(t, do(t, h, http.MethodPost, "/nsrs", hostilebody.NSR("")), http.StatusServiceUnavailable, "TIMEOUT")
 	if !strings.Contains(logs.String(), "request ran past its deadline") {
 		t.Errorf("log %s, want the deadline named", logs.String())
 	}
@@ -344,7 +333,7 @@ func TestStorageFull(t *testing.T) {
 		wantStatus(t, do(t, h, http.MethodDelete, "/nsrs/"+id, nil), http.StatusOK)
 	}
 	wantStatus(t, do(t, h, http.MethodGet, "/readyz", nil), http.StatusOK)
-	wantStatus(t, do(t, h, http.MethodPost, "/nsrs", nsrWith("")), http.StatusOK)
+	wantStatus(t, do(t, h, http.MethodPost, "/nsrs", hostilebody.NSR("")), http.StatusOK)
 }
 
 // unreadable is a body that fails the test when read.
