@@ -133,3 +133,41 @@ func TestJudge(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgeHostile: a body answered otherwise than expected, or over the
+// CPU or memory target, fails its check; the GET beside the posters is
+// judged on its p99.
+func TestJudgeHostile(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		bodies []hostileResult
+		getP99 float64
+		want   map[string]bool
+	}{
+		{"within", []hostileResult{{Name: "a", Status: 422, Want: 422, CPUSeconds: 1, GrowthMiB: 64}}, 100,
+			map[string]bool{"hostile bodies answered": true, "hostile body CPU": true, "hostile body memory": true, "GET beside 4 hostile posters": true}},
+		{"over", []hostileResult{{Name: "a", Status: 422, Want: 413, CPUSeconds: 1.01}, {Name: "b", Status: 400, Want: 400, GrowthMiB: 65}}, 101,
+			map[string]bool{"hostile bodies answered": false, "hostile body CPU": false, "hostile body memory": false, "GET beside 4 hostile posters": false}},
+	} {
+		r := &report{Server: serverStats{Exit: "exit 0"}, Hostile: &hostileRun{Bodies: tt.bodies, HeavyClients: 4,
+			GetBeside: result{OK: 10, P99: tt.getP99}}}
+		r.judge()
+		got := map[string]bool{}
+		for _, c := range r.Checks {
+			got[c.Name] = c.Pass
+		}
+		if !maps.Equal(got, tt.want) {
+			t.Errorf("%s: checks %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestStatCPU(t *testing.T) {
+	line := []byte("4711 (nfv records) S 1 4711 4711 0 -1 4194560 2630 0 0 0 123 45 0 0 20 0 9 0 100 0 0")
+	if got, err := statCPU(line); err != nil || got != 1680*time.Millisecond {
+		t.Errorf("statCPU = %v, %v; want 1.68s", got, err)
+	}
+	if _, err := statCPU([]byte("4711 (x) S 1")); err == nil {
+		t.Error("a short line parses")
+	}
+}

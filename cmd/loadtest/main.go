@@ -24,14 +24,19 @@
 //     page100 (GET /vnfrs?page_size=100), put (PUT /vnfrs/{random uuid}, a
 //     full body, no If-Match), create (POST /vnfrs, new records), healthz;
 //     put runs before create so that it replaces one record among -records;
-//  4. phase 2, after seeding up to -big: healthz, get, page100, put,
+//  4. hostile bodies (internal/hostilebody: the costliest within the
+//     default limits, and some past them), each sent once on one
+//     connection while the server's CPU time (/proc/<pid>/stat) and peak
+//     RSS (VmHWM, reset before) are read around it; then GET by id for
+//     -duration alone, and again beside 4 clients posting the costliest;
+//  5. phase 2, after seeding up to -big: healthz, get, page100, put,
 //     healthz; then the content filter
 //     (GET /vnfrs?virtual_deployment_units.ANYINDEX.resource_requirements.cpu.vcpus.gt=4,
 //     first page with X-Total-Count) -filter-requests times in sequence by
 //     one client; then -rss-clients clients (half page100, half the content
 //     filter) for -duration while the server's VmRSS is sampled every 50 ms
 //     (VmHWM is reset first through /proc/<pid>/clear_refs, and read after);
-//  5. stops the service with SIGTERM, summarises its stderr (warn and error
+//  6. stops the service with SIGTERM, summarises its stderr (warn and error
 //     lines), prints a table and, with -out, writes everything as JSON.
 //
 // Each scenario runs -clients goroutines for -warmup plus -duration, each
@@ -83,7 +88,7 @@ type options struct {
 }
 
 // scenarioNames are what -scenarios selects from.
-var scenarioNames = []string{"get", "page100", "put", "create", "filter", "rss"}
+var scenarioNames = []string{"get", "page100", "put", "create", "hostile", "filter", "rss"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -249,6 +254,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		sc(getByID(known), page100(), put(recs, known), create(recs, known))))
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
+	}
+	if o.only["hostile"] {
+		progress("hostile bodies at %d records: each once, then GET beside %d clients posting the costliest...", storeCount(ctx, srv.base, known.len()), heavyClients)
+		rep.Hostile = measureHostile(ctx, srv, o, seedValue, known)
 	}
 
 	if o.big > 0 {

@@ -33,6 +33,7 @@ type report struct {
 	Phases  []phase     `json:"phases"`
 	Filter  *latency    `json:"content_filter_latency,omitempty"`
 	RSS     *rssResult  `json:"rss,omitempty"`
+	Hostile *hostileRun `json:"hostile,omitempty"`
 	Server  serverStats `json:"server"`
 	Checks  []checkRow  `json:"checks"`
 	Pass    bool        `json:"pass"`
@@ -184,6 +185,9 @@ func (r *report) judge() {
 		add(checkRow{Name: fmt.Sprintf("peak RSS, %d list clients", m.Clients), Measured: fmt.Sprintf("%.0f MiB", m.PeakMiB),
 			Target: fmt.Sprintf("<= %.0f MiB", targetRSSMiB), Pass: m.Note == "" && m.PeakMiB <= targetRSSMiB})
 	}
+	if h := r.Hostile; h != nil {
+		r.judgeHostile(add)
+	}
 	for _, s := range r.Seeding {
 		if s.Failed > 0 {
 			r.notef("seeding from %d: %d POSTs failed; first: %s", s.From, s.Failed, s.FirstFail)
@@ -265,6 +269,9 @@ func (r *report) print(w io.Writer) {
 			fmt.Fprintf(w, "  %-8s %2d clients: %.1f req/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %s; %d still in flight at the end (not counted; the longest took %.1f ms)\n",
 				s.Name, s.Clients, s.ReqPerSec, s.P50, s.P99, s.Max, errorsString(s), s.Late, s.LateMaxMS)
 		}
+	}
+	if h := r.Hostile; h != nil {
+		h.print(w)
 	}
 	lg := r.Server.Log
 	fmt.Fprintf(w, "service: ready in %.1f s (RSS %.1f MiB), %s on SIGTERM after %.1f s; stderr at LOG_LEVEL=warn: %d lines %v\n",
