@@ -50,9 +50,27 @@ func All() []Body {
 	// around them.
 	perArray := (l.MaxValues - 20) / 4
 	yamlValues := "id: " + ID + "\ndescriptor_version: x\nstatus: offline\nparams:\n  l:\n" + strings.Repeat("  - ["+Repeat("1", perArray)+"]\n", 4)
+	// Arrays of ones that fill what MAX_BODY_VALUES leaves, each 1 a type
+	// violation and a duplicate (uniqueItems).
+	ones := func(arrays, used int) string {
+		return "[" + Repeat("1", min(l.MaxArrayItems, (l.MaxValues-used)/arrays-1)) + "]"
+	}
+	uniqueArrays := make([]string, 0, 4)
+	for _, name := range []string{"network_functions", "network_services", "connection_points", "vnf_depedency"} {
+		uniqueArrays = append(uniqueArrays, `"`+name+`":`+ones(4, 4))
+	}
+	// Items that must match one of several schemas (oneOf): each empty
+	// object fails every branch.
+	empties := "[" + Repeat("{}", l.MaxArrayItems) + "]"
+	oneOf := `,"virtual_links":` + empties + `,"forwarding_graphs":` + empties +
+		`,"network_functions":` + ones(2, 6+2*l.MaxArrayItems) + `,"network_services":` + ones(2, 6+2*l.MaxArrayItems)
 	json := "application/json"
 	yaml := "application/yaml"
 	return []Body{
+		// Found by a black-box probe to cost the most within the limits:
+		// about 40,000 violations each.
+		{"unique-arrays-20k", json, NSR("," + strings.Join(uniqueArrays, ",")), 422},
+		{"oneof-items-20k", json, NSR(oneOf), 422},
 		// The most items MAX_ARRAY_ITEMS lets through, each with a type
 		// violation and a duplicate of the one before (uniqueItems): the
 		// most violations one body can hold.
