@@ -37,51 +37,46 @@ func Repeat(item string, n int) string {
 	return strings.TrimSuffix(strings.Repeat(item+",", n), ",")
 }
 
-// All are the bodies, heaviest kinds first. The limits are the defaults;
+// All are the bodies, the costliest first. The limits are the defaults;
 // the bodies are sized from them.
 func All() []Body {
 	l := document.DefaultLimits()
-	const fixed = 3 // id, descriptor_version, status
-	members := make([]string, l.MaxObjectMembers-fixed)
+	const fixed = 4 // the top object, id, descriptor_version, status
+	room := l.MaxValues - fixed - 4 // what the arrays may hold: a few spare
+	members := make([]string, l.MaxObjectMembers-(fixed-1))
 	for i := range members {
 		members[i] = fmt.Sprintf(`"k%d":1`, i)
 	}
-	// Four arrays of values that fill MAX_BODY_VALUES but for the few
-	// around them.
-	perArray := (l.MaxValues - 20) / 4
-	yamlValues := "id: " + ID + "\ndescriptor_version: x\nstatus: offline\nparams:\n  l:\n" + strings.Repeat("  - ["+Repeat("1", perArray)+"]\n", 4)
-	// Arrays of ones that fill what MAX_BODY_VALUES leaves, each 1 a type
-	// violation and a duplicate (uniqueItems).
-	ones := func(arrays, used int) string {
-		return "[" + Repeat("1", min(l.MaxArrayItems, (l.MaxValues-used)/arrays-1)) + "]"
+	// arrays of n items, as many as fill the room, at most MaxArrayItems.
+	fill := func(arrays, valuesPerItem int) int {
+		return min(l.MaxArrayItems, room/arrays/valuesPerItem-1)
 	}
+	ones := "[" + Repeat("1", fill(4, 1)) + "]"
 	uniqueArrays := make([]string, 0, 4)
 	for _, name := range []string{"network_functions", "network_services", "connection_points", "vnf_depedency"} {
-		uniqueArrays = append(uniqueArrays, `"`+name+`":`+ones(4, 4))
+		uniqueArrays = append(uniqueArrays, `"`+name+`":`+ones)
 	}
-	// Items that must match one of several schemas (oneOf): each empty
+	// Items that must match one of several schemas (oneOf): an empty
 	// object fails every branch.
-	empties := "[" + Repeat("{}", l.MaxArrayItems) + "]"
-	oneOf := `,"virtual_links":` + empties + `,"forwarding_graphs":` + empties +
-		`,"network_functions":` + ones(2, 6+2*l.MaxArrayItems) + `,"network_services":` + ones(2, 6+2*l.MaxArrayItems)
+	empties := "[" + Repeat("{}", fill(2, 1)) + "]"
+	perArray := fill(4, 1)
+	yamlValues := "id: " + ID + "\ndescriptor_version: x\nstatus: offline\nparams:\n  l:\n" + strings.Repeat("  - ["+Repeat("1", perArray)+"]\n", 4)
 	json := "application/json"
 	yaml := "application/yaml"
 	return []Body{
 		// Found by a black-box probe to cost the most within the limits:
-		// about 40,000 violations each.
-		{"unique-arrays-20k", json, NSR("," + strings.Join(uniqueArrays, ",")), 422},
-		{"oneof-items-20k", json, NSR(oneOf), 422},
-		// The most items MAX_ARRAY_ITEMS lets through, each with a type
-		// violation and a duplicate of the one before (uniqueItems): the
-		// most violations one body can hold.
-		{"violations-10k", json, NSR(`,"network_functions":[` + Repeat(`{"vnfr_id":1}`, l.MaxArrayItems) + `]`), 422},
-		{"unknown-members-997", json, NSR(`,` + strings.Join(members, ",")), 422},
-		{"valid-values-20k", json, NSR(`,"params":{"l":[` + Repeat("["+Repeat("1", perArray)+"]", 4) + `]}`), 200},
+		// two violations per value (a wrong type, a duplicate of the item
+		// before under uniqueItems), or every oneOf branch failing.
+		{"oneof-items", json, NSR(`,"virtual_links":` + empties + `,"forwarding_graphs":` + empties), 422},
+		{"unique-arrays", json, NSR("," + strings.Join(uniqueArrays, ",")), 422},
+		{"nf-violations", json, NSR(`,"network_functions":[` + Repeat(`{"vnfr_id":1}`, fill(1, 2)) + `]`), 422},
+		{"unknown-members", json, NSR(`,` + strings.Join(members, ",")), 422},
+		{"valid-values", json, NSR(`,"params":{"l":[` + Repeat("["+Repeat("1", perArray)+"]", 4) + `]}`), 200},
 		{"over-values-4MiB", json, NSR(`,"params":[` + Repeat("["+Repeat("1", l.MaxArrayItems)+"]", 5) + `,"` + strings.Repeat("x", MaxBytes-60000) + `"]`), 413},
 		{"over-items-4MiB", json, NSR(`,"params":[` + Repeat("1", MaxBytes/2-100) + `]`), 413},
 		{"duplicate-after-4MiB", json, NSR(`,"params":{"s":"` + strings.Repeat("x", MaxBytes-200) + `","s":1}`), 400},
-		{"deep-100", json, NSR(`,"params":{"x":` + strings.Repeat("[", 98) + strings.Repeat("]", 98) + `}`), 200},
-		{"yaml-values-20k", yaml, []byte(yamlValues), 200},
+		{"deep-100", json, NSR(`,"params":{"x":` + strings.Repeat("[", l.MaxDepth-2) + strings.Repeat("]", l.MaxDepth-2) + `}`), 200},
+		{"yaml-values", yaml, []byte(yamlValues), 200},
 		{"yaml-over-values-4MiB", yaml, []byte("id: " + ID + "\nparams:\n" + strings.Repeat("- 1\n", (MaxBytes-100)/4)), 413},
 	}
 }
