@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/loadtest -bin bin/nfv-records [-records 10000] [-big 100000]
 //	    [-duration 10s] [-clients 8] [-out loadtest.json] [-keep]
-//	    [-scenarios get,page100,put,create,filter,rss]
+//	    [-scenarios get,page100,put,create,hostile,filter,rss]
 //
 // The machine is small and shared, so absolute numbers move from run to
 // run; what is reported is each scenario's throughput as a RATIO to the
