@@ -1,15 +1,12 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -98,9 +95,6 @@ func (r bodyReader) decode(raw []byte, isYAML bool) (any, error) {
 	if err != nil {
 		return nil, documentError(err, isYAML)
 	}
-	if ptr, n, ok := outOfRange(doc, ""); ok {
-		return nil, models.Errorf(models.CodeInvalid, "request body: number %s at %s is out of range", n, displayPointer(ptr))
-	}
 	return doc, nil
 }
 
@@ -136,38 +130,6 @@ func documentError(err error, isYAML bool) error {
 		return models.Errorf(models.CodeInvalid, "request body is not valid %s: %s", name, e.Error())
 	}
 	return models.Errorf(models.CodeInvalid, "request body: %s", e.Error())
-}
-
-// outOfRange finds a number no float64 can hold. They are refused before
-// validation: the schema validator cannot handle them (it panics on one
-// inside a uniqueItems array) and the database could not store them.
-func outOfRange(v any, ptr string) (string, json.Number, bool) {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if p, n, ok := outOfRange(child, ptr+"/"+escapePointer(k)); ok {
-				return p, n, true
-			}
-		}
-	case []any:
-		for i, child := range t {
-			if p, n, ok := outOfRange(child, ptr+"/"+strconv.Itoa(i)); ok {
-				return p, n, true
-			}
-		}
-	case json.Number:
-		if f, err := t.Float64(); err != nil || math.IsInf(f, 0) {
-			return ptr, t, true
-		}
-	}
-	return "", "", false
-}
-
-func displayPointer(ptr string) string {
-	if ptr == "" {
-		return "the top level"
-	}
-	return ptr
 }
 
 // bodyFormat tells JSON (false) from YAML (true) by media type; charset and

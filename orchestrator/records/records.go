@@ -145,6 +145,11 @@ func (s *Service) prepare(ctx context.Context, kind models.Kind, doc any, urlUUI
 			}
 		}
 	}
+	// The schema validator cannot take a number past a float64 (it
+	// panics on one in a uniqueItems array): refused first.
+	if v := beyondFloat(doc, ""); len(v) > 0 {
+		return models.Record{}, s.refusal(kind, v)
+	}
 	violations, err := s.validator.Validate(kind, doc)
 	if err != nil {
 		return models.Record{}, err
@@ -319,6 +324,27 @@ func storable(v any) (any, []models.Violation) {
 	}
 	out := walk(v, "", 0)
 	return out, violations
+}
+
+// beyondFloat finds the numbers of doc no float64 can hold.
+func beyondFloat(v any, ptr string) []models.Violation {
+	var out []models.Violation
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			out = append(out, beyondFloat(child, ptr+"/"+escapePointer(k))...)
+		}
+	case []any:
+		for i, child := range t {
+			out = append(out, beyondFloat(child, ptr+"/"+strconv.Itoa(i))...)
+		}
+	case json.Number:
+		if f, err := t.Float64(); (err != nil && !errors.Is(err, strconv.ErrRange)) || math.IsInf(f, 0) {
+			_, why := models.ExactNumber(t)
+			out = append(out, models.Violation{Pointer: ptr, Message: why.Error()})
+		}
+	}
+	return out
 }
 
 func badFieldName(k string) string {
