@@ -281,9 +281,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           router,
 		ReadHeaderTimeout: 10 * time.Second,
-		// The whole request, body included, must arrive within the
-		// request's deadline: a body sent a byte a second is cut off.
-		ReadTimeout: cfg.RequestTimeout,
+		// No ReadTimeout: the router gives each request body its own read
+		// deadline (REQUEST_TIMEOUT), lifted once it is in; a server-wide
+		// one would also end the connection's watch for a departed client
+		// mid-request and cancel the request as if its client had gone.
 		IdleTimeout: 2 * time.Minute,
 		ConnState:   cfg.connState,
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,10 +39,20 @@ func (r bodyReader) read(c *gin.Context) (any, error) {
 	return r.decode(raw, isYAML)
 }
 
-// readAll reads the request body, up to maxBytes. A declared length
+// readAll reads the request body, up to maxBytes, and lifts the read
+// deadline the deadline middleware put on it.
+func readAll(c *gin.Context, maxBytes int64) ([]byte, error) {
+	raw, err := readBody(c, maxBytes)
+	if err == nil {
+		_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Time{})
+	}
+	return raw, err
+}
+
+// readBody reads the request body, up to maxBytes. A declared length
 // sizes the buffer once: io.ReadAll's doubling would allocate up to
 // three times a large body.
-func readAll(c *gin.Context, maxBytes int64) ([]byte, error) {
+func readBody(c *gin.Context, maxBytes int64) ([]byte, error) {
 	n := c.Request.ContentLength
 	if n > maxBytes {
 		// Refused before reading: a declared length past the limit needs

@@ -12,12 +12,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nfv-records/nfv-records/document"
+	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/handlers"
 	"github.com/nfv-records/nfv-records/internal/hostilebody"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
+	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
 )
 
@@ -363,5 +366,38 @@ func TestDeclaredTooLargeIsNotRead(t *testing.T) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		wantStatus(t, rec, http.StatusRequestEntityTooLarge)
+	}
+}
+
+// stalledDB is a real database whose lists never answer: they wait for
+// their request to end, as a scan stuck behind others would.
+type stalledDB struct{ repo.DB }
+
+func (d stalledDB) Collection(spec repo.CollectionSpec) repo.Collection {
+	return stalledCollection{d.DB.Collection(spec)}
+}
+
+type stalledCollection struct{ repo.Collection }
+
+func (c stalledCollection) List(ctx context.Context, q filter.Query) (filter.Page[repo.Doc], error) {
+	<-ctx.Done()
+	return filter.Page[repo.Doc]{}, repo.Canceled("list", ctx.Err())
+}
+
+// Over a real connection, a request that runs out of time is a 503
+// TIMEOUT, never mistaken for a client that went away.
+func TestDeadlineOverARealConnection(t *testing.T) {
+	cfg := routerConfig(t, stalledDB{newDB(t)})
+	cfg.RequestTimeout = 200 * time.Millisecond
+	srv := httptest.NewServer(mustRouter(t, cfg))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/nsrs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"TIMEOUT"`) {
+		t.Fatalf("a stalled list answered %d %s, want 503 TIMEOUT", resp.StatusCode, body)
 	}
 }

@@ -95,15 +95,25 @@ func recovery(c *gin.Context) {
 	c.Next()
 }
 
-// deadline bounds the work of every request: the handlers and the store
-// see a context that ends after timeout (0: no deadline), and stop there.
+// deadline bounds every request (0: no bound). Its work sees a context
+// that ends after timeout, and stops there. Its body, if it has one, must
+// arrive within timeout too: a read deadline on the connection, which
+// readAll lifts once the body is in, so that the connection's watch for a
+// client that goes away (net/http's background read) never times out and
+// cancels the request as if the client had gone.
 func deadline(timeout time.Duration) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if timeout <= 0 {
 			c.Next()
 			return
 		}
-		ctx, cancel := context.WithTimeout(c.Request.Context(), timeout)
+		start := time.Now()
+		if c.Request.ContentLength != 0 {
+			// Not every writer can (a test recorder): then the body has no
+			// deadline of its own, only the context's.
+			_ = http.NewResponseController(c.Writer).SetReadDeadline(start.Add(timeout))
+		}
+		ctx, cancel := context.WithDeadline(c.Request.Context(), start.Add(timeout))
 		defer cancel()
 		c.Request = c.Request.WithContext(ctx)
 		c.Next()

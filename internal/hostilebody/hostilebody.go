@@ -41,7 +41,7 @@ func Repeat(item string, n int) string {
 // the bodies are sized from them.
 func All() []Body {
 	l := document.DefaultLimits()
-	const fixed = 4 // the top object, id, descriptor_version, status
+	const fixed = 4                 // the top object, id, descriptor_version, status
 	room := l.MaxValues - fixed - 4 // what the arrays may hold: a few spare
 	members := make([]string, l.MaxObjectMembers-(fixed-1))
 	for i := range members {
