@@ -121,6 +121,8 @@ func (p path) pointer() string {
 	return b.String()
 }
 
+// pointerEscaper is built once: a Replacer builds its tables on first
+// use, which cost more than the rest of a schema violation together.
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // EscapePointer escapes a member name for an RFC 6901 JSON pointer.

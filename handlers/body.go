@@ -162,5 +162,3 @@ func bodyFormat(contentType string) (bool, error) {
 	}
 	return false, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %s is not supported: send %s", models.Quote(mt), accepted)
 }
-
-func escapePointer(s string) string { return document.EscapePointer(s) }

@@ -14,6 +14,7 @@ import (
 	"github.com/xeipuuv/gojsonreference"
 	"github.com/xeipuuv/gojsonschema"
 
+	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -121,14 +122,11 @@ func pointerOf(e gojsonschema.ResultError) string {
 	var b strings.Builder
 	for _, s := range segments {
 		b.WriteByte('/')
-		b.WriteString(pointerEscaper.Replace(s))
+		b.WriteString(document.EscapePointer(s))
 	}
 	return b.String()
 }
 
-// pointerEscaper is built once: a Replacer builds its tables on first
-// use, which cost more than the rest of a violation together.
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
 // decodedLoader hands gojsonschema a document that is already decoded, so a
 // body is parsed once rather than re-marshalled by NewGoLoader.

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nfv-records/nfv-records/document"
 )
 
 // Structural decoding: the first step of ParseRequest, which reads the body
@@ -80,7 +82,7 @@ func readJSON(dec *json.Decoder, pointer string, depth int) (any, *RestconfError
 				return nil, syntaxError(dec, err)
 			}
 			key, _ := ktok.(string)
-			child := pointer + "/" + escapePointer(key)
+			child := pointer + "/" + document.EscapePointer(key)
 			if _, dup := obj.vals[key]; dup {
 				return nil, malformed(child, "duplicate member %q", key)
 			}
@@ -113,10 +115,6 @@ func readJSON(dec *json.Decoder, pointer string, depth int) (any, *RestconfError
 		return arr, nil
 	}
 	return nil, malformed(pointer, "unexpected %q", string(d))
-}
-
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 func jsonKind(v any) string {
@@ -178,13 +176,13 @@ func decodeInput(action Action, body []byte) (*rawInput, *RestconfError) {
 	in := &rawInput{}
 	for _, key := range top.keys {
 		if key != "input" && key != RPCModulePrefix+"input" {
-			return nil, notInSchema("/"+escapePointer(key), key, "the rpc "+action.RPC())
+			return nil, notInSchema("/"+document.EscapePointer(key), key, "the rpc "+action.RPC())
 		}
 		if in.hasInput {
-			return nil, malformed("/"+escapePointer(key), "duplicate member input")
+			return nil, malformed("/"+document.EscapePointer(key), "duplicate member input")
 		}
 		in.hasInput = true
-		in.inputPointer = "/" + escapePointer(key)
+		in.inputPointer = "/" + document.EscapePointer(key)
 		if rerr := in.decodeInputContainer(action, top.vals[key]); rerr != nil {
 			return nil, rerr
 		}
@@ -245,7 +243,7 @@ func (in *rawInput) decodeInputContainer(action Action, v any) *RestconfError {
 	}
 	info := actionTable[action]
 	for _, key := range obj.keys {
-		val, ptr := obj.vals[key], base+"/"+escapePointer(key)
+		val, ptr := obj.vals[key], base+"/"+document.EscapePointer(key)
 		switch {
 		case key == "common-header":
 			if rerr := in.decodeHeader(val, ptr); rerr != nil {
@@ -289,7 +287,7 @@ func decodeLeaves(v any, base, name string, leaves map[string]**string, other fu
 		return rerr
 	}
 	for _, key := range obj.keys {
-		val, ptr := obj.vals[key], base+"/"+escapePointer(key)
+		val, ptr := obj.vals[key], base+"/"+document.EscapePointer(key)
 		target, ok := leaves[key]
 		if !ok {
 			if other != nil {
@@ -369,7 +367,7 @@ func decodeFlags(v any, base string) (Flags, *RestconfError) {
 		return f, rerr
 	}
 	for _, key := range obj.keys {
-		val, ptr := obj.vals[key], base+"/"+escapePointer(key)
+		val, ptr := obj.vals[key], base+"/"+document.EscapePointer(key)
 		switch key {
 		case "mode":
 			s, rerr := enumString(val, ptr, key, modeValues)

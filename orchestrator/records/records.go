@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -290,7 +291,7 @@ func storable(v any) (any, []models.Violation) {
 				return nil
 			}
 			for k, child := range t {
-				childPtr := ptr + "/" + escapePointer(k)
+				childPtr := ptr + "/" + document.EscapePointer(k)
 				if msg := badFieldName(k); msg != "" {
 					violations = append(violations, models.Violation{Pointer: childPtr, Message: msg})
 					continue
@@ -332,7 +333,7 @@ func beyondFloat(v any, ptr string) []models.Violation {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, child := range t {
-			out = append(out, beyondFloat(child, ptr+"/"+escapePointer(k))...)
+			out = append(out, beyondFloat(child, ptr+"/"+document.EscapePointer(k))...)
 		}
 	case []any:
 		for i, child := range t {
@@ -359,6 +360,3 @@ func badFieldName(k string) string {
 	return ""
 }
 
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-func escapePointer(s string) string { return pointerEscaper.Replace(s) }
