@@ -127,7 +127,6 @@ func pointerOf(e gojsonschema.ResultError) string {
 	return b.String()
 }
 
-
 // decodedLoader hands gojsonschema a document that is already decoded, so a
 // body is parsed once rather than re-marshalled by NewGoLoader.
 type decodedLoader struct{ doc any }

@@ -17,8 +17,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/document"
+	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
 
@@ -359,4 +359,3 @@ func badFieldName(k string) string {
 	}
 	return ""
 }
-
