@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,35 +50,46 @@ func readAll(c *gin.Context, maxBytes int64) ([]byte, error) {
 	return raw, err
 }
 
-// readBody reads the request body, up to maxBytes. A declared length
-// sizes the buffer once: io.ReadAll's doubling would allocate up to
-// three times a large body.
+// firstRead is the buffer a body is first read into.
+const firstRead = 16 << 10
+
+// readBody reads the request body, up to maxBytes (and up to its declared
+// length). The buffer grows with what has arrived, never with what the
+// client declares: a declared 4 MiB that trickles in must not hold 4 MiB
+// from the first byte. It grows fourfold at a time, and no further than
+// the declared length, so a large body costs little more than its size
+// (io.ReadAll's doubling costs up to three times).
 func readBody(c *gin.Context, maxBytes int64) ([]byte, error) {
-	n := c.Request.ContentLength
-	if n > maxBytes {
+	declared := c.Request.ContentLength
+	if declared > maxBytes {
 		// Refused before reading: a declared length past the limit needs
 		// no proof.
 		return nil, models.Errorf(models.CodeTooLarge, "request body is larger than %d bytes", maxBytes)
 	}
+	limit := maxBytes
+	if declared >= 0 {
+		limit = declared
+	}
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBytes)
-	if n <= 0 {
-		raw, err := io.ReadAll(body)
-		if err != nil {
+	buf := make([]byte, 0, min(limit, firstRead)+1) // one more, to see the end
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				// Only a reader that does not stop at the declared length
+				// (net/http does) or the limit gets here.
+				return nil, models.Errorf(models.CodeTooLarge, "request body is larger than declared or than %d bytes", maxBytes)
+			}
+			buf = slices.Grow(buf, int(min(3*int64(cap(buf)), limit+1-int64(len(buf)))))
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case errors.Is(err, io.EOF):
+			return buf, nil
+		case err != nil:
 			return nil, bodyReadError(err, maxBytes)
 		}
-		return raw, nil
 	}
-	raw := make([]byte, n+1) // one more, to see the end of the body
-	got, err := io.ReadFull(body, raw)
-	switch {
-	case int64(got) == n && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)):
-		return raw[:got], nil
-	case err == nil:
-		// net/http stops a body at its Content-Length; only a reader
-		// that does not would get here.
-		return nil, models.Errorf(models.CodeInvalid, "request body is longer than its Content-Length")
-	}
-	return nil, bodyReadError(err, maxBytes)
 }
 
 // bodyReadError classifies a failed body read: too large, too slow (the

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -399,5 +400,41 @@ func TestDeadlineOverARealConnection(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"TIMEOUT"`) {
 		t.Fatalf("a stalled list answered %d %s, want 503 TIMEOUT", resp.StatusCode, body)
+	}
+}
+
+// trickle is a body that sends a few bytes of what it declared, then is
+// cut off.
+type trickle struct{ sent bool }
+
+func (tr *trickle) Read(p []byte) (int, error) {
+	if tr.sent {
+		return 0, io.ErrUnexpectedEOF
+	}
+	tr.sent = true
+	return copy(p, `{"id":`), nil
+}
+
+// A declared length is not a reason to allocate it: a client that
+// declares 4 MiB and sends 6 bytes costs the server a small buffer.
+func TestDeclaredLengthIsNotAllocated(t *testing.T) {
+	h := bigBodyRouter(t)
+	send := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/nsrs", &trickle{})
+		req.ContentLength = 4 << 20
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	wantError(t, send(), http.StatusBadRequest, "BAD_REQUEST")
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 8 {
+		send()
+	}
+	runtime.ReadMemStats(&after)
+	if per := (after.TotalAlloc - before.TotalAlloc) / 8; per > 1<<20 {
+		t.Errorf("a cut-off body declared at 4 MiB allocated %d bytes", per)
 	}
 }
