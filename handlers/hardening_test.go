@@ -438,3 +438,16 @@ func TestDeclaredLengthIsNotAllocated(t *testing.T) {
 		t.Errorf("a cut-off body declared at 4 MiB allocated %d bytes", per)
 	}
 }
+
+// A request's log line repeats at most 2 KiB of its path and of its query.
+func TestLogLineIsBounded(t *testing.T) {
+	var logs bytes.Buffer
+	cfg := routerConfig(t, newDB(t))
+	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	h := mustRouter(t, cfg)
+	long := strings.Repeat("x", 100<<10)
+	do(t, h, http.MethodGet, "/vnfrs/"+long+"?q="+long, nil)
+	if logs.Len() > 8<<10 || !strings.Contains(logs.String(), `"path":"/vnfrs/xxx`) {
+		t.Errorf("a 200 KB URL gives a %d-byte log: %.300s", logs.Len(), logs.String())
+	}
+}

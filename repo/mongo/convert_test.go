@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -226,5 +227,29 @@ func TestClassifyWrite(t *testing.T) {
 	}
 	if got := models.ErrorCodeOf(classifyWrite(errors.New("boom"), "write")); got != models.CodeInternal {
 		t.Errorf("an unknown failure: %s, want internal", got)
+	}
+}
+
+// TestClassifyDiskFull: a server out of disk is a full store (507), on a
+// write of a document as on any other command; a canceled call is the
+// client's, a deadline the request's.
+func TestClassifyDiskFull(t *testing.T) {
+	full := []error{
+		mongo.CommandError{Code: outOfDiskSpace, Message: "no space"},
+		mongo.WriteException{WriteErrors: []mongo.WriteError{{Code: outOfDiskSpace, Message: "no space"}}},
+	}
+	for _, err := range full {
+		if got := models.ErrorCodeOf(classify(err, "x")); got != models.CodeStorageFull {
+			t.Errorf("classify(%v) = %s, want storage full", err, got)
+		}
+		if got := models.ErrorCodeOf(classifyWrite(err, "x")); got != models.CodeStorageFull {
+			t.Errorf("classifyWrite(%v) = %s, want storage full", err, got)
+		}
+	}
+	if got := models.ErrorCodeOf(classify(fmt.Errorf("x: %w", context.Canceled), "x")); got != models.CodeCanceled {
+		t.Errorf("canceled: %s", got)
+	}
+	if got := models.ErrorCodeOf(classify(fmt.Errorf("x: %w", context.DeadlineExceeded), "x")); got != models.CodeTimeout {
+		t.Errorf("deadline: %s", got)
 	}
 }
