@@ -2,6 +2,7 @@ package records_test
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"testing"
 
@@ -66,5 +67,14 @@ func TestConcurrentChecksAreBounded(t *testing.T) {
 	}
 	if _, err := svc.Get(context.Background(), models.KindNSR, "2b5bab2a-8286-2b40-4827-dc5d6e37bf8e"); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Errorf("the canceled create stored its record: %v", err)
+	}
+}
+
+// The envelope attributes clients filter and sort on (records.Fields, for
+// the parsers) are the ones the record store maps to its envelope
+// (repo.RecordFields): two declarations in two layers, one meaning.
+func TestFieldsAgreeWithTheStore(t *testing.T) {
+	if got, want := records.Fields(), repo.RecordFields(); !maps.Equal(got, want) {
+		t.Errorf("records.Fields() = %v, the store's envelope %v", got, want)
 	}
 }
