@@ -57,6 +57,7 @@ package handlers_test
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -171,26 +172,19 @@ func bqSeed(b *testing.B, n int) *bqSeeded {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(3, uint64(n)))
-	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := make([]string, 0, n)
 	size := 0
-	for i := range n {
-		// A few seconds apart, and every tenth record in the same
-		// millisecond as the one before (the order breaks ties by uuid).
-		if i%10 != 9 {
-			created = created.Add(time.Duration(1+rng.IntN(5000)) * time.Millisecond)
-		}
-		doc, _ := gen.Next(rng)
-		body, err := models.EncodeFields(doc)
-		if err != nil {
-			b.Fatal(err)
-		}
+	err = gen.Stored(rng, n, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), func(i int, created time.Time, body []byte) error {
 		size += len(body)
 		id := uuid.NewString()
 		ids = append(ids, id)
 		if _, err := e.coll.Insert(b.Context(), repo.Doc{ID: id, Created: created, Body: body}); err != nil {
-			b.Fatalf("seed record %d: %v", i, err)
+			return fmt.Errorf("seed record %d: %w", i, err)
 		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	took := time.Since(start)
 	b.Logf("seeded %d records of %d bytes on average in %v (%.0f µs/record)", n, size/n, took.Round(time.Millisecond), float64(took.Microseconds())/float64(n))

@@ -14,6 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"time"
+
+	"github.com/nfv-records/nfv-records/models"
 )
 
 // ContentKey=ContentValue, in a list's query string, is the content filter
@@ -125,6 +128,29 @@ func (g *Generator) Next(rng *rand.Rand) (doc map[string]any, match bool) {
 	}
 	doc["virtual_deployment_units"] = units
 	return doc, match
+}
+
+// Stored calls fn with n variations in order of creation, each with its
+// creation time and its body as the records service stores it
+// (models.EncodeFields), for seeding a store directly. The first is
+// created after start; the others a few seconds apart, every tenth in the
+// same millisecond as the one before (orders break such ties by uuid).
+func (g *Generator) Stored(rng *rand.Rand, n int, start time.Time, fn func(i int, created time.Time, body []byte) error) error {
+	created := start
+	for i := range n {
+		if i%10 != 9 {
+			created = created.Add(time.Duration(1+rng.IntN(5000)) * time.Millisecond)
+		}
+		doc, _ := g.Next(rng)
+		body, err := models.EncodeFields(doc)
+		if err != nil {
+			return err
+		}
+		if err := fn(i, created, body); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // clone deep-copies a decoded JSON value.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
@@ -127,5 +128,33 @@ func TestNewRefuses(t *testing.T) {
 		if _, err := New(base); err == nil {
 			t.Errorf("New(%v) accepted", base)
 		}
+	}
+}
+
+// Stored gives bodies as stored, in order of creation, with ties every
+// tenth record.
+func TestStored(t *testing.T) {
+	g, err := New(decodeFixture(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	prev, ties := start, 0
+	err = g.Stored(rand.New(rand.NewPCG(1, 2)), 30, start, func(i int, created time.Time, body []byte) error {
+		switch {
+		case created.Before(prev) || i == 0 && !created.After(start):
+			t.Errorf("record %d created %v, after %v", i, created, prev)
+		case created.Equal(prev):
+			ties++
+		}
+		prev = created
+		fields, err := models.DecodeFields(body)
+		if err != nil || fields["virtual_deployment_units"] == nil {
+			t.Errorf("record %d: %v %s", i, err, body)
+		}
+		return nil
+	})
+	if err != nil || ties != 3 {
+		t.Errorf("err %v, %d ties; want none, 3", err, ties)
 	}
 }

@@ -269,20 +269,15 @@ func seedVNFRs(b *testing.B, n int) (*sqlite.DB, repo.Collection) {
 
 	start := time.Now()
 	rng := rand.New(rand.NewPCG(3, uint64(n)))
-	created := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		if i%10 != 9 {
-			created = created.Add(time.Duration(1+rng.IntN(5000)) * time.Millisecond)
-		}
-		doc, _ := gen.Next(rng)
-		body, err := models.EncodeFields(doc)
-		if err != nil {
-			b.Fatal(err)
-		}
+	err = gen.Stored(rng, n, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), func(i int, created time.Time, body []byte) error {
 		id := fmt.Sprintf("%08x-0000-4000-8000-%012x", rng.Uint32(), i)
 		if _, err := coll.Insert(b.Context(), repo.Doc{ID: id, Created: created, Body: body}); err != nil {
-			b.Fatalf("seed record %d: %v", i, err)
+			return fmt.Errorf("seed record %d: %w", i, err)
 		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
 	}
 	b.Logf("seeded %d records in %v", n, time.Since(start).Round(time.Millisecond))
 	return db, coll
