@@ -107,18 +107,24 @@ func fromAccept(accept string) format {
 // render writes v in the negotiated format. The format is negotiated once
 // per request by the middleware; a bad ?output was already answered.
 func render(c *gin.Context, status int, v any) {
+	write(c, status, func(f format) ([]byte, error) { return encode(f, v) })
+}
+
+// write writes the body in the negotiated format. The values rendered
+// come from decoded JSON, the store's JSON or our own types, so a body
+// that cannot be made is a bug: logged, answered 500.
+func write(c *gin.Context, status int, body func(format) ([]byte, error)) {
 	f := formatJSON
 	if got, ok := c.Get(formatKey); ok {
 		f = got.(format)
 	}
-	body, err := encode(f, v)
+	b, err := body(f)
 	if err != nil {
-		// Values come from decoded JSON or our own types, so this is a bug.
 		loggerFrom(c).Error("render response", "error", err)
 		f, status = formatJSON, http.StatusInternalServerError
-		body = []byte(`{"code":"INTERNAL_ERROR","status":500,"detail":"internal error"}`)
+		b = []byte(`{"code":"INTERNAL_ERROR","status":500,"detail":"internal error"}`)
 	}
-	c.Data(status, contentTypeOf[f], body)
+	c.Data(status, contentTypeOf[f], b)
 }
 
 func encode(f format, v any) ([]byte, error) {
@@ -191,18 +197,7 @@ func renderList(c *gin.Context, status int, recs []models.Record, sel selector.S
 // renderJSON writes a JSON document (with its trailing newline) in the
 // negotiated format.
 func renderJSON(c *gin.Context, status int, doc []byte) {
-	f := formatJSON
-	if got, ok := c.Get(formatKey); ok {
-		f = got.(format)
-	}
-	body, err := fromJSON(f, doc)
-	if err != nil {
-		// The store keeps valid JSON, so this is a bug.
-		loggerFrom(c).Error("render response", "error", err)
-		f, status = formatJSON, http.StatusInternalServerError
-		body = []byte(`{"code":"INTERNAL_ERROR","status":500,"detail":"internal error"}`)
-	}
-	c.Data(status, contentTypeOf[f], body)
+	write(c, status, func(f format) ([]byte, error) { return fromJSON(f, doc) })
 }
 
 // htmlPage is the browsable view: the JSON, indented and escaped.
