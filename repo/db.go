@@ -126,6 +126,39 @@ type Collection interface {
 	List(ctx context.Context, q filter.Query) (filter.Page[Doc], error)
 	// Count is how many documents f matches.
 	Count(ctx context.Context, f filter.Expr) (int64, error)
+	// Within is the collection as readers r see it: Get, Update, Delete,
+	// List, Count and DeleteWhere find only the documents r may read
+	// (others are ErrNotFound, or not listed); Insert is unchanged.
+	Within(r Readers) Collection
+}
+
+// Readers are who may read a document: the projects in its Admin's
+// "projects_read" (an array of strings, OSM's _admin.projects_read).
+// Backends keep that list where a query can test it cheaply.
+type Readers struct {
+	// Projects: the documents whose projects_read holds one of them.
+	Projects []string
+	// Unowned: the documents with no projects_read (or an empty one),
+	// those written before projects existed; Projects is then ignored.
+	Unowned bool
+}
+
+// AdminProjectsRead is the Admin member naming a document's readers.
+const AdminProjectsRead = "projects_read"
+
+// ReadersOf is the projects_read list of a document's Admin (nil when
+// it has none).
+func ReadersOf(admin json.RawMessage) ([]string, error) {
+	if len(admin) == 0 {
+		return nil, nil
+	}
+	var a struct {
+		ProjectsRead []string `json:"projects_read"`
+	}
+	if err := json.Unmarshal(admin, &a); err != nil {
+		return nil, fmt.Errorf("projects_read: %w", err)
+	}
+	return a.ProjectsRead, nil
 }
 
 // Leases is a table of leases: a lease names what it holds (its id) and

@@ -35,6 +35,55 @@ type collection struct {
 	spec   repo.CollectionSpec
 	c      *mongo.Collection
 	rename filter.Rename
+	// readers, when set, restricts every read to the documents they may
+	// read (Within).
+	readers *repo.Readers
+}
+
+// Within is the collection as r sees it (repo.Collection).
+func (c *collection) Within(r repo.Readers) repo.Collection {
+	v := *c
+	v.readers = &r
+	return &v
+}
+
+// fieldReaders is where a document's readers are: Admin's projects_read,
+// stored under _admin.
+const fieldReaders = fieldAdmin + "." + repo.AdminProjectsRead
+
+// scope is the filter of c's readers, nil when every document is seen.
+func (c *collection) scope() map[string]any {
+	switch r := c.readers; {
+	case r == nil:
+		return nil
+	case r.Unowned:
+		return map[string]any{"$or": bson.A{
+			bson.D{{Key: fieldReaders, Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: fieldReaders, Value: bson.D{{Key: "$size", Value: 0}}}},
+		}}
+	default:
+		return map[string]any{fieldReaders: bson.D{{Key: "$in", Value: append(bson.A{}, anySlice(r.Projects)...)}}}
+	}
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// within is f and c's readers.
+func (c *collection) within(f map[string]any) map[string]any {
+	scope := c.scope()
+	switch {
+	case scope == nil:
+		return f
+	case len(f) == 0:
+		return scope
+	}
+	return map[string]any{"$and": bson.A{f, scope}}
 }
 
 // renameOf says where the envelope's names are stored: the id names at
@@ -230,7 +279,11 @@ func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
 
 // get reads the stored document id.
 func (c *collection) get(ctx context.Context, id string, opts ...options.Lister[options.FindOneOptions]) (bson.Raw, error) {
-	raw, err := c.c.FindOne(ctx, byID(id), opts...).Raw()
+	var find any = byID(id)
+	if scope := c.scope(); scope != nil {
+		find = bson.D{{Key: "$and", Value: bson.A{byID(id), scope}}}
+	}
+	raw, err := c.c.FindOne(ctx, find, opts...).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, repo.ErrNotFound
 	}

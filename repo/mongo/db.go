@@ -276,6 +276,10 @@ func indexModels(spec repo.CollectionSpec) []mongo.IndexModel {
 	out := []mongo.IndexModel{{
 		Keys:    bson.D{{Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}},
 		Options: options.Index().SetName("created_desc"),
+	}, {
+		// A list within projects walks its readers' part, newest first.
+		Keys:    bson.D{{Key: fieldReaders, Value: 1}, {Key: fieldCreated, Value: -1}, {Key: "_id", Value: -1}},
+		Options: options.Index().SetName("readers_created_desc"),
 	}}
 	for _, attr := range spec.Indexed {
 		out = append(out, mongo.IndexModel{

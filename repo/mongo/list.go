@@ -34,9 +34,9 @@ func (c *collection) serverFilter(ctx context.Context, f filter.Expr) (map[strin
 		return nil, false, err
 	}
 	if ferret {
-		return f.WideMongoFilter(c.rename), !f.NeedsMatcher(), nil
+		return c.within(f.WideMongoFilter(c.rename)), !f.NeedsMatcher(), nil
 	}
-	return f.MongoFilter(c.rename), true, nil
+	return c.within(f.MongoFilter(c.rename)), true, nil
 }
 
 // List is one page of the documents q selects (repo.Collection).

@@ -66,6 +66,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("DeleteWhere", func(t *testing.T) { t.Parallel(); testDeleteWhere(t, b) })
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, b) })
 	t.Run("APPC", func(t *testing.T) { t.Parallel(); testAPPC(t, b) })
+	t.Run("Readers", func(t *testing.T) { t.Parallel(); testReaders(t, b) })
 }
 
 // needAtomic skips a test of racing writers on a backend whose writes

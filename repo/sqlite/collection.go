@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nfv-records/nfv-records/models"
@@ -16,6 +18,74 @@ type collection struct {
 	db   *DB
 	spec repo.CollectionSpec
 	t    *table
+	// readers, when set, restricts every read to the documents they may
+	// read (Within).
+	readers *repo.Readers
+}
+
+// Within is the collection as r sees it (repo.Collection).
+func (c *collection) Within(r repo.Readers) repo.Collection {
+	v := *c
+	v.readers = &r
+	return &v
+}
+
+// readersColumn holds a document's projects_read, each project as its
+// JSON string, each one followed and the first preceded by a comma
+// (',"p1","p2",'), NULL when it has none: a project is a reader when
+// the column holds ',' + its JSON string + ','. Inside a JSON string a
+// quote is always escaped, so ',"' only starts an element and '",' only
+// ends one: the test is exact.
+const readersColumn = "readers"
+
+// readersValue is what the readers column holds for a document's Admin.
+func readersValue(admin []byte) (any, error) {
+	projects, err := repo.ReadersOf(admin)
+	if err != nil || len(projects) == 0 {
+		return nil, err
+	}
+	var b strings.Builder
+	b.WriteByte(',')
+	for _, p := range projects {
+		b.WriteString(jsonString(p))
+		b.WriteByte(',')
+	}
+	return b.String(), nil
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s) // a string always encodes
+	return string(b)
+}
+
+// scope is the SQL condition of c's readers (without WHERE or AND), ""
+// when every document is seen.
+func (c *collection) scope() (string, []any) {
+	switch r := c.readers; {
+	case r == nil:
+		return "", nil
+	case r.Unowned:
+		return readersColumn + ` IS NULL`, nil
+	case len(r.Projects) == 0:
+		return "0", nil
+	default:
+		alts := make([]string, len(r.Projects))
+		args := make([]any, len(r.Projects))
+		for i, p := range r.Projects {
+			alts[i] = `instr(` + readersColumn + `, ?) > 0`
+			args[i] = "," + jsonString(p) + ","
+		}
+		return "(" + strings.Join(alts, " OR ") + ")", args
+	}
+}
+
+// byID is the condition selecting the document id as c sees it.
+func (c *collection) byID(id string) (string, []any) {
+	scope, args := c.scope()
+	if scope == "" {
+		return ` WHERE id = ?`, []any{id}
+	}
+	return ` WHERE id = ? AND ` + scope, append([]any{id}, args...)
 }
 
 // collectionTable is the DDL of a collection: the document's table, the
@@ -34,12 +104,17 @@ func collectionTable(spec repo.CollectionSpec) func(string) []string {
 				modified INTEGER NOT NULL,
 				body BLOB NOT NULL,
 				admin TEXT)`,
-			`CREATE INDEX IF NOT EXISTS ` + quote(unquote(t)+"/created") + ` ON ` + t + ` (created, id)`,
+			`ALTER TABLE ` + t + ` ADD COLUMN ` + readersColumn + ` TEXT`,
+			// The readers end each index, so that a list within projects
+			// tests them in the index and counts without reading rows.
+			`DROP INDEX IF EXISTS ` + quote(unquote(t)+"/created"),
+			`CREATE INDEX IF NOT EXISTS ` + quote(unquote(t)+"/created+readers") + ` ON ` + t + ` (created, id, ` + readersColumn + `)`,
 		}
 		for _, attr := range spec.Indexed {
 			stmts = append(stmts,
 				`ALTER TABLE `+t+` ADD COLUMN `+indexColumn(attr)+` GENERATED ALWAYS AS (body ->> `+jsonPath(attr)+`) VIRTUAL`,
-				`CREATE INDEX IF NOT EXISTS `+quote(unquote(t)+"/"+attr)+` ON `+t+` (`+indexColumn(attr)+`, created, id)`)
+				`DROP INDEX IF EXISTS `+quote(unquote(t)+"/"+attr),
+				`CREATE INDEX IF NOT EXISTS `+quote(unquote(t)+"/"+attr+"+readers")+` ON `+t+` (`+indexColumn(attr)+`, created, id, `+readersColumn+`)`)
 		}
 		return stmts
 	}
@@ -120,11 +195,15 @@ func (c *collection) Insert(ctx context.Context, d repo.Doc) (repo.Doc, error) {
 		return repo.Doc{}, err
 	}
 	d = repo.NewDoc(d, c.db.now.Now())
-	st, err := c.db.stmt(ctx, true, `INSERT INTO `+c.t.name+` (id, version, created, modified, body, admin) VALUES (?, ?, ?, ?, jsonb(?), ?)`)
+	readers, err := readersValue(d.Admin)
+	if err != nil {
+		return repo.Doc{}, repo.Internal(c.doing("insert", d.ID), err)
+	}
+	st, err := c.db.stmt(ctx, true, `INSERT INTO `+c.t.name+` (id, version, created, modified, body, admin, `+readersColumn+`) VALUES (?, ?, ?, ?, jsonb(?), ?, ?)`)
 	if err != nil {
 		return repo.Doc{}, classify(err, c.doing("insert", d.ID))
 	}
-	_, err = st.ExecContext(ctx, d.ID, d.Version, d.Created.UnixMilli(), d.Modified.UnixMilli(), bodyText(d.Body), adminValue(d.Admin))
+	_, err = st.ExecContext(ctx, d.ID, d.Version, d.Created.UnixMilli(), d.Modified.UnixMilli(), bodyText(d.Body), adminValue(d.Admin), readers)
 	if isConstraint(err) {
 		return repo.Doc{}, repo.ErrExists
 	}
@@ -139,11 +218,12 @@ func (c *collection) Get(ctx context.Context, id string) (repo.Doc, error) {
 	if err := c.t.ready(ctx, c.db); err != nil {
 		return repo.Doc{}, err
 	}
-	st, err := c.db.stmt(ctx, false, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`)
+	where, args := c.byID(id)
+	st, err := c.db.stmt(ctx, false, `SELECT `+docColumns+` FROM `+c.t.name+where)
 	if err != nil {
 		return repo.Doc{}, classify(err, c.doing("get", id))
 	}
-	d, err := scanDoc(st.QueryRowContext(ctx, id))
+	d, err := scanDoc(st.QueryRowContext(ctx, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return repo.Doc{}, repo.ErrNotFound
 	}
@@ -159,11 +239,12 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 	if err := c.t.ready(ctx, c.db); err != nil {
 		return repo.Doc{}, err
 	}
-	read, err := c.db.stmt(ctx, true, `SELECT `+docColumns+` FROM `+c.t.name+` WHERE id = ?`)
+	where, args := c.byID(id)
+	read, err := c.db.stmt(ctx, true, `SELECT `+docColumns+` FROM `+c.t.name+where)
 	if err != nil {
 		return repo.Doc{}, classify(err, c.doing("update", id))
 	}
-	write, err := c.db.stmt(ctx, true, `UPDATE `+c.t.name+` SET version = ?, modified = ?, body = jsonb(?), admin = ? WHERE id = ?`)
+	write, err := c.db.stmt(ctx, true, `UPDATE `+c.t.name+` SET version = ?, modified = ?, body = jsonb(?), admin = ?, `+readersColumn+` = ? WHERE id = ?`)
 	if err != nil {
 		return repo.Doc{}, classify(err, c.doing("update", id))
 	}
@@ -172,7 +253,7 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 		return repo.Doc{}, classify(err, c.doing("update", id))
 	}
 	defer tx.Rollback()
-	cur, err := scanDoc(tx.StmtContext(ctx, read).QueryRowContext(ctx, id))
+	cur, err := scanDoc(tx.StmtContext(ctx, read).QueryRowContext(ctx, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return repo.Doc{}, repo.ErrNotFound
 	}
@@ -185,8 +266,12 @@ func (c *collection) Update(ctx context.Context, id string, change func(cur repo
 	}
 	next.ID, next.Created, next.Version = cur.ID, cur.Created, cur.Version+1
 	next.Modified = c.db.now.Now()
+	readers, err := readersValue(next.Admin)
+	if err != nil {
+		return repo.Doc{}, repo.Internal(c.doing("update", id), err)
+	}
 	if _, err := tx.StmtContext(ctx, write).ExecContext(ctx,
-		next.Version, next.Modified.UnixMilli(), bodyText(next.Body), adminValue(next.Admin), id); err != nil {
+		next.Version, next.Modified.UnixMilli(), bodyText(next.Body), adminValue(next.Admin), readers, id); err != nil {
 		return repo.Doc{}, classify(err, c.doing("update", id))
 	}
 	if err := tx.Commit(); err != nil {
@@ -206,7 +291,8 @@ func (c *collection) Delete(ctx context.Context, id string, pre *models.Precondi
 	}
 	defer tx.Rollback()
 	var version int64
-	err = tx.QueryRowContext(ctx, `SELECT version FROM `+c.t.name+` WHERE id = ?`, id).Scan(&version)
+	where, args := c.byID(id)
+	err = tx.QueryRowContext(ctx, `SELECT version FROM `+c.t.name+where, args...).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return repo.ErrNotFound
 	}

@@ -50,10 +50,15 @@ func (c *collection) column(attr string) (string, bool) {
 
 func (c *collection) indexed(attr string) bool { _, ok := c.column(attr); return ok }
 
-// where renders index conditions as SQL; every value is a parameter.
+// where renders index conditions, and c's readers, as SQL; every value
+// is a parameter.
 func (c *collection) where(conds []filter.IndexCond) (string, []any) {
 	var parts []string
 	var args []any
+	if scope, sargs := c.scope(); scope != "" {
+		parts = append(parts, scope)
+		args = append(args, sargs...)
+	}
 	for _, cond := range conds {
 		col, _ := c.column(cond.Attr)
 		var alts []string
@@ -129,7 +134,7 @@ func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo
 	if indexed {
 		return c.listIndexed(ctx, tx, q, cond, args)
 	}
-	return c.listScanned(ctx, tx, q, cond, args, exact)
+	return c.listScanned(ctx, tx, q, len(conds) > 0, cond, args, exact)
 }
 
 // listIndexed answers a list SQL answers whole: the default order, a
@@ -170,7 +175,7 @@ func (c *collection) listIndexed(ctx context.Context, tx *sql.Tx, q filter.Query
 // listScanned reads, of every row SQL selects, what the filter and the
 // order read, and lets the matcher and the window decide; the page's
 // documents are then read whole by id.
-func (c *collection) listScanned(ctx context.Context, tx *sql.Tx, q filter.Query, cond string, args []any, exact bool) (filter.Page[repo.Doc], error) {
+func (c *collection) listScanned(ctx context.Context, tx *sql.Tx, q filter.Query, filtered bool, cond string, args []any, exact bool) (filter.Page[repo.Doc], error) {
 	var paths [][]string
 	if !exact {
 		paths = q.Filter.Paths()
@@ -179,7 +184,7 @@ func (c *collection) listScanned(ctx context.Context, tx *sql.Tx, q filter.Query
 		paths = append(paths, k.Path)
 	}
 	var windows []*repo.Window
-	err := c.scanParts(ctx, tx, paths, cond, args, func() rowFunc {
+	err := c.scanParts(ctx, tx, paths, filtered, cond, args, func() rowFunc {
 		w := repo.NewWindow(q)
 		windows = append(windows, w)
 		return func(view map[string]any, id []byte) {
@@ -240,14 +245,15 @@ const scanCheckEvery = 256
 
 // scanParts reads, of each row SQL selects, the partial view of paths,
 // and gives it to a rowFunc. A scan of the whole table (no SQL condition)
+// (no filter condition: c's readers, if any, are tested in each part)
 // is split by rowid ranges over the scan slots free now, each part on a
 // read transaction of its own (the first on tx), its rows given to a
 // rowFunc of its own from part(), called once per part before it starts.
 // Rows written after tx began are not read. A part may see a document at
 // a later version than tx's snapshot has it: every write is of one
 // document, so a part never sees half of one.
-func (c *collection) scanParts(ctx context.Context, tx *sql.Tx, paths [][]string, cond string, args []any, part func() rowFunc) error {
-	if cond != "" {
+func (c *collection) scanParts(ctx context.Context, tx *sql.Tx, paths [][]string, filtered bool, cond string, args []any, part func() rowFunc) error {
+	if filtered {
 		return c.scan(ctx, tx, newViewPlan(paths, c.spec.Envelope), cond, args, part())
 	}
 	var lo, hi sql.NullInt64
@@ -270,8 +276,12 @@ func (c *collection) scanParts(ctx context.Context, tx *sql.Tx, paths [][]string
 		fns[i] = part()
 	}
 	errs := make([]error, parts)
+	scope, scopeArgs := c.scope()
 	bounds := func(i int) (string, []any) {
 		from, to := lo.Int64+int64(i)*step, min(lo.Int64+int64(i+1)*step-1, hi.Int64)
+		if scope != "" {
+			return ` WHERE rowid BETWEEN ? AND ? AND ` + scope, append([]any{from, to}, scopeArgs...)
+		}
 		return ` WHERE rowid BETWEEN ? AND ?`, []any{from, to}
 	}
 	var wg sync.WaitGroup
@@ -388,7 +398,7 @@ func (c *collection) Count(ctx context.Context, f filter.Expr) (int64, error) {
 	}
 	defer tx.Rollback()
 	var counts []*int64
-	err = c.scanParts(ctx, tx, f.Paths(), cond, args, func() rowFunc {
+	err = c.scanParts(ctx, tx, f.Paths(), len(conds) > 0, cond, args, func() rowFunc {
 		n := new(int64)
 		counts = append(counts, n)
 		return func(view map[string]any, _ []byte) {
