@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -60,6 +61,17 @@ type config struct {
 	// APPCRequestRetention is how long stored APPC requests are kept; 0
 	// keeps them forever.
 	APPCRequestRetention time.Duration
+	// Auth is "token" (credentials on every route) or "none".
+	Auth           string
+	DefaultProject string
+	TokenTTL       time.Duration
+	// AuthCacheTTL is how long a replica trusts what it read of a token
+	// or a role (at most 1s); 0 reads the database on every call.
+	AuthCacheTTL  time.Duration
+	AdminPassword string
+	// TLSCertFile and TLSKeyFile, both set, serve HTTPS.
+	TLSCertFile string
+	TLSKeyFile  string
 	// Deprecated are the old names of settings given, each with its new
 	// name, for a line in the log.
 	Deprecated [][2]string
@@ -103,6 +115,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
 	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention string
 	var maxValues, maxItems, maxMembers, requestTimeout, proxies, checks, dataMax string
+	var tokenTTL, authCache string
 	defLimits := document.DefaultLimits()
 	fs.StringVar(&c.ListenAddr, "listen", env("LISTEN_ADDR", ":4012"), "address to serve on (LISTEN_ADDR)")
 	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty uses the embedded SQLite store in DATA_DIR (MONGO_URI)")
@@ -122,6 +135,13 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&lockIdle, "appc-lock-idle", env("APPC_LOCK_IDLE", appc.DefaultLockIdle.String()), "how long an APPC lock lasts after its owner's last request (APPC_LOCK_IDLE; LCM_LOCK_IDLE is deprecated)")
 	fs.StringVar(&defaultTTL, "appc-default-ttl", env("APPC_DEFAULT_TTL", appc.DefaultTTL.String()), "how long an APPC request without flags.ttl stays valid after its timestamp (APPC_DEFAULT_TTL; LCM_DEFAULT_TTL is deprecated)")
 	fs.StringVar(&retention, "appc-request-retention", env("APPC_REQUEST_RETENTION", defaultAPPCRequestRetention.String()), "how long stored APPC requests are kept for ActionStatus and the duplicate check; 0 keeps them forever (APPC_REQUEST_RETENTION; LCM_REQUEST_RETENTION is deprecated)")
+	fs.StringVar(&c.Auth, "auth", env("AUTH", "token"), "token: every route but the probes and login needs credentials; none: every call is a system administrator of DEFAULT_PROJECT (AUTH)")
+	fs.StringVar(&c.DefaultProject, "default-project", env("DEFAULT_PROJECT", "admin"), "project of AUTH=none calls and of records written before projects existed (DEFAULT_PROJECT)")
+	fs.StringVar(&tokenTTL, "token-ttl", env("TOKEN_TTL", "1h"), "how long a token lives (TOKEN_TTL)")
+	fs.StringVar(&authCache, "auth-cache-ttl", env("AUTH_CACHE_TTL", "1s"), "how long a replica trusts what it read of a token or a role, at most 1s; 0 reads the database on every call (AUTH_CACHE_TTL)")
+	fs.StringVar(&c.AdminPassword, "admin-password", env("ADMIN_PASSWORD", ""), "password of user admin, created on first start when there is no user; empty generates one, printed once (ADMIN_PASSWORD)")
+	fs.StringVar(&c.TLSCertFile, "tls-cert-file", env("TLS_CERT_FILE", ""), "PEM certificate (chain): serve HTTPS with TLS_KEY_FILE; SIGHUP reloads both (TLS_CERT_FILE)")
+	fs.StringVar(&c.TLSKeyFile, "tls-key-file", env("TLS_KEY_FILE", ""), "PEM private key of TLS_CERT_FILE (TLS_KEY_FILE)")
 	// The old flag names, for scripts that pass them.
 	fs.StringVar(&lockIdle, "lcm-lock-idle", lockIdle, "deprecated: -appc-lock-idle")
 	fs.StringVar(&defaultTTL, "lcm-default-ttl", defaultTTL, "deprecated: -appc-default-ttl")
@@ -179,6 +199,21 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.APPCRequestRetention, err = time.ParseDuration(retention); err != nil || c.APPCRequestRetention < 0 {
 		return config{}, fmt.Errorf("APPC_REQUEST_RETENTION=%q: want a duration such as 720h, or 0 to keep requests forever", retention)
+	}
+	if c.Auth != "token" && c.Auth != "none" {
+		return config{}, fmt.Errorf("AUTH=%q: want token or none", c.Auth)
+	}
+	if c.DefaultProject == "" {
+		return config{}, fmt.Errorf("DEFAULT_PROJECT is empty: name the default project")
+	}
+	if c.TokenTTL, err = time.ParseDuration(tokenTTL); err != nil || c.TokenTTL <= 0 {
+		return config{}, fmt.Errorf("TOKEN_TTL=%q: want a positive duration such as 1h", tokenTTL)
+	}
+	if c.AuthCacheTTL, err = time.ParseDuration(authCache); err != nil || c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Second {
+		return config{}, fmt.Errorf("AUTH_CACHE_TTL=%q: want a duration from 0 to 1s", authCache)
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return config{}, fmt.Errorf("TLS_CERT_FILE and TLS_KEY_FILE go together: set both for HTTPS, or neither")
 	}
 	return c, nil
 }
@@ -254,6 +289,11 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		log.Warn("database not reachable yet; serving anyway, readiness answers 503 until it is", "error", err)
 	}
 
+	ids, err := startAuth(ctx, cfg, db, kind, log)
+	if err != nil {
+		return err
+	}
+
 	engine, err := appc.NewEngine(repo.NewAPPCStore(db, nil, log.With("component", "appc")), appc.EngineConfig{
 		LockIdle: cfg.APPCLockIdle, DefaultTTL: cfg.APPCDefaultTTL, RequestRetention: cfg.APPCRequestRetention,
 		Logger: log.With("component", "appc"),
@@ -274,6 +314,8 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		RequestTimeout:    cfg.RequestTimeout,
 		TrustedProxies:    cfg.TrustedProxies,
 		APPC:              engine,
+		Auth:              ids,
+		AuthNone:          cfg.Auth == "none",
 	})
 	if err != nil {
 		return err
@@ -288,9 +330,19 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		IdleTimeout: 2 * time.Minute,
 		ConnState:   cfg.connState,
 	}
+	scheme := "http"
+	if cfg.TLSCertFile != "" {
+		certs, err := loadCertificates(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return err
+		}
+		go certs.reloadOnHangup(ctx, log)
+		l = tls.NewListener(l, &tls.Config{GetCertificate: certs.get, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
-	attrs := []any{"addr", l.Addr().String(), "store", kind}
+	attrs := []any{"addr", l.Addr().String(), "scheme", scheme, "store", kind, "auth", cfg.Auth}
 	if kind == "sqlite" {
 		attrs = append(attrs, "data_dir", cfg.DataDir)
 	}

@@ -121,7 +121,9 @@ func serviceConfig(t *testing.T, args ...string) (string, config) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	cfg, err := parseConfig(append([]string{"-listen", addr}, args...), func(string) string { return "" })
+	// AUTH=none unless args say otherwise (a later flag wins): these tests
+	// are about serving, TestHTTPSWithTokens about credentials.
+	cfg, err := parseConfig(append([]string{"-listen", addr, "-auth", "none"}, args...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,15 +15,23 @@ import (
 // registerAPPCRoutes serves the ONAP APPC LCM API. One segment holds the
 // module-qualified rpc ("appc-provider-lcm:lock"); the engine refuses
 // other modules.
-func registerAPPCRoutes(r gin.IRouter, h appcHandlers) {
-	r.POST("/restconf/operations/:op", h.call)
+func registerAPPCRoutes(r gin.IRouter, g authGate, h appcHandlers) {
+	r.POST("/restconf/operations/:op", g.requireFunc(appcPermission), h.call)
+}
+
+// appcPermission is the permission of an APPC rpc: "appc:" and the rpc's
+// name ("appc:lock", "appc:action-status"), so that a role can grant LCM
+// and nothing else ("appc": true), or some actions only.
+func appcPermission(c *gin.Context) string {
+	rpc := strings.TrimPrefix(c.Param("op"), appc.RPCModulePrefix)
+	return "appc:" + strings.ToLower(rpc)
 }
 
 // APPCEngine answers the ONAP APPC LCM API (orchestrator/appc.Engine): op
 // is the URL's last segment ("appc-provider-lcm:lock"), body the request
 // body.
 type APPCEngine interface {
-	Handle(ctx context.Context, op string, body []byte) appc.Result
+	Handle(ctx context.Context, scope models.Scope, op string, body []byte) appc.Result
 }
 
 // appcHandlers serve POST /restconf/operations/appc-provider-lcm:{rpc}.
@@ -122,7 +131,7 @@ func (h appcHandlers) call(c *gin.Context) {
 		render(c, statusOf[e.Code], restconfError(tag, e.Detail))
 		return
 	}
-	res := h.engine.Handle(c.Request.Context(), c.Param("op"), body)
+	res := h.engine.Handle(c.Request.Context(), scopeOf(c), c.Param("op"), body)
 	render(c, appcStatus(c, res), res.Body)
 }
 

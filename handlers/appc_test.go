@@ -224,7 +224,7 @@ func sendCode(t testing.TB, h http.Handler, r appcReq, want int) appcOutput {
 
 func getVNF(t testing.TB, store appcStore, id string) models.VNF {
 	t.Helper()
-	rec, err := store.GetVNF(context.Background(), id)
+	rec, err := store.GetVNF(context.Background(), testScope, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func seed(t testing.TB, store appcStore, id string, st models.APPCState) {
 // status is "".
 func seedWithStatus(t testing.TB, store appcStore, id string, st models.APPCState, status string) {
 	t.Helper()
-	_, err := store.ModifyVNF(context.Background(), id, func(r *models.VNF) error {
+	_, err := store.ModifyVNF(context.Background(), testScope, id, func(r *models.VNF) error {
 		s := st
 		r.APPC = &s
 		if status != "" {
@@ -1221,7 +1221,7 @@ func TestAPPCResponseShape(t *testing.T) {
 // stubEngine answers every LCM call with res.
 type stubEngine struct{ res appc.Result }
 
-func (s stubEngine) Handle(context.Context, string, []byte) appc.Result { return s.res }
+func (s stubEngine) Handle(context.Context, models.Scope, string, []byte) appc.Result { return s.res }
 
 // TestAPPCStoreFailureStatus: a store failure is HTTP 503 (unreachable) or
 // 500 (a bug), with the engine's LCM body.
@@ -1264,7 +1264,7 @@ type steppedStore struct {
 	before func(n int32)
 }
 
-func (s *steppedStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
+func (s *steppedStore) ModifyVNF(ctx context.Context, scope models.Scope, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
 	n := s.calls.Add(1)
 	if s.before != nil {
 		s.before(n)
@@ -1272,7 +1272,7 @@ func (s *steppedStore) ModifyVNF(ctx context.Context, uuid string, fn func(*mode
 	if n == s.failAt {
 		return models.VNF{}, models.Errorf(models.CodeUnavailable, "database unreachable")
 	}
-	return s.APPCStore.ModifyVNF(ctx, uuid, fn)
+	return s.APPCStore.ModifyVNF(ctx, scope, uuid, fn)
 }
 
 // appcRouterOver is the service's router on store's database with an

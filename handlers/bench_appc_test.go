@@ -65,7 +65,7 @@ func BenchmarkAPPC(b *testing.B) {
 			ctx := b.Context()
 			b.ReportAllocs()
 			for range b.N {
-				rec, err := rs.Get(ctx, models.KindVNFR, vnf)
+				rec, err := rs.Get(ctx, testScope, models.KindVNFR, vnf)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -157,7 +157,7 @@ func appcStoreCommand(b *testing.B, store appcStore, vnf string, c appcCommand) 
 		b.Fatalf("AddRequest: %v", err)
 	}
 	now := time.Now().UTC()
-	_, err := store.ModifyVNF(ctx, vnf, func(v *models.VNF) error {
+	_, err := store.ModifyVNF(ctx, testScope, vnf, func(v *models.VNF) error {
 		st := v.APPC
 		st.History = append(st.History, models.APPCHistory{
 			APPCCall: models.APPCCall{Action: req.Action, RequestID: req.RequestID, OriginatorID: req.OriginatorID},

@@ -316,12 +316,12 @@ func (a bqAnswer) check(b *testing.B, c bqCase, ids []string, total int64) {
 func bqStore(b *testing.B, rs *repo.RecordStore, c bqCase) (ids []string, total int64, body []byte, err error) {
 	ctx := b.Context()
 	if c.count {
-		if total, err = rs.Count(ctx, models.KindVNFR, c.query.Filter); err != nil {
+		if total, err = rs.Count(ctx, testScope, models.KindVNFR, c.query.Filter); err != nil {
 			return nil, 0, nil, err
 		}
 		return nil, total, strconv.AppendInt([]byte(`{"count":`), total, 10), nil
 	}
-	page, err := rs.List(ctx, models.KindVNFR, c.query)
+	page, err := rs.List(ctx, testScope, models.KindVNFR, c.query)
 	if err != nil {
 		return nil, 0, nil, err
 	}

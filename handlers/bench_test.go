@@ -85,7 +85,7 @@ func newBenchEnv(b *testing.B, name string) benchEnv {
 	}
 	e.fixtureID = doc.ID
 	wantStatus(b, do(b, h, http.MethodPost, "/vnfrs", e.body), http.StatusOK)
-	rec, err := s.records.Get(b.Context(), models.KindVNFR, e.fixtureID)
+	rec, err := s.records.Get(b.Context(), testScope, models.KindVNFR, e.fixtureID)
 	if err != nil {
 		b.Fatalf("read the stored fixture back: %v", err)
 	}
@@ -257,7 +257,7 @@ func BenchmarkCreate(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			if _, err := e.coll.Insert(ctx, repo.Doc{ID: ids[i], Body: e.stored}); err != nil {
+			if _, err := e.coll.Insert(ctx, repo.Doc{ID: ids[i], Body: e.stored, Admin: defaultOwned}); err != nil {
 				b.Fatalf("Insert: %v", err)
 			}
 		}
@@ -278,7 +278,7 @@ func BenchmarkGet(b *testing.B) {
 	}
 
 	// Both sides answer the same bytes.
-	rec, err := e.records.Get(b.Context(), models.KindVNFR, ids[0])
+	rec, err := e.records.Get(b.Context(), testScope, models.KindVNFR, ids[0])
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func BenchmarkGet(b *testing.B) {
 		ctx := b.Context()
 		b.ReportAllocs()
 		for i := range b.N {
-			rec, err := e.records.Get(ctx, models.KindVNFR, ids[i%len(ids)])
+			rec, err := e.records.Get(ctx, testScope, models.KindVNFR, ids[i%len(ids)])
 			if err != nil {
 				b.Fatalf("Get %s: %v", ids[i%len(ids)], err)
 			}
@@ -323,7 +323,7 @@ func BenchmarkList(b *testing.B) {
 	if got, want := rec.Header().Get("X-Total-Count"), strconv.Itoa(*benchRecords); got != want {
 		b.Fatalf("router X-Total-Count %s, want %s", got, want)
 	}
-	page, err := e.records.List(b.Context(), models.KindVNFR, q)
+	page, err := e.records.List(b.Context(), testScope, models.KindVNFR, q)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func BenchmarkList(b *testing.B) {
 		ctx := b.Context()
 		b.ReportAllocs()
 		for range b.N {
-			page, err := e.records.List(ctx, models.KindVNFR, q)
+			page, err := e.records.List(ctx, testScope, models.KindVNFR, q)
 			if err != nil {
 				b.Fatalf("List: %v", err)
 			}
@@ -371,11 +371,11 @@ func BenchmarkReplace(b *testing.B) {
 	// Both sides write the same record.
 	ctx := b.Context()
 	serve(b, e.router, http.MethodPut, targets[0], bodies[0], http.StatusOK)
-	viaRouter, err := e.records.Get(ctx, models.KindVNFR, ids[0])
+	viaRouter, err := e.records.Get(ctx, testScope, models.KindVNFR, ids[0])
 	if err != nil {
 		b.Fatal(err)
 	}
-	viaStore, err := e.records.Replace(ctx, models.KindVNFR, ids[0], e.stored, nil)
+	viaStore, err := e.records.Replace(ctx, testScope, models.KindVNFR, ids[0], e.stored, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func BenchmarkReplace(b *testing.B) {
 		ctx := b.Context()
 		b.ReportAllocs()
 		for i := range b.N {
-			if _, err := e.records.Replace(ctx, models.KindVNFR, ids[i%len(ids)], e.stored, nil); err != nil {
+			if _, err := e.records.Replace(ctx, testScope, models.KindVNFR, ids[i%len(ids)], e.stored, nil); err != nil {
 				b.Fatalf("Replace %s: %v", ids[i%len(ids)], err)
 			}
 		}

@@ -131,14 +131,14 @@ func FuzzDecodeRecord(f *testing.F) {
 			return
 		}
 		for _, kind := range models.Kinds() {
-			rec, err := svc.Create(t.Context(), kind, doc)
+			rec, err := svc.Create(t.Context(), testScope, kind, doc)
 			if err != nil {
 				if c := models.ErrorCodeOf(err); c == models.CodeUnprocessable || c == models.CodeConflict {
 					continue
 				}
 				t.Fatalf("create: %v", err)
 			}
-			got, err := svc.Get(t.Context(), kind, rec.UUID)
+			got, err := svc.Get(t.Context(), testScope, kind, rec.UUID)
 			if err != nil {
 				t.Fatalf("read back %s: %v", rec.UUID, err)
 			}
@@ -153,7 +153,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			if _, err := bson.Marshal(fields); err != nil {
 				t.Fatalf("accepted body does not marshal to BSON: %v", err)
 			}
-			if err := svc.Delete(t.Context(), kind, rec.UUID, nil); err != nil {
+			if err := svc.Delete(t.Context(), testScope, kind, rec.UUID, nil); err != nil {
 				t.Fatal(err)
 			}
 			return

@@ -34,6 +34,8 @@ var statusOf = map[models.ErrorCode]int{
 	models.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	models.CodeTooLarge:           http.StatusRequestEntityTooLarge,
 	models.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
+	models.CodeUnauthorized:       http.StatusUnauthorized,
+	models.CodeForbidden:          http.StatusForbidden,
 	models.CodeRequestTimeout:     http.StatusRequestTimeout,
 	models.CodeUnavailable:        http.StatusServiceUnavailable,
 	models.CodeTimeout:            http.StatusServiceUnavailable,

@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/nfv-records/nfv-records/handlers"
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/orchestrator/auth"
 	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
@@ -100,8 +103,31 @@ func routerConfig(t testing.TB, db repo.DB) handlers.Config {
 		Database:          db,
 		ComplexAttributes: v.ComplexAttributes,
 		MaxBodyBytes:      testMaxBody,
+		Auth:              authOn(t, db, auth.Config{}),
+		AuthNone:          true,
 	}
 }
+
+// authOn is the identity service over db, bootstrapped (user admin with
+// password testAdminPassword), with cheap password hashes.
+func authOn(t testing.TB, db repo.DB, cfg auth.Config) *auth.Service {
+	t.Helper()
+	cfg.BcryptCost = bcrypt.MinCost
+	svc, err := auth.NewService(repo.NewAuthStore(db), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Bootstrap(t.Context(), testAdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// testAdminPassword is the bootstrap admin's password in tests.
+const testAdminPassword = "test-admin-password"
+
+// defaultProject is the id of the default project ("admin").
+var defaultProject = auth.BootstrapProjectID("admin")
 
 // do sends one request through h and returns the recorded answer. A body
 // is sent as JSON unless the header pairs say otherwise; a header pair with
@@ -190,3 +216,13 @@ func mustRouter(t testing.TB, cfg handlers.Config) http.Handler {
 	}
 	return h
 }
+
+// testScope sees every project: tests that look under the router at the
+// store directly.
+// What it creates belongs to the default project, as what a client
+// creates under AUTH=none does.
+var testScope = models.Scope{All: true, Own: []string{defaultProject}}
+
+// defaultOwned is the Admin of a document the default project owns, for
+// tests that store documents under the router.
+var defaultOwned = json.RawMessage(`{"projects_read":["` + defaultProject + `"],"projects_write":["` + defaultProject + `"]}`)

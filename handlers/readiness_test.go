@@ -85,3 +85,7 @@ func TestReadinessFollowsTheDatabase(t *testing.T) {
 		t.Fatalf("record after the outage has status %v", got)
 	}
 }
+
+func (c outageCollection) Within(r repo.Readers) repo.Collection {
+	return outageCollection{Collection: c.Collection.Within(r), o: c.o}
+}

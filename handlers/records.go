@@ -12,21 +12,30 @@ import (
 )
 
 // registerRecordRoutes serves each record kind on tng-rep's base path and
-// its alias: list, create, ping, read, replace, delete.
-func registerRecordRoutes(r gin.IRouter, svc RecordService, health healthHandlers, complexAttrs func(models.Kind) []string, body bodyReader) {
+// its alias: list, create, ping, read, replace, delete. Each route needs
+// OSM's permission for NS or VNF instances.
+func registerRecordRoutes(r gin.IRouter, g authGate, svc RecordService, health healthHandlers, complexAttrs func(models.Kind) []string, body bodyReader) {
 	for _, kind := range models.Kinds() {
 		h := recordHandlers{kind: kind, svc: svc, body: body, complexAttrs: complexAttrs(kind)}
+		p := recordPermissions[kind]
 		for _, base := range recordPaths[kind] {
-			g := r.Group(base)
-			g.GET("", h.list)
-			g.POST("", h.create)
-			g.GET("/ping", health.ping)
-			g.GET("/pings", health.ping)
-			g.GET("/:uuid", h.get)
-			g.PUT("/:uuid", h.replace)
-			g.DELETE("/:uuid", h.remove)
+			r := r.Group(base)
+			r.GET("", g.require(p+":get"), h.list)
+			r.POST("", g.require(p+":post"), h.create)
+			r.GET("/ping", health.ping)
+			r.GET("/pings", health.ping)
+			r.GET("/:uuid", g.require(p+":id:get"), h.get)
+			r.PUT("/:uuid", g.require(p+":id:put"), h.replace)
+			r.DELETE("/:uuid", g.require(p+":id:delete"), h.remove)
 		}
 	}
+}
+
+// recordPermissions are the permission trees of each kind: OSM's names
+// for NS and VNF instances ("ns_instances:id:get", ...).
+var recordPermissions = map[models.Kind]string{
+	models.KindNSR:  "ns_instances",
+	models.KindVNFR: "vnf_instances",
 }
 
 // recordPaths are the base paths of each kind: tng-rep's and its aliases.
@@ -39,12 +48,12 @@ var recordPaths = map[models.Kind][]string{
 // the repository (orchestrator/records.Service). A body is given decoded
 // (numbers as json.Number).
 type RecordService interface {
-	Create(ctx context.Context, kind models.Kind, doc any) (models.Record, error)
-	Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error)
-	Replace(ctx context.Context, kind models.Kind, uuid string, doc any, pre *models.Precondition) (models.Record, error)
-	Delete(ctx context.Context, kind models.Kind, uuid string, pre *models.Precondition) error
-	List(ctx context.Context, kind models.Kind, q filter.Query) (filter.Page[models.Record], error)
-	Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error)
+	Create(ctx context.Context, scope models.Scope, kind models.Kind, doc any) (models.Record, error)
+	Get(ctx context.Context, scope models.Scope, kind models.Kind, uuid string) (models.Record, error)
+	Replace(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, doc any, pre *models.Precondition) (models.Record, error)
+	Delete(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, pre *models.Precondition) error
+	List(ctx context.Context, scope models.Scope, kind models.Kind, q filter.Query) (filter.Page[models.Record], error)
+	Count(ctx context.Context, scope models.Scope, kind models.Kind, f filter.Expr) (int64, error)
 }
 
 // recordHandlers serve one record kind on its base paths.
@@ -99,7 +108,7 @@ func (h recordHandlers) create(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	rec, err := h.svc.Create(c.Request.Context(), h.kind, doc)
+	rec, err := h.svc.Create(c.Request.Context(), scopeOf(c), h.kind, doc)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -130,7 +139,7 @@ func (h recordHandlers) get(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	rec, err := h.svc.Get(c.Request.Context(), h.kind, uuid)
+	rec, err := h.svc.Get(c.Request.Context(), scopeOf(c), h.kind, uuid)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -178,7 +187,7 @@ func (h recordHandlers) replace(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	rec, err := h.svc.Replace(c.Request.Context(), h.kind, uuid, doc, ifMatch)
+	rec, err := h.svc.Replace(c.Request.Context(), scopeOf(c), h.kind, uuid, doc, ifMatch)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -209,7 +218,7 @@ func (h recordHandlers) remove(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := h.svc.Delete(c.Request.Context(), h.kind, uuid, ifMatch); err != nil {
+	if err := h.svc.Delete(c.Request.Context(), scopeOf(c), h.kind, uuid, ifMatch); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -255,7 +264,7 @@ func (h recordHandlers) list(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if req.count {
-		n, err := h.svc.Count(ctx, h.kind, req.filter)
+		n, err := h.svc.Count(ctx, scopeOf(c), h.kind, req.filter)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -263,7 +272,7 @@ func (h recordHandlers) list(c *gin.Context) {
 		render(c, http.StatusOK, Count{Count: n})
 		return
 	}
-	page, err := h.svc.List(ctx, h.kind, req.query())
+	page, err := h.svc.List(ctx, scopeOf(c), h.kind, req.query())
 	if err != nil {
 		writeError(c, err)
 		return

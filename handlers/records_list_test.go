@@ -399,7 +399,7 @@ func TestListOrderNewestFirst(t *testing.T) {
 			id := uuid.NewString()
 			ids = append(ids, id)
 			body := []byte(`{"descriptor_version":"1","status":"offline"}`)
-			if _, err := nsrs.Insert(t.Context(), repo.Doc{ID: id, Created: at, Body: body}); err != nil {
+			if _, err := nsrs.Insert(t.Context(), repo.Doc{ID: id, Created: at, Body: body, Admin: defaultOwned}); err != nil {
 				t.Fatal(err)
 			}
 		}

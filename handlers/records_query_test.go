@@ -824,10 +824,10 @@ func TestQueryReservedKeys(t *testing.T) {
 				{"FORCE=true", all},
 				{"PUBLIC=false", all},
 				{"ADMIN=true", all},
-				{"SET_PROJECT=p1", all},
-				{"FORCE=true&PUBLIC=true&ADMIN=false&SET_PROJECT=p1,p2", all},
+				{"SET_PROJECT=admin", all},
+				{"FORCE=true&PUBLIC=true&ADMIN=false&SET_PROJECT=admin", all},
 				// Together with a filter, they do not take part in it.
-				{"status=offline&FORCE=true&PUBLIC=false&ADMIN=true&SET_PROJECT=p1&fields=status&offset=0&limit=100", offline},
+				{"status=offline&FORCE=true&PUBLIC=false&ADMIN=true&SET_PROJECT=admin&fields=status&offset=0&limit=100", offline},
 				{"status=offline&page_number=0&page_size=100&sort=flavour&exclude_fields=flavour", offline},
 				// Not reserved: a key that only looks like one filters.
 				{"FORCEX=true", nil},

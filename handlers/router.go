@@ -42,6 +42,12 @@ type Config struct {
 	TrustedProxies []string
 	// APPC answers the ONAP APPC LCM API; nil serves no APPC routes.
 	APPC APPCEngine
+	// Auth is identity and access (required): every route but the probes,
+	// the OpenAPI UI and login needs credentials and a permission.
+	Auth AuthService
+	// AuthNone serves every call as a system administrator of the
+	// default project, without credentials (AUTH=none).
+	AuthNone bool
 }
 
 // NewRouter builds the HTTP handler of every API family; each family's
@@ -49,6 +55,9 @@ type Config struct {
 func NewRouter(cfg Config) (*gin.Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Auth == nil {
+		return nil, fmt.Errorf("the router needs an identity service (Config.Auth)")
 	}
 	if cfg.BodyLimits == (document.Limits{}) {
 		cfg.BodyLimits = document.DefaultLimits()
@@ -71,10 +80,13 @@ func NewRouter(cfg Config) (*gin.Engine, error) {
 	})
 
 	health := healthHandlers{db: cfg.Database}
+	gate := authGate{svc: cfg.Auth, none: cfg.AuthNone}
+	body := bodyReader{maxBytes: cfg.MaxBodyBytes, limits: cfg.BodyLimits}
 	registerHealthRoutes(r, health)
-	registerRecordRoutes(r, cfg.Records, health, cfg.ComplexAttributes, bodyReader{maxBytes: cfg.MaxBodyBytes, limits: cfg.BodyLimits})
+	registerAuthRoutes(r, gate, body)
+	registerRecordRoutes(r, gate, cfg.Records, health, cfg.ComplexAttributes, body)
 	if cfg.APPC != nil {
-		registerAPPCRoutes(r, appcHandlers{engine: cfg.APPC, maxBody: cfg.MaxBodyBytes})
+		registerAPPCRoutes(r, gate, appcHandlers{engine: cfg.APPC, maxBody: cfg.MaxBodyBytes})
 	}
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })

@@ -64,8 +64,8 @@ func (s *APPCStore) vnfs() Collection     { return s.db.Collection(RecordSpec(mo
 func (s *APPCStore) requests() Collection { return s.db.Collection(APPCRequestSpec) }
 
 // GetVNF reads the VNF record uuid, with its APPC state.
-func (s *APPCStore) GetVNF(ctx context.Context, uuid string) (models.VNF, error) {
-	d, err := s.vnfs().Get(ctx, uuid)
+func (s *APPCStore) GetVNF(ctx context.Context, scope models.Scope, uuid string) (models.VNF, error) {
+	d, err := within(s.vnfs(), scope).Get(ctx, uuid)
 	if err != nil {
 		return models.VNF{}, recordError(err, models.KindVNFR, uuid)
 	}
@@ -78,9 +78,12 @@ func (s *APPCStore) GetVNF(ctx context.Context, uuid string) (models.VNF, error)
 // server-side state as it is. An error from fn is returned as it is, with
 // nothing written. fn runs again on the record read afresh when another
 // writer got there first.
-func (s *APPCStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
+func (s *APPCStore) ModifyVNF(ctx context.Context, scope models.Scope, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
 	var written models.VNF // as fn left it: what is written, not decoded again
-	d, err := s.vnfs().Update(ctx, uuid, func(cur Doc) (Doc, error) {
+	d, err := within(s.vnfs(), scope).Update(ctx, uuid, func(cur Doc) (Doc, error) {
+		if _, err := writable(cur, models.Scope{All: scope.All, Write: scope.Write}); err != nil {
+			return Doc{}, err
+		}
 		v, err := vnfOf(cur)
 		if err != nil {
 			return Doc{}, err

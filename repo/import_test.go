@@ -253,13 +253,13 @@ func checkRecords(t *testing.T, db repo.DB, exp expectedFixture) {
 	records := repo.NewRecordStore(db)
 	appc := repo.NewAPPCStore(db, nil, nil)
 	for kind, list := range exp.records() {
-		n, err := records.Count(ctx, kind, filter.Expr{})
+		n, err := records.Count(ctx, testScope, kind, filter.Expr{})
 		if err != nil || n != int64(len(list)) {
 			t.Errorf("%s: %d records (%v), want %d", kind, n, err, len(list))
 		}
 		for _, e := range list {
 			t.Run(string(kind)+"/"+e.UUID, func(t *testing.T) {
-				rec, err := records.Get(ctx, kind, e.UUID)
+				rec, err := records.Get(ctx, testScope, kind, e.UUID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -320,7 +320,7 @@ func checkRecords(t *testing.T, db repo.DB, exp expectedFixture) {
 				if kind != models.KindVNFR {
 					return
 				}
-				v, err := appc.GetVNF(ctx, e.UUID)
+				v, err := appc.GetVNF(ctx, testScope, e.UUID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -518,7 +518,7 @@ func TestImportFerretDBAgain(t *testing.T) {
 	importFixture(t, db, clock, skipped)
 
 	// As if the first run had stopped before these.
-	if err := repo.NewRecordStore(db).Delete(ctx, models.KindVNFR, "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e04", nil); err != nil {
+	if err := repo.NewRecordStore(db).Delete(ctx, testScope, models.KindVNFR, "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e04", nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Collection(repo.APPCRequestSpec).Delete(ctx, exp.Requests[0].ID, nil); err != nil {
@@ -545,7 +545,7 @@ func TestImportFerretDBConflicts(t *testing.T) {
 	ctx := t.Context()
 	const minimal = "3f2a9c1e-5b7d-4e8a-9c0f-1a2b3c4d5e07"
 	body := json.RawMessage(`{"status":"written since"}`)
-	if _, err := repo.NewRecordStore(db).Create(ctx, models.KindNSR, models.Record{UUID: minimal, Body: body}); err != nil {
+	if _, err := repo.NewRecordStore(db).Create(ctx, testScope, models.KindNSR, models.Record{UUID: minimal, Body: body}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := repo.NewAPPCStore(db, clock.Now, nil).LockVNF(ctx, exp.Locks[0].ID, "another-request", time.Hour); err != nil {
@@ -567,7 +567,7 @@ func TestImportFerretDBConflicts(t *testing.T) {
 	if tot := rep.Total(); tot != (repo.ImportCounts{Imported: 18, Conflicts: 2}) {
 		t.Errorf("total %+v", tot)
 	}
-	rec, err := repo.NewRecordStore(db).Get(ctx, models.KindNSR, minimal)
+	rec, err := repo.NewRecordStore(db).Get(ctx, testScope, models.KindNSR, minimal)
 	if err != nil || !bytes.Equal(rec.Body, body) {
 		t.Errorf("the new store's record: %s, %v; want it kept", rec.Body, err)
 	}
@@ -619,7 +619,7 @@ func TestImportLegacyDir(t *testing.T) {
 			if err := repo.ImportLegacyDir(ctx, db, clock.Now, dataDir, c.mongoDB, logTo(&logs)); err != nil {
 				t.Fatal(err)
 			}
-			n, err := repo.NewRecordStore(db).Count(ctx, models.KindVNFR, filter.Expr{})
+			n, err := repo.NewRecordStore(db).Count(ctx, testScope, models.KindVNFR, filter.Expr{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -653,7 +653,7 @@ func TestImportLegacyDir(t *testing.T) {
 
 			// A second start does nothing: a record deleted since stays
 			// deleted.
-			if err := repo.NewRecordStore(db).Delete(ctx, models.KindNSR, exp.NSRs[0].UUID, nil); err != nil {
+			if err := repo.NewRecordStore(db).Delete(ctx, testScope, models.KindNSR, exp.NSRs[0].UUID, nil); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(time.Hour)
@@ -661,7 +661,7 @@ func TestImportLegacyDir(t *testing.T) {
 			if err := repo.ImportLegacyDir(ctx, db, clock.Now, dataDir, c.mongoDB, logTo(&logs)); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := repo.NewRecordStore(db).Get(ctx, models.KindNSR, exp.NSRs[0].UUID); models.ErrorCodeOf(err) != models.CodeNotFound {
+			if _, err := repo.NewRecordStore(db).Get(ctx, testScope, models.KindNSR, exp.NSRs[0].UUID); models.ErrorCodeOf(err) != models.CodeNotFound {
 				t.Errorf("a deleted record after the second start: %v", err)
 			}
 			again, err := db.Collection(repo.MetaSpec).Get(ctx, key)
@@ -724,7 +724,7 @@ func TestImportLegacyDirAfterACrash(t *testing.T) {
 	if err := repo.ImportLegacyDir(t.Context(), db, clock.Now, dataDir, "", logTo(&logs)); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := repo.NewRecordStore(db).Get(t.Context(), models.KindNSR, lastUUID)
+	rec, err := repo.NewRecordStore(db).Get(t.Context(), testScope, models.KindNSR, lastUUID)
 	if err != nil {
 		t.Fatalf("the NSR in the WAL: %v", err)
 	}

@@ -53,18 +53,23 @@ func recordOf(d Doc) models.Record {
 	return models.Record{UUID: d.ID, Body: d.Body, Admin: models.Admin{Created: d.Created, Modified: d.Modified, Version: d.Version}}
 }
 
-// Create stores a new record: Conflict when its uuid is taken.
-func (s *RecordStore) Create(ctx context.Context, kind models.Kind, rec models.Record) (models.Record, error) {
-	d, err := s.coll(kind).Insert(ctx, Doc{ID: rec.UUID, Body: rec.Body})
+// Create stores a new record, owned by scope's projects: Conflict when
+// its uuid is taken (in any project: a uuid names one record).
+func (s *RecordStore) Create(ctx context.Context, scope models.Scope, kind models.Kind, rec models.Record) (models.Record, error) {
+	admin, err := ownedAdmin(scope)
+	if err != nil {
+		return models.Record{}, Internal(fmt.Sprintf("create %s %s", kind.Singular(), rec.UUID), err)
+	}
+	d, err := s.coll(kind).Insert(ctx, Doc{ID: rec.UUID, Body: rec.Body, Admin: admin})
 	if err != nil {
 		return models.Record{}, recordError(err, kind, rec.UUID)
 	}
 	return recordOf(d), nil
 }
 
-// Get reads one record: NotFound when there is none.
-func (s *RecordStore) Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error) {
-	d, err := s.coll(kind).Get(ctx, uuid)
+// Get reads one record: NotFound when there is none in scope.
+func (s *RecordStore) Get(ctx context.Context, scope models.Scope, kind models.Kind, uuid string) (models.Record, error) {
+	d, err := within(s.coll(kind), scope).Get(ctx, uuid)
 	if err != nil {
 		return models.Record{}, recordError(err, kind, uuid)
 	}
@@ -73,13 +78,19 @@ func (s *RecordStore) Get(ctx context.Context, kind models.Kind, uuid string) (m
 
 // Replace swaps a record's fields for body in one atomic write, when pre
 // holds: its creation time and every piece of server-side state stay, its
-// version moves on. NotFound, or PreconditionFailed when pre does not hold.
-func (s *RecordStore) Replace(ctx context.Context, kind models.Kind, uuid string, body []byte, pre *models.Precondition) (models.Record, error) {
-	d, err := s.coll(kind).Update(ctx, uuid, func(cur Doc) (Doc, error) {
+// version moves on. NotFound (also when scope may see but not change
+// it), or PreconditionFailed when pre does not hold.
+func (s *RecordStore) Replace(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, body []byte, pre *models.Precondition) (models.Record, error) {
+	d, err := within(s.coll(kind), scope).Update(ctx, uuid, func(cur Doc) (Doc, error) {
+		admin, err := writable(cur, scope)
+		if err != nil {
+			return Doc{}, err
+		}
 		if !pre.Holds(cur.Version) {
 			return Doc{}, ErrVersion
 		}
-		cur.Body = body // Admin as it is: the client owns only its fields
+		cur.Body = body // the rest of Admin as it is: the client owns only its fields
+		cur.Admin = admin
 		return cur, nil
 	})
 	if err != nil {
@@ -88,14 +99,14 @@ func (s *RecordStore) Replace(ctx context.Context, kind models.Kind, uuid string
 	return recordOf(d), nil
 }
 
-// Delete removes a record when pre holds.
-func (s *RecordStore) Delete(ctx context.Context, kind models.Kind, uuid string, pre *models.Precondition) error {
-	return recordError(s.coll(kind).Delete(ctx, uuid, pre), kind, uuid)
+// Delete removes a record scope may change, when pre holds.
+func (s *RecordStore) Delete(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, pre *models.Precondition) error {
+	return recordError(deleteWithin(ctx, s.coll(kind), scope, uuid, pre), kind, uuid)
 }
 
-// List is one page of the records q selects, and how many match.
-func (s *RecordStore) List(ctx context.Context, kind models.Kind, q filter.Query) (filter.Page[models.Record], error) {
-	p, err := s.coll(kind).List(ctx, q)
+// List is one page of the records in scope q selects, and how many match.
+func (s *RecordStore) List(ctx context.Context, scope models.Scope, kind models.Kind, q filter.Query) (filter.Page[models.Record], error) {
+	p, err := within(s.coll(kind), scope).List(ctx, q)
 	if err != nil {
 		return filter.Page[models.Record]{}, err
 	}
@@ -106,9 +117,23 @@ func (s *RecordStore) List(ctx context.Context, kind models.Kind, q filter.Query
 	return out, nil
 }
 
-// Count is how many records f matches.
-func (s *RecordStore) Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error) {
-	return s.coll(kind).Count(ctx, f)
+// Count is how many records in scope f matches.
+func (s *RecordStore) Count(ctx context.Context, scope models.Scope, kind models.Kind, f filter.Expr) (int64, error) {
+	return within(s.coll(kind), scope).Count(ctx, f)
+}
+
+// AdoptUnowned gives the records no project owns (written before
+// projects existed) to project; see the package function.
+func (s *RecordStore) AdoptUnowned(ctx context.Context, project string) (int, error) {
+	n := 0
+	for _, kind := range models.Kinds() {
+		k, err := AdoptUnowned(ctx, s.db, RecordSpec(kind), project)
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Ping reports whether the database answers.

@@ -250,7 +250,9 @@ func restconfResult(e *RestconfError) Result {
 // CheckLock and ActionStatus are queries: they write nothing to the
 // record. Every other action that runs writes its history entry, so the
 // record's version and updated_at move (twice for a command).
-func (e *Engine) Handle(ctx context.Context, op string, body []byte) Result {
+//
+// scope is the caller's projects: a VNF record outside it is not found.
+func (e *Engine) Handle(ctx context.Context, scope models.Scope, op string, body []byte) Result {
 	received := e.now()
 	rpc, ok := strings.CutPrefix(op, RPCModulePrefix)
 	if !ok {
@@ -274,11 +276,11 @@ func (e *Engine) Handle(ctx context.Context, op string, body []byte) Result {
 	if refusal != nil {
 		return answer(refusal.Response())
 	}
-	return e.run(ctx, req, received)
+	return e.run(ctx, scope, req, received)
 }
 
 // run takes a valid request through the engine's checks and its action.
-func (e *Engine) run(ctx context.Context, req *Request, received time.Time) Result {
+func (e *Engine) run(ctx context.Context, scope models.Scope, req *Request, received time.Time) Result {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runTimeout)
 	defer cancel()
 
@@ -302,7 +304,7 @@ func (e *Engine) run(ctx context.Context, req *Request, received time.Time) Resu
 		return storeFailed(req.Respond(UnexpectedError(unexpectedDetail(err))), err)
 	}
 
-	x := &execution{e: e, req: req, vnfID: vnfID, owner: req.CommonHeader.RequestID, runID: stored.RunID}
+	x := &execution{e: e, scope: scope, req: req, vnfID: vnfID, owner: req.CommonHeader.RequestID, runID: stored.RunID}
 	resp, err := x.execute(ctx)
 	if err != nil {
 		resp = req.Respond(UnexpectedError(unexpectedDetail(err)))
@@ -348,6 +350,7 @@ func unexpectedDetail(err error) string {
 // execution is one accepted request on its way through the checks.
 type execution struct {
 	e     *Engine
+	scope models.Scope // the caller's projects
 	req   *Request
 	vnfID string // normalised
 	owner string // the request-id: the lock owner
@@ -368,7 +371,7 @@ func (r *refused) Error() string { return "appc: refused: " + r.status.String() 
 // failure; every LCM outcome is a Response.
 func (x *execution) execute(ctx context.Context) (Response, error) {
 	req, e := x.req, x.e
-	vnf, err := e.store.GetVNF(ctx, x.vnfID)
+	vnf, err := e.store.GetVNF(ctx, x.scope, x.vnfID)
 	if models.ErrorCodeOf(err) == models.CodeNotFound {
 		return req.Respond(VNFNotFound(req.Identifiers.VNFID)), nil
 	}
@@ -448,7 +451,7 @@ func (x *execution) execute(ctx context.Context) (Response, error) {
 			// the lock: the record read before may show another command
 			// half-way (Unstable) that has since ended and released the
 			// lock, which is no reason to refuse this one (309).
-			if vnf, err = e.store.GetVNF(ctx, x.vnfID); err != nil {
+			if vnf, err = e.store.GetVNF(ctx, x.scope, x.vnfID); err != nil {
 				if models.ErrorCodeOf(err) == models.CodeNotFound {
 					return req.Respond(VNFNotFound(req.Identifiers.VNFID)), nil
 				}
@@ -588,7 +591,7 @@ func (x *execution) apply(ctx context.Context) (Response, error) {
 func (x *execution) begin(ctx context.Context) (resp Response, done bool, err error) {
 	e := x.e
 	since := e.now().UTC()
-	_, err = e.store.ModifyVNF(ctx, x.vnfID, func(vnf *models.VNF) error {
+	_, err = e.store.ModifyVNF(ctx, x.scope, x.vnfID, func(vnf *models.VNF) error {
 		st := appcState(*vnf)
 		if s := x.check(st); s != nil {
 			return &refused{status: *s}
@@ -648,7 +651,7 @@ func (x *execution) finish(ctx context.Context, command bool) (Response, error) 
 	at := e.now().UTC()
 	var out effect
 	var status Status
-	_, err := e.store.ModifyVNF(ctx, x.vnfID, func(vnf *models.VNF) error {
+	_, err := e.store.ModifyVNF(ctx, x.scope, x.vnfID, func(vnf *models.VNF) error {
 		st := appcState(*vnf)
 		if command {
 			if st.Running == nil || st.Running.RunID != x.runID {

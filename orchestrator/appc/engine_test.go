@@ -115,7 +115,7 @@ func (s *fakeStore) put(t testing.TB, v models.VNF) {
 
 func (s *fakeStore) get(t testing.TB, id string) models.VNF {
 	t.Helper()
-	v, err := s.GetVNF(context.Background(), id)
+	v, err := s.GetVNF(context.Background(), testScope, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func (s *fakeStore) failure(method string, ctx context.Context) error {
 	return s.fail[method]
 }
 
-func (s *fakeStore) GetVNF(ctx context.Context, uuid string) (models.VNF, error) {
+func (s *fakeStore) GetVNF(ctx context.Context, _ models.Scope, uuid string) (models.VNF, error) {
 	v, err := s.getVNF(ctx, uuid)
 	if s.afterGetVNF != nil {
 		s.mu.Lock()
@@ -154,7 +154,7 @@ func (s *fakeStore) getVNF(ctx context.Context, uuid string) (models.VNF, error)
 	return decodeVNF(uuid, d)
 }
 
-func (s *fakeStore) ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
+func (s *fakeStore) ModifyVNF(ctx context.Context, _ models.Scope, uuid string, fn func(*models.VNF) error) (models.VNF, error) {
 	s.mu.Lock()
 	s.modifyCalls++
 	during := s.duringModify
@@ -400,7 +400,7 @@ func (c call) body(now time.Time) []byte {
 
 func handle(t testing.TB, e *Engine, c call) Result {
 	t.Helper()
-	return e.Handle(context.Background(), RPCModulePrefix+c.action.RPC(), c.body(e.now()))
+	return e.Handle(context.Background(), testScope, RPCModulePrefix+c.action.RPC(), c.body(e.now()))
 }
 
 // code runs c and returns its LCM status code (failing on anything but an
@@ -495,7 +495,7 @@ func TestEngineRESTCONFResults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := e.Handle(context.Background(), tt.op, tt.body)
+			res := e.Handle(context.Background(), testScope, tt.op, tt.body)
 			eb, ok := res.Body.(ErrorsBody)
 			if res.Outcome != tt.outcome || !ok || eb.Errors.Error[0].ErrorTag != tt.tag || res.Err != nil || res.Status() != nil {
 				t.Errorf("result %+v", res)
@@ -566,7 +566,7 @@ func TestEngineStoreFailures(t *testing.T) {
 		e, s, _ := engineFixture(t, nil, EngineConfig{})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		res := e.Handle(ctx, RPCModulePrefix+"start", call{action: Start}.body(testNow))
+		res := e.Handle(ctx, testScope, RPCModulePrefix+"start", call{action: Start}.body(testNow))
 		if res.Err != nil || res.Status().Code != CodeSuccess {
 			t.Fatalf("result %+v", res)
 		}

@@ -15,7 +15,8 @@ import (
 type Store interface {
 	// GetVNF reads the VNF record uuid: its fields decoded (id included)
 	// and its APPC state (nil until an APPC action touches it).
-	GetVNF(ctx context.Context, uuid string) (models.VNF, error)
+	// CodeNotFound also for a record outside scope.
+	GetVNF(ctx context.Context, scope models.Scope, uuid string) (models.VNF, error)
 	// ModifyVNF changes the VNF record uuid in one atomic step: fn gets
 	// the current record and changes its Fields and APPC in place; the
 	// store writes both with version + 1 and updated_at now, the rest of
@@ -23,7 +24,8 @@ type Store interface {
 	// returned as it is, with nothing written. fn may run more than once
 	// (on the record read afresh) when another writer got there first, so
 	// it must decide from what it is given.
-	ModifyVNF(ctx context.Context, uuid string, fn func(*models.VNF) error) (models.VNF, error)
+	// CodeNotFound also for a record scope may not change.
+	ModifyVNF(ctx context.Context, scope models.Scope, uuid string, fn func(*models.VNF) error) (models.VNF, error)
 
 	// LockVNF takes the APPC lock of a VNF for owner (a request-id), or
 	// renews it when owner holds it, until idle from now. It returns the

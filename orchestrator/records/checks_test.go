@@ -41,7 +41,7 @@ func TestConcurrentChecksAreBounded(t *testing.T) {
 	}
 	first := make(chan error, 1)
 	go func() {
-		_, err := svc.Create(context.Background(), models.KindNSR, doc("1b5bab2a-8286-2b40-4827-dc5d6e37bf8e"))
+		_, err := svc.Create(context.Background(), testScope, models.KindNSR, doc("1b5bab2a-8286-2b40-4827-dc5d6e37bf8e"))
 		first <- err
 	}()
 	<-gate.entered // the first holds the only turn
@@ -49,7 +49,7 @@ func TestConcurrentChecksAreBounded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	second := make(chan error, 1)
 	go func() {
-		_, err := svc.Create(ctx, models.KindNSR, doc("2b5bab2a-8286-2b40-4827-dc5d6e37bf8e"))
+		_, err := svc.Create(ctx, testScope, models.KindNSR, doc("2b5bab2a-8286-2b40-4827-dc5d6e37bf8e"))
 		second <- err
 	}()
 	cancel()
@@ -65,7 +65,7 @@ func TestConcurrentChecksAreBounded(t *testing.T) {
 	if err := <-first; err != nil {
 		t.Fatalf("first create: %v", err)
 	}
-	if _, err := svc.Get(context.Background(), models.KindNSR, "2b5bab2a-8286-2b40-4827-dc5d6e37bf8e"); models.ErrorCodeOf(err) != models.CodeNotFound {
+	if _, err := svc.Get(context.Background(), testScope, models.KindNSR, "2b5bab2a-8286-2b40-4827-dc5d6e37bf8e"); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Errorf("the canceled create stored its record: %v", err)
 	}
 }

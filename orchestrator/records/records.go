@@ -25,13 +25,16 @@ import (
 // Store is what the rules need of the repository (repo.RecordStore).
 // Errors are *models.Error: NotFound, Conflict (uuid taken),
 // PreconditionFailed, Unavailable.
+//
+// Every call acts within a scope (the caller's projects): a record
+// outside it is NotFound, exactly as one that does not exist.
 type Store interface {
-	Create(ctx context.Context, kind models.Kind, rec models.Record) (models.Record, error)
-	Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error)
-	Replace(ctx context.Context, kind models.Kind, uuid string, body []byte, pre *models.Precondition) (models.Record, error)
-	Delete(ctx context.Context, kind models.Kind, uuid string, pre *models.Precondition) error
-	List(ctx context.Context, kind models.Kind, q filter.Query) (filter.Page[models.Record], error)
-	Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error)
+	Create(ctx context.Context, scope models.Scope, kind models.Kind, rec models.Record) (models.Record, error)
+	Get(ctx context.Context, scope models.Scope, kind models.Kind, uuid string) (models.Record, error)
+	Replace(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, body []byte, pre *models.Precondition) (models.Record, error)
+	Delete(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, pre *models.Precondition) error
+	List(ctx context.Context, scope models.Scope, kind models.Kind, q filter.Query) (filter.Page[models.Record], error)
+	Count(ctx context.Context, scope models.Scope, kind models.Kind, f filter.Expr) (int64, error)
 }
 
 // Validator checks a decoded record against its kind's schema.
@@ -87,43 +90,43 @@ func Fields() filter.Fields {
 // Create stores a new record from a decoded body (numbers as
 // json.Number): 422 with every violation when it may not be stored, 409
 // when its uuid is taken.
-func (s *Service) Create(ctx context.Context, kind models.Kind, doc any) (models.Record, error) {
+func (s *Service) Create(ctx context.Context, scope models.Scope, kind models.Kind, doc any) (models.Record, error) {
 	rec, err := s.prepare(ctx, kind, doc, "")
 	if err != nil {
 		return models.Record{}, err
 	}
-	return s.store.Create(ctx, kind, rec)
+	return s.store.Create(ctx, scope, kind, rec)
 }
 
 // Replace swaps the record uuid for a decoded body, when pre holds: the
 // body's id must be uuid (absent, it is taken from it). A refused body
 // changes nothing.
-func (s *Service) Replace(ctx context.Context, kind models.Kind, uuid string, doc any, pre *models.Precondition) (models.Record, error) {
+func (s *Service) Replace(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, doc any, pre *models.Precondition) (models.Record, error) {
 	rec, err := s.prepare(ctx, kind, doc, uuid)
 	if err != nil {
 		return models.Record{}, err
 	}
-	return s.store.Replace(ctx, kind, uuid, rec.Body, pre)
+	return s.store.Replace(ctx, scope, kind, uuid, rec.Body, pre)
 }
 
 // Get reads one record.
-func (s *Service) Get(ctx context.Context, kind models.Kind, uuid string) (models.Record, error) {
-	return s.store.Get(ctx, kind, uuid)
+func (s *Service) Get(ctx context.Context, scope models.Scope, kind models.Kind, uuid string) (models.Record, error) {
+	return s.store.Get(ctx, scope, kind, uuid)
 }
 
 // Delete removes a record when pre holds.
-func (s *Service) Delete(ctx context.Context, kind models.Kind, uuid string, pre *models.Precondition) error {
-	return s.store.Delete(ctx, kind, uuid, pre)
+func (s *Service) Delete(ctx context.Context, scope models.Scope, kind models.Kind, uuid string, pre *models.Precondition) error {
+	return s.store.Delete(ctx, scope, kind, uuid, pre)
 }
 
 // List is one page of the records q selects.
-func (s *Service) List(ctx context.Context, kind models.Kind, q filter.Query) (filter.Page[models.Record], error) {
-	return s.store.List(ctx, kind, q)
+func (s *Service) List(ctx context.Context, scope models.Scope, kind models.Kind, q filter.Query) (filter.Page[models.Record], error) {
+	return s.store.List(ctx, scope, kind, q)
 }
 
 // Count is how many records f matches.
-func (s *Service) Count(ctx context.Context, kind models.Kind, f filter.Expr) (int64, error) {
-	return s.store.Count(ctx, kind, f)
+func (s *Service) Count(ctx context.Context, scope models.Scope, kind models.Kind, f filter.Expr) (int64, error) {
+	return s.store.Count(ctx, scope, kind, f)
 }
 
 // prepare turns a decoded body into the record to store. For a replace,

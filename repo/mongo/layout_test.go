@@ -63,7 +63,7 @@ func TestOldLayout(t *testing.T) {
 	}
 
 	records := repo.NewRecordStore(db)
-	rec, err := records.Get(ctx, models.KindVNFR, id)
+	rec, err := records.Get(ctx, testScope, models.KindVNFR, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestOldLayout(t *testing.T) {
 	}
 
 	s := repo.NewAPPCStore(db, clock.Now, nil)
-	vnf, err := s.GetVNF(ctx, id)
+	vnf, err := s.GetVNF(ctx, testScope, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestOldLayout(t *testing.T) {
 		if !ok {
 			t.Fatalf("%s refused", query)
 		}
-		page, err := records.List(ctx, models.KindVNFR, filter.Query{Filter: lc.Filter, Limit: 10})
+		page, err := records.List(ctx, testScope, models.KindVNFR, filter.Query{Filter: lc.Filter, Limit: 10})
 		if err != nil || len(page.Items) != 1 || page.Total != 1 {
 			t.Errorf("list ?%s: %+v %v", query, page, err)
 		}
@@ -108,7 +108,7 @@ func TestOldLayout(t *testing.T) {
 
 	// A write keeps the layout: id and the other module's state stay.
 	clock.Advance(time.Second)
-	if _, err := s.ModifyVNF(ctx, id, func(v *models.VNF) error {
+	if _, err := s.ModifyVNF(ctx, testScope, id, func(v *models.VNF) error {
 		v.Fields["status"] = "normal operation"
 		return nil
 	}); err != nil {
@@ -130,7 +130,7 @@ func TestOldLayout(t *testing.T) {
 		stored.Admin.APPC == nil {
 		t.Errorf("stored after a write: %+v", stored)
 	}
-	vnf, err = s.GetVNF(ctx, id)
+	vnf, err = s.GetVNF(ctx, testScope, id)
 	if err != nil || vnf.Admin.Version != 4 || !reflect.DeepEqual(vnf.APPC, want) {
 		t.Errorf("after a write: %+v %v", vnf, err)
 	}

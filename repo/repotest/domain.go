@@ -48,79 +48,79 @@ func testRecords(t *testing.T, b Backend) {
 	ctx := t.Context()
 
 	want := sampleFields(uuidN(1), "offline")
-	created, err := s.Create(ctx, models.KindNSR, recordOf(t, uuidN(1), want))
+	created, err := s.Create(ctx, testScope, models.KindNSR, recordOf(t, uuidN(1), want))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if created.Admin.Version != 1 || !created.Admin.Created.Equal(t0) || !created.Admin.Created.Equal(created.Admin.Modified) {
 		t.Fatalf("envelope %+v", created.Admin)
 	}
-	got, err := s.Get(ctx, models.KindNSR, uuidN(1))
+	got, err := s.Get(ctx, testScope, models.KindNSR, uuidN(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(fieldsOf(t, got), want) || !got.Admin.Created.Equal(t0) {
 		t.Fatalf("read back %v %+v, want %v", fieldsOf(t, got), got.Admin, want)
 	}
-	if _, err := s.Get(ctx, models.KindVNFR, uuidN(1)); models.ErrorCodeOf(err) != models.CodeNotFound {
+	if _, err := s.Get(ctx, testScope, models.KindVNFR, uuidN(1)); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Fatalf("kinds share records: %v", err)
 	}
-	if _, err := s.Create(ctx, models.KindNSR, recordOf(t, uuidN(1), want)); models.ErrorCodeOf(err) != models.CodeConflict {
+	if _, err := s.Create(ctx, testScope, models.KindNSR, recordOf(t, uuidN(1), want)); models.ErrorCodeOf(err) != models.CodeConflict {
 		t.Fatalf("duplicate create: %v", err)
 	}
 
 	// Replace: a refused precondition changes nothing; a replace replaces
 	// (never merges), keeps created and moves the version on.
-	if _, err := s.Replace(ctx, models.KindNSR, uuidN(1), recordOf(t, uuidN(1), sampleFields(uuidN(1), "failed")).Body,
+	if _, err := s.Replace(ctx, testScope, models.KindNSR, uuidN(1), recordOf(t, uuidN(1), sampleFields(uuidN(1), "failed")).Body,
 		&models.Precondition{Versions: []int64{5}}); models.ErrorCodeOf(err) != models.CodePreconditionFailed {
 		t.Fatalf("failed precondition: %v", err)
 	}
-	if got, _ := s.Get(ctx, models.KindNSR, uuidN(1)); fieldsOf(t, got)["status"] != "offline" || got.Admin.Version != 1 {
+	if got, _ := s.Get(ctx, testScope, models.KindNSR, uuidN(1)); fieldsOf(t, got)["status"] != "offline" || got.Admin.Version != 1 {
 		t.Fatalf("a refused replace changed the record: %+v", got)
 	}
 	clock.Advance(time.Second)
-	next, err := s.Replace(ctx, models.KindNSR, uuidN(1), recordOf(t, uuidN(1), map[string]any{"status": "failed"}).Body, nil)
+	next, err := s.Replace(ctx, testScope, models.KindNSR, uuidN(1), recordOf(t, uuidN(1), map[string]any{"status": "failed"}).Body, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.Get(ctx, models.KindNSR, uuidN(1))
+	got, _ = s.Get(ctx, testScope, models.KindNSR, uuidN(1))
 	if !reflect.DeepEqual(fieldsOf(t, got), map[string]any{"id": uuidN(1), "status": "failed"}) {
 		t.Fatalf("replace merged instead of replacing: %v", fieldsOf(t, got))
 	}
 	if got.Admin.Version != 2 || next.Admin.Version != 2 || !got.Admin.Created.Equal(t0) || !got.Admin.Modified.Equal(t0.Add(time.Second)) {
 		t.Fatalf("envelope after replace %+v", got.Admin)
 	}
-	if _, err := s.Replace(ctx, models.KindNSR, uuidN(99), []byte(`{}`), nil); models.ErrorCodeOf(err) != models.CodeNotFound {
+	if _, err := s.Replace(ctx, testScope, models.KindNSR, uuidN(99), []byte(`{}`), nil); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Fatalf("replace of a missing record: %v", err)
 	}
 
 	// Delete.
-	if err := s.Delete(ctx, models.KindNSR, uuidN(1), &models.Precondition{Versions: []int64{1}}); models.ErrorCodeOf(err) != models.CodePreconditionFailed {
+	if err := s.Delete(ctx, testScope, models.KindNSR, uuidN(1), &models.Precondition{Versions: []int64{1}}); models.ErrorCodeOf(err) != models.CodePreconditionFailed {
 		t.Fatalf("stale delete: %v", err)
 	}
-	if err := s.Delete(ctx, models.KindNSR, uuidN(1), &models.Precondition{Versions: []int64{2}}); err != nil {
+	if err := s.Delete(ctx, testScope, models.KindNSR, uuidN(1), &models.Precondition{Versions: []int64{2}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(ctx, models.KindNSR, uuidN(1), nil); models.ErrorCodeOf(err) != models.CodeNotFound {
+	if err := s.Delete(ctx, testScope, models.KindNSR, uuidN(1), nil); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Fatalf("second delete: %v", err)
 	}
 
 	// A list renders records as GET does.
 	for i := range 3 {
 		clock.Advance(time.Millisecond)
-		if _, err := s.Create(ctx, models.KindVNFR, recordOf(t, uuidN(10+i), sampleFields(uuidN(10+i), "offline"))); err != nil {
+		if _, err := s.Create(ctx, testScope, models.KindVNFR, recordOf(t, uuidN(10+i), sampleFields(uuidN(10+i), "offline"))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	page, err := s.List(ctx, models.KindVNFR, filter.Query{Limit: 2})
+	page, err := s.List(ctx, testScope, models.KindVNFR, filter.Query{Limit: 2})
 	if err != nil || len(page.Items) != 2 || page.Total != 3 || page.Next == nil || page.Items[0].UUID != uuidN(12) {
 		t.Fatalf("first page: %+v %v", page, err)
 	}
-	one, _ := s.Get(ctx, models.KindVNFR, uuidN(12))
+	one, _ := s.Get(ctx, testScope, models.KindVNFR, uuidN(12))
 	if string(page.Items[0].AppendJSON(nil)) != string(one.AppendJSON(nil)) {
 		t.Fatalf("list and get render differently:\n%s\n%s", page.Items[0].AppendJSON(nil), one.AppendJSON(nil))
 	}
-	if n, err := s.Count(ctx, models.KindVNFR, filter.Expr{}); err != nil || n != 3 {
+	if n, err := s.Count(ctx, testScope, models.KindVNFR, filter.Expr{}); err != nil || n != 3 {
 		t.Fatalf("count %d %v", n, err)
 	}
 }
@@ -201,17 +201,17 @@ func testModifyVNF(t *testing.T, b Backend) {
 		wantErr: errRefused,
 	}}
 	id := uuidN(10)
-	if _, err := records.Create(ctx, models.KindVNFR, recordOf(t, id, sampleFields(id, "offline"))); err != nil {
+	if _, err := records.Create(ctx, testScope, models.KindVNFR, recordOf(t, id, sampleFields(id, "offline"))); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range cases {
-		before, err := s.GetVNF(ctx, id)
+		before, err := s.GetVNF(ctx, testScope, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(time.Second)
-		ret, err := s.ModifyVNF(ctx, id, tc.fn)
-		after, gerr := s.GetVNF(ctx, id)
+		ret, err := s.ModifyVNF(ctx, testScope, id, tc.fn)
+		after, gerr := s.GetVNF(ctx, testScope, id)
 		if gerr != nil {
 			t.Fatal(gerr)
 		}
@@ -237,17 +237,17 @@ func testModifyVNF(t *testing.T, b Backend) {
 		}
 		tc.check(t, after)
 	}
-	if _, err := s.ModifyVNF(ctx, uuidN(11), func(*models.VNF) error {
+	if _, err := s.ModifyVNF(ctx, testScope, uuidN(11), func(*models.VNF) error {
 		t.Error("fn called for a missing record")
 		return nil
 	}); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Fatalf("missing record: %v", err)
 	}
 	nsr := uuidN(12)
-	if _, err := records.Create(ctx, models.KindNSR, recordOf(t, nsr, sampleFields(nsr, "offline"))); err != nil {
+	if _, err := records.Create(ctx, testScope, models.KindNSR, recordOf(t, nsr, sampleFields(nsr, "offline"))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetVNF(ctx, nsr); models.ErrorCodeOf(err) != models.CodeNotFound {
+	if _, err := s.GetVNF(ctx, testScope, nsr); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Fatalf("an NSR read as a VNF: %v", err)
 	}
 }
@@ -261,26 +261,26 @@ func testReplaceKeepsState(t *testing.T, b Backend) {
 	records, s := repo.NewRecordStore(db), repo.NewAPPCStore(db, clock.Now, nil)
 	ctx := t.Context()
 	id := uuidN(20)
-	if _, err := records.Create(ctx, models.KindVNFR, recordOf(t, id, sampleFields(id, "offline"))); err != nil {
+	if _, err := records.Create(ctx, testScope, models.KindVNFR, recordOf(t, id, sampleFields(id, "offline"))); err != nil {
 		t.Fatal(err)
 	}
 	// Another module's state beside the APPC state: a write of the
 	// record by the APPC store or by a PUT keeps it.
 	if _, err := db.Collection(repo.RecordSpec(models.KindVNFR)).Update(ctx, id, func(cur repo.Doc) (repo.Doc, error) {
-		cur.Admin = []byte(`{"nslcm":{"op":"x","n":[1,2]}}`)
+		cur.Admin = []byte(`{"nslcm":{"op":"x","n":[1,2]},"projects_read":["p1"],"projects_write":["p1"]}`)
 		return cur, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	state := sampleAPPC(t0)
-	if _, err := s.ModifyVNF(ctx, id, func(v *models.VNF) error { v.APPC = state; return nil }); err != nil {
+	if _, err := s.ModifyVNF(ctx, testScope, id, func(v *models.VNF) error { v.APPC = state; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	for _, pre := range []*models.Precondition{nil, {Versions: []int64{4}}} {
-		if _, err := records.Replace(ctx, models.KindVNFR, id, recordOf(t, id, map[string]any{"status": "failed"}).Body, pre); err != nil {
+		if _, err := records.Replace(ctx, testScope, models.KindVNFR, id, recordOf(t, id, map[string]any{"status": "failed"}).Body, pre); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.GetVNF(ctx, id)
+		got, err := s.GetVNF(ctx, testScope, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +292,7 @@ func testReplaceKeepsState(t *testing.T, b Backend) {
 			t.Fatalf("another module's state after replace: %s", raw.Admin)
 		}
 	}
-	list, err := records.List(ctx, models.KindVNFR, filter.Query{Limit: 10})
+	list, err := records.List(ctx, testScope, models.KindVNFR, filter.Query{Limit: 10})
 	if err != nil || len(list.Items) != 1 || fieldsOf(t, list.Items[0])["status"] != "failed" {
 		t.Fatalf("list of a record with APPC state: %+v %v", list, err)
 	}
@@ -306,7 +306,7 @@ func testModifyVNFReplicas(t *testing.T, b Backend) {
 	db := b.Open(t, clock.Now)
 	stores := []*repo.APPCStore{repo.NewAPPCStore(db, clock.Now, nil), repo.NewAPPCStore(b.Second(t, db, clock.Now), clock.Now, nil)}
 	id := uuidN(30)
-	if _, err := repo.NewRecordStore(db).Create(t.Context(), models.KindVNFR, recordOf(t, id, map[string]any{"id": id, "n": int64(0)})); err != nil {
+	if _, err := repo.NewRecordStore(db).Create(t.Context(), testScope, models.KindVNFR, recordOf(t, id, map[string]any{"id": id, "n": int64(0)})); err != nil {
 		t.Fatal(err)
 	}
 	const workers, each = 16, 5
@@ -315,7 +315,7 @@ func testModifyVNFReplicas(t *testing.T, b Backend) {
 		s := stores[w%2]
 		wg.Go(func() {
 			for i := range each {
-				_, err := s.ModifyVNF(t.Context(), id, func(v *models.VNF) error {
+				_, err := s.ModifyVNF(t.Context(), testScope, id, func(v *models.VNF) error {
 					v.Fields["n"] = v.Fields["n"].(int64) + 1
 					if v.APPC == nil {
 						v.APPC = &models.APPCState{State: "Instantiated", Working: "Stable"}
@@ -332,7 +332,7 @@ func testModifyVNFReplicas(t *testing.T, b Backend) {
 		})
 	}
 	wg.Wait()
-	got, err := stores[1].GetVNF(t.Context(), id)
+	got, err := stores[1].GetVNF(t.Context(), testScope, id)
 	if err != nil {
 		t.Fatal(err)
 	}

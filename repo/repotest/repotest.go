@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
 )
 
@@ -77,3 +78,6 @@ func needAtomic(t *testing.T, b Backend) {
 		t.Skipf("%s does not make racing conditional writes atomic: run with TEST_MONGO_URI naming a real MongoDB", b.Name)
 	}
 }
+
+// testScope is the project the domain tests act in.
+var testScope = models.ProjectScope("p1")

@@ -1,0 +1,6 @@
+package appc
+
+import "github.com/nfv-records/nfv-records/models"
+
+// testScope is the project the tests act in.
+var testScope = models.ProjectScope("test")
