@@ -896,4 +896,3 @@ func (h authHandlers) deleteRole(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
-

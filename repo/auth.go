@@ -128,15 +128,24 @@ func (n named[T]) reserve(ctx context.Context, name, id string) error {
 		if !errors.Is(err, ErrExists) {
 			return n.fail(err, name)
 		}
-		holder, err := n.holder(ctx, name)
+		d, err := n.names().Get(ctx, n.nameID(name))
 		if errors.Is(err, ErrNotFound) {
 			continue // released meanwhile
 		}
+		if err != nil {
+			return n.fail(err, name)
+		}
+		holder, err := holderOf(d)
 		if err != nil {
 			return err
 		}
 		if holder == id {
 			return nil
+		}
+		// A name whose document is missing is only stale when it is old:
+		// a young one is another replica's creation in flight.
+		if time.Since(d.Modified) < staleName {
+			return n.taken(name)
 		}
 		if live, err := n.holds(ctx, holder, name); err != nil || live {
 			if err != nil {
@@ -162,12 +171,20 @@ func (n named[T]) reserve(ctx context.Context, name, id string) error {
 	return n.taken(name)
 }
 
+// staleName is how old a name must be before a missing document lets
+// another take it over (the creation that reserved it failed halfway).
+const staleName = time.Minute
+
 // holder is the id name points at: ErrNotFound when none.
 func (n named[T]) holder(ctx context.Context, name string) (string, error) {
 	d, err := n.names().Get(ctx, n.nameID(name))
 	if err != nil {
 		return "", err
 	}
+	return holderOf(d)
+}
+
+func holderOf(d Doc) (string, error) {
 	var ref struct{ ID string }
 	if err := json.Unmarshal(d.Body, &ref); err != nil {
 		return "", Internal("read name "+d.ID, err)

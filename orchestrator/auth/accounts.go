@@ -279,10 +279,15 @@ func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error 
 		u.PasswordHash = h
 	}
 	if e.Projects != nil {
+		// The edit names projects as the client sees them: by name.
 		var names []string
 		for _, m := range u.Mappings {
-			if !slices.Contains(names, m.Project) {
-				names = append(names, m.Project)
+			name := m.Project
+			if p, err := s.project(ctx, m.Project); err == nil {
+				name = p.Name
+			}
+			if !slices.Contains(names, name) {
+				names = append(names, name)
 			}
 		}
 		edited, err := EditList(names, e.Projects, "projects")

@@ -53,6 +53,11 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (Bootstra
 		r, err := s.store.CreateRole(ctx, Role{ID: bootstrapID("role", d.Name), Name: d.Name, Permissions: d.Permissions})
 		if models.ErrorCodeOf(err) == models.CodeConflict {
 			r, err = s.store.FindRole(ctx, d.Name)
+			if models.ErrorCodeOf(err) == models.CodeNotFound {
+				// another replica is creating it at this moment, under
+				// the same id
+				r, err = Role{ID: bootstrapID("role", d.Name), Name: d.Name}, nil
+			}
 		}
 		if err != nil {
 			return out, fmt.Errorf("role %s: %w", d.Name, err)
@@ -107,7 +112,12 @@ func (s *Service) ensureProject(ctx context.Context, name string) (Project, erro
 	}
 	p, err = s.store.CreateProject(ctx, Project{ID: bootstrapID("project", name), Name: name, Admin: name == "admin"})
 	if models.ErrorCodeOf(err) == models.CodeConflict {
-		return s.store.FindProject(ctx, name)
+		p, err = s.store.FindProject(ctx, name)
+		if models.ErrorCodeOf(err) == models.CodeNotFound {
+			// another replica is creating it at this moment, under the
+			// same id
+			return Project{ID: bootstrapID("project", name), Name: name}, nil
+		}
 	}
 	return p, err
 }
