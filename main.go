@@ -7,6 +7,13 @@
 //	@description	Records repository and catalogue for NFV MANO stacks: schema-validated network service records (NSR) and VNF records (VNFR), served paginated as JSON or YAML.
 //	@license.name	Apache 2.0
 //	@BasePath		/
+//
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer <token>": the id of POST /osm/admin/v1/tokens.
+//
+//	@securityDefinitions.basic	BasicAuth
 package main
 
 import (
@@ -329,6 +336,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		// mid-request and cancel the request as if its client had gone.
 		IdleTimeout: 2 * time.Minute,
 		ConnState:   cfg.connState,
+		// Connection-level failures (a TLS handshake refused) are the
+		// client's: logged as JSON with the rest, at DEBUG.
+		ErrorLog: slog.NewLogLogger(log.With("component", "http").Handler(), slog.LevelDebug),
 	}
 	scheme := "http"
 	if cfg.TLSCertFile != "" {

@@ -289,28 +289,9 @@ func (h authHandlers) login(c *gin.Context) {
 			writeError(c, err)
 			return
 		}
-		obj, ok := doc.(map[string]any)
-		if !ok {
-			writeError(c, models.Errorf(models.CodeInvalid, "the body must be an object {username, password, project_id}"))
+		if req, err = loginRequest(doc); err != nil {
+			writeError(c, err)
 			return
-		}
-		for k, v := range obj {
-			s, isString := v.(string)
-			switch k {
-			case "username", "password", "project_id", "project", "project_name":
-				if !isString {
-					writeError(c, models.Errorf(models.CodeInvalid, "%s must be a string", k))
-					return
-				}
-			}
-			switch k {
-			case "username":
-				req.Username = s
-			case "password":
-				req.Password = s
-			case "project_id", "project", "project_name":
-				req.Project = s
-			}
 		}
 	}
 	if req.Username == "" && req.Password == "" && c.GetHeader("Authorization") != "" {
@@ -333,6 +314,37 @@ func (h authHandlers) login(c *gin.Context) {
 	c.Header("Location", "/osm/admin/v1/tokens/"+issued.Stored.Hash)
 	c.Header("Cache-Control", "no-store")
 	render(c, http.StatusOK, v)
+}
+
+// loginRequest reads a decoded token request: 400 for anything but an
+// object whose username, password and project (project_id, or OSM's
+// older project and project_name) are strings. Other members are
+// ignored, as OSM does.
+func loginRequest(doc any) (auth.Login, error) {
+	var req auth.Login
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return req, models.Errorf(models.CodeInvalid, "the body must be an object {username, password, project_id}")
+	}
+	for k, v := range obj {
+		var dst *string
+		switch k {
+		case "username":
+			dst = &req.Username
+		case "password":
+			dst = &req.Password
+		case "project_id", "project", "project_name":
+			dst = &req.Project
+		default:
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			return auth.Login{}, models.Errorf(models.CodeInvalid, "%s must be a string", k)
+		}
+		*dst = s
+	}
+	return req, nil
 }
 
 // tokens lists the caller's tokens.

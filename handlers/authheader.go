@@ -47,5 +47,6 @@ func parseAuthorization(h string) (credentials, error) {
 	case scheme == "":
 		return credentials{}, models.Errorf(models.CodeUnauthorized, "credentials are missing: send Authorization: Bearer <token> (POST /osm/admin/v1/tokens gives one) or Basic user:password")
 	}
-	return credentials{}, models.Errorf(models.CodeUnauthorized, "Authorization scheme %s is not supported: use Bearer or Basic", models.Quote(scheme))
+	// The scheme is not repeated: a token sent without "Bearer " would be.
+	return credentials{}, models.Errorf(models.CodeUnauthorized, "the Authorization scheme is not supported: use Bearer or Basic")
 }
