@@ -42,6 +42,14 @@ const docTemplate = `{
         },
         "/nsrs": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
@@ -173,6 +181,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "503": {
                         "description": "Service Unavailable",
                         "schema": {
@@ -182,6 +202,14 @@ const docTemplate = `{
                 }
             },
             "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Stores a schema-validated NSR or VNFR (JSON or YAML). Answers 200 with the stored record, as tng-rep clients expect. uuid, created_at and updated_at in the body are ignored.",
                 "consumes": [
                     "application/json",
@@ -225,6 +253,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -340,6 +380,14 @@ const docTemplate = `{
         },
         "/nsrs/{uuid}": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -380,6 +428,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -395,6 +455,14 @@ const docTemplate = `{
                 }
             },
             "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Full replace, in one atomic database operation. A body id must equal the URL's (absent: taken from it). created_at is kept; updated_at and the version move on. If-Match with a stale ETag is 412. A refused body leaves the record unchanged.",
                 "consumes": [
                     "application/json",
@@ -441,6 +509,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -496,6 +576,14 @@ const docTemplate = `{
                 }
             },
             "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "text/plain"
                 ],
@@ -531,6 +619,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -551,6 +651,1288 @@ const docTemplate = `{
                     },
                     "507": {
                         "description": "the store is full (a delete may need room too)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/projects": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "List projects",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/auth.ProjectView"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Add a project",
+                "parameters": [
+                    {
+                        "description": "the project",
+                        "name": "project",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ProjectBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.Created"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "name taken",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/projects/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Show a project",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "project id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/auth.ProjectView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Edit a project",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "project id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "edit",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ProjectBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "name taken, or renaming the default project",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "409 while users hold roles in it or it owns records, unless FORCE=true; never the default project.",
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Remove a project",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "project id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "delete even when in use (permission force)",
+                        "name": "FORCE",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "in use, or the default project",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Edit a project",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "project id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "edit",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ProjectBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "name taken, or renaming the default project",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/roles": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "List roles",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/auth.RoleView"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "permissions maps permission paths (ns_instances:get, appc, ...) to true or false; see docs/guide/security.md.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Add a role",
+                "parameters": [
+                    {
+                        "description": "the role",
+                        "name": "role",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.RoleBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.Created"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "name taken",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "a permission name or value that is not one",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/roles/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Show a role",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "role id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/auth.RoleView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "PUT sets the permissions to those given; PATCH merges them (null removes one). Takes effect within a second on every replica.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Edit a role",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "role id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "edit",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.RoleBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Remove a role",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "role id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "boolean",
+                        "description": "delete even while users hold it (permission force)",
+                        "name": "FORCE",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "users hold it",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "PUT sets the permissions to those given; PATCH merges them (null removes one). Takes effect within a second on every replica.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Edit a role",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "role id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "edit",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.RoleBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/tokens": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "The caller's unexpired tokens. _id is the token's stored id (the SHA-256 of the token), never the token: GET and DELETE take either.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "List your tokens",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/handlers.TokenView"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "description": "OSM's login: username and password (or HTTP Basic credentials), and optionally the project (its name or id; default the user's first). The token is in _id and id, shown once: only its hash is stored. OSM's client sends this JSON body under Content-Type application/yaml, which is read as YAML 1.2 (a superset of JSON).",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Obtain a token (login)",
+                "parameters": [
+                    {
+                        "description": "who logs in, and into which project",
+                        "name": "credentials",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.TokenRequest"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.TokenView"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "/osm/admin/v1/tokens/{stored id}"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "malformed body, or username or password missing",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "bad username, password or project; or locked after repeated failures (detail says so)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Revoke the token of this call (logout)",
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "the call came with Basic credentials, not a token",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/tokens/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Show one of your tokens",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the token, or its stored id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.TokenView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "no such token of yours",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Revoke one of your tokens (logout)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the token, or its stored id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "no such token of yours",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/users": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "List users",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "SOL005 filters, e.g. username=admin",
+                        "name": "filter",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/auth.UserView"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "users:get not granted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "username and password are required. projects (names or ids) gives the user role project_admin in each; project_role_mappings names the roles.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Add a user",
+                "parameters": [
+                    {
+                        "description": "the user",
+                        "name": "user",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.UserBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.Created"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the user's URL"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "users:post not granted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "username taken",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "a bad field, or an unknown project or role",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/users/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Any user may read their own account.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Show a user",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "user id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/auth.UserView"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "password, username, projects (a list, or OSM's edit object: {\"$'P'\": null} removes P, {\"$+'P'\": \"P\"} adds it, {\"$+[0]\": \"P\"} makes it the default), project_role_mappings, add_project_role_mappings, remove_project_role_mappings. A new password or username revokes the user's tokens. Any user may change their own password.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Edit a user",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "user id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "edit",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.UserBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "username taken",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Remove a user (and revoke its tokens)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "user id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "password, username, projects (a list, or OSM's edit object: {\"$'P'\": null} removes P, {\"$+'P'\": \"P\"} adds it, {\"$+[0]\": \"P\"} makes it the default), project_role_mappings, add_project_role_mappings, remove_project_role_mappings. A new password or username revokes the user's tokens. Any user may change their own password.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "identity"
+                ],
+                "summary": "Edit a user",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "user id or name",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields to change",
+                        "name": "edit",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.UserBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "username taken",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -659,6 +2041,14 @@ const docTemplate = `{
         },
         "/records/nsr/ns-instances": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
@@ -790,6 +2180,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "503": {
                         "description": "Service Unavailable",
                         "schema": {
@@ -799,6 +2201,14 @@ const docTemplate = `{
                 }
             },
             "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Stores a schema-validated NSR or VNFR (JSON or YAML). Answers 200 with the stored record, as tng-rep clients expect. uuid, created_at and updated_at in the body are ignored.",
                 "consumes": [
                     "application/json",
@@ -842,6 +2252,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -893,6 +2315,14 @@ const docTemplate = `{
         },
         "/records/nsr/ns-instances/{uuid}": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -933,6 +2363,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -948,6 +2390,14 @@ const docTemplate = `{
                 }
             },
             "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Full replace, in one atomic database operation. A body id must equal the URL's (absent: taken from it). created_at is kept; updated_at and the version move on. If-Match with a stale ETag is 412. A refused body leaves the record unchanged.",
                 "consumes": [
                     "application/json",
@@ -994,6 +2444,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1049,6 +2511,14 @@ const docTemplate = `{
                 }
             },
             "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "text/plain"
                 ],
@@ -1084,6 +2554,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -1113,6 +2595,14 @@ const docTemplate = `{
         },
         "/records/vnfr/vnf-instances": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
@@ -1244,6 +2734,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "503": {
                         "description": "Service Unavailable",
                         "schema": {
@@ -1253,6 +2755,14 @@ const docTemplate = `{
                 }
             },
             "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Stores a schema-validated NSR or VNFR (JSON or YAML). Answers 200 with the stored record, as tng-rep clients expect. uuid, created_at and updated_at in the body are ignored.",
                 "consumes": [
                     "application/json",
@@ -1296,6 +2806,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1347,6 +2869,14 @@ const docTemplate = `{
         },
         "/records/vnfr/vnf-instances/{uuid}": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -1387,6 +2917,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -1402,6 +2944,14 @@ const docTemplate = `{
                 }
             },
             "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Full replace, in one atomic database operation. A body id must equal the URL's (absent: taken from it). created_at is kept; updated_at and the version move on. If-Match with a stale ETag is 412. A refused body leaves the record unchanged.",
                 "consumes": [
                     "application/json",
@@ -1448,6 +2998,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1503,6 +3065,14 @@ const docTemplate = `{
                 }
             },
             "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "text/plain"
                 ],
@@ -1538,6 +3108,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -1567,6 +3149,14 @@ const docTemplate = `{
         },
         "/restconf/operations/appc-provider-lcm:{rpc}": {
             "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Runs an LCM action on the VNF record whose uuid is the request's vnf-id, as the ONAP APPC LCM API guide describes: rpc is one of audit, check-lock (checklock), configure, config-modify (configmodify), config-backup (configbackup), config-restore (configrestore), evacuate, health-check (healthcheck), lock, migrate, rebuild, restart, snapshot, start, start-application (startapplication), stop, stop-application (stopapplication), sync, unlock, action-status (actionstatus). Every business outcome is HTTP 200 with output.status (400 SUCCESS, 401 FAILURE, 3xx refusals: 301 invalid parameter, 302 missing parameter, 303 parsing failed, 304 no transition, 305 not supported, 306 VNF not found, 309 unstable VNF, 310 locking failure, 311 expired, 312 duplicate; 406 when a forced command took the VNF over while this one ran). A body that is not JSON or breaks the YANG model is HTTP 400 with a RESTCONF errors body.",
                 "consumes": [
                     "application/json"
@@ -1610,6 +3200,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/appc.ErrorsBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "no such rpc",
                         "schema": {
@@ -1651,6 +3253,14 @@ const docTemplate = `{
         },
         "/vnfrs": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
                 "produces": [
                     "application/json",
@@ -1782,6 +3392,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "503": {
                         "description": "Service Unavailable",
                         "schema": {
@@ -1791,6 +3413,14 @@ const docTemplate = `{
                 }
             },
             "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Stores a schema-validated NSR or VNFR (JSON or YAML). Answers 200 with the stored record, as tng-rep clients expect. uuid, created_at and updated_at in the body are ignored.",
                 "consumes": [
                     "application/json",
@@ -1834,6 +3464,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -1949,6 +3591,14 @@ const docTemplate = `{
         },
         "/vnfrs/{uuid}": {
             "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "application/json",
                     "application/yaml",
@@ -1989,6 +3639,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
                     },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -2004,6 +3666,14 @@ const docTemplate = `{
                 }
             },
             "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "description": "Full replace, in one atomic database operation. A body id must equal the URL's (absent: taken from it). created_at is kept; updated_at and the version move on. If-Match with a stale ETag is 412. A refused body leaves the record unchanged.",
                 "consumes": [
                     "application/json",
@@ -2050,6 +3720,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -2105,6 +3787,14 @@ const docTemplate = `{
                 }
             },
             "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
                 "produces": [
                     "text/plain"
                 ],
@@ -2136,6 +3826,18 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -2213,6 +3915,126 @@ const docTemplate = `{
                     "type": "integer"
                 },
                 "message": {
+                    "type": "string"
+                }
+            }
+        },
+        "auth.AdminTimes": {
+            "type": "object",
+            "properties": {
+                "created": {
+                    "type": "number"
+                },
+                "modified": {
+                    "type": "number"
+                }
+            }
+        },
+        "auth.MappingRef": {
+            "type": "object",
+            "properties": {
+                "project": {
+                    "type": "string"
+                },
+                "role": {
+                    "type": "string"
+                }
+            }
+        },
+        "auth.MappingView": {
+            "type": "object",
+            "properties": {
+                "project": {
+                    "type": "string"
+                },
+                "project_name": {
+                    "type": "string"
+                },
+                "role": {
+                    "type": "string"
+                },
+                "role_name": {
+                    "type": "string"
+                }
+            }
+        },
+        "auth.Permissions": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "boolean"
+            }
+        },
+        "auth.ProjectView": {
+            "type": "object",
+            "properties": {
+                "_admin": {
+                    "$ref": "#/definitions/auth.AdminTimes"
+                },
+                "_id": {
+                    "type": "string"
+                },
+                "admin": {
+                    "type": "boolean"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "quotas": {
+                    "type": "object",
+                    "additionalProperties": {}
+                }
+            }
+        },
+        "auth.RoleRef": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                }
+            }
+        },
+        "auth.RoleView": {
+            "type": "object",
+            "properties": {
+                "_admin": {
+                    "$ref": "#/definitions/auth.AdminTimes"
+                },
+                "_id": {
+                    "type": "string"
+                },
+                "name": {
+                    "type": "string"
+                },
+                "permissions": {
+                    "$ref": "#/definitions/auth.Permissions"
+                }
+            }
+        },
+        "auth.UserView": {
+            "type": "object",
+            "properties": {
+                "_admin": {
+                    "$ref": "#/definitions/auth.AdminTimes"
+                },
+                "_id": {
+                    "type": "string"
+                },
+                "project_role_mappings": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/auth.MappingView"
+                    }
+                },
+                "projects": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    }
+                },
+                "username": {
                     "type": "string"
                 }
             }
@@ -2351,6 +4173,19 @@ const docTemplate = `{
                 }
             }
         },
+        "handlers.Created": {
+            "type": "object",
+            "properties": {
+                "_id": {
+                    "type": "string",
+                    "example": "5a2d3b8c-4f0e-4f8e-9c1d-2b7e6c1f0a11"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "5a2d3b8c-4f0e-4f8e-9c1d-2b7e6c1f0a11"
+                }
+            }
+        },
         "handlers.ErrorBody": {
             "type": "object",
             "properties": {
@@ -2383,6 +4218,19 @@ const docTemplate = `{
                 }
             }
         },
+        "handlers.ProjectBody": {
+            "type": "object",
+            "properties": {
+                "admin": {
+                    "type": "boolean",
+                    "example": false
+                },
+                "name": {
+                    "type": "string",
+                    "example": "tenant-a"
+                }
+            }
+        },
         "handlers.Record": {
             "type": "object",
             "properties": {
@@ -2408,6 +4256,133 @@ const docTemplate = `{
                 }
             }
         },
+        "handlers.RoleBody": {
+            "type": "object",
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "example": "portal_reader"
+                },
+                "permissions": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "boolean"
+                    }
+                }
+            }
+        },
+        "handlers.TokenRequest": {
+            "type": "object",
+            "properties": {
+                "password": {
+                    "type": "string",
+                    "example": "s3cret-Passw0rd"
+                },
+                "project_id": {
+                    "description": "ProjectID is the project's id or name; default the user's first.",
+                    "type": "string",
+                    "example": "admin"
+                },
+                "username": {
+                    "type": "string",
+                    "example": "admin"
+                }
+            }
+        },
+        "handlers.TokenView": {
+            "type": "object",
+            "properties": {
+                "_id": {
+                    "type": "string",
+                    "example": "Q2RPWVZSMHBNYTZlcUhCRG9US0dhN0JnQ2Z3OTdEWHk"
+                },
+                "admin": {
+                    "type": "boolean"
+                },
+                "expires": {
+                    "type": "number",
+                    "example": 1796551877.381
+                },
+                "id": {
+                    "type": "string",
+                    "example": "Q2RPWVZSMHBNYTZlcUhCRG9US0dhN0JnQ2Z3OTdEWHk"
+                },
+                "issued_at": {
+                    "type": "number",
+                    "example": 1796548277.381
+                },
+                "project_id": {
+                    "type": "string"
+                },
+                "project_name": {
+                    "type": "string",
+                    "example": "admin"
+                },
+                "remote_host": {
+                    "type": "string",
+                    "example": "127.0.0.1"
+                },
+                "remote_port": {
+                    "type": "integer",
+                    "example": 42278
+                },
+                "roles": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/auth.RoleRef"
+                    }
+                },
+                "user_id": {
+                    "type": "string"
+                },
+                "username": {
+                    "type": "string",
+                    "example": "admin"
+                }
+            }
+        },
+        "handlers.UserBody": {
+            "type": "object",
+            "properties": {
+                "add_project_role_mappings": {
+                    "description": "AddProjectRoleMappings and RemoveProjectRoleMappings edit them.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/auth.MappingRef"
+                    }
+                },
+                "password": {
+                    "type": "string",
+                    "example": "a-long-passphrase"
+                },
+                "project_role_mappings": {
+                    "description": "ProjectRoleMappings replaces every mapping.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/auth.MappingRef"
+                    }
+                },
+                "projects": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "admin"
+                    ]
+                },
+                "remove_project_role_mappings": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/auth.MappingRef"
+                    }
+                },
+                "username": {
+                    "type": "string",
+                    "example": "portal"
+                }
+            }
+        },
         "models.ErrorCode": {
             "type": "string",
             "enum": [
@@ -2419,6 +4394,8 @@ const docTemplate = `{
                 "UNSUPPORTED_MEDIA_TYPE",
                 "PAYLOAD_TOO_LARGE",
                 "METHOD_NOT_ALLOWED",
+                "UNAUTHORIZED",
+                "FORBIDDEN",
                 "REQUEST_TIMEOUT",
                 "SERVICE_UNAVAILABLE",
                 "TIMEOUT",
@@ -2429,6 +4406,7 @@ const docTemplate = `{
             "x-enum-comments": {
                 "CodeCanceled": "the client went away first",
                 "CodeConflict": "uuid already taken",
+                "CodeForbidden": "the caller's roles do not grant it",
                 "CodeInternal": "a bug: logged in full, shown as \"internal error\"",
                 "CodeInvalid": "malformed input: body, query, header",
                 "CodeNotFound": "no such record or route",
@@ -2437,6 +4415,7 @@ const docTemplate = `{
                 "CodeStorageFull": "the database has no room to write",
                 "CodeTimeout": "the request ran past its deadline",
                 "CodeTooLarge": "body over the configured limit",
+                "CodeUnauthorized": "no credentials, or bad ones",
                 "CodeUnavailable": "database unreachable",
                 "CodeUnprocessable": "well-formed but refused by the schema",
                 "CodeUnsupportedMedia": "body not JSON or YAML"
@@ -2450,6 +4429,8 @@ const docTemplate = `{
                 "body not JSON or YAML",
                 "body over the configured limit",
                 "",
+                "no credentials, or bad ones",
+                "the caller's roles do not grant it",
                 "the body did not arrive in time",
                 "database unreachable",
                 "the request ran past its deadline",
@@ -2466,6 +4447,8 @@ const docTemplate = `{
                 "CodeUnsupportedMedia",
                 "CodeTooLarge",
                 "CodeMethodNotAllowed",
+                "CodeUnauthorized",
+                "CodeForbidden",
                 "CodeRequestTimeout",
                 "CodeUnavailable",
                 "CodeTimeout",
@@ -2484,6 +4467,17 @@ const docTemplate = `{
                     "type": "string"
                 }
             }
+        }
+    },
+    "securityDefinitions": {
+        "BasicAuth": {
+            "type": "basic"
+        },
+        "BearerAuth": {
+            "description": "\"Bearer \u003ctoken\u003e\": the id of POST /osm/admin/v1/tokens.",
+            "type": "apiKey",
+            "name": "Authorization",
+            "in": "header"
         }
     }
 }`

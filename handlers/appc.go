@@ -100,11 +100,15 @@ type APPCOutput struct {
 //	@Summary		ONAP APPC LCM API
 //	@Description	Runs an LCM action on the VNF record whose uuid is the request's vnf-id, as the ONAP APPC LCM API guide describes: rpc is one of audit, check-lock (checklock), configure, config-modify (configmodify), config-backup (configbackup), config-restore (configrestore), evacuate, health-check (healthcheck), lock, migrate, rebuild, restart, snapshot, start, start-application (startapplication), stop, stop-application (stopapplication), sync, unlock, action-status (actionstatus). Every business outcome is HTTP 200 with output.status (400 SUCCESS, 401 FAILURE, 3xx refusals: 301 invalid parameter, 302 missing parameter, 303 parsing failed, 304 no transition, 305 not supported, 306 VNF not found, 309 unstable VNF, 310 locking failure, 311 expired, 312 duplicate; 406 when a forced command took the VNF over while this one ran). A body that is not JSON or breaks the YANG model is HTTP 400 with a RESTCONF errors body.
 //	@Tags			appc
+//	@Security		BearerAuth
+//	@Security		BasicAuth
 //	@Accept			json
 //	@Produce		json,application/yaml
 //	@Param			rpc		path		string			true	"the rpc, e.g. lock, start, check-lock"
 //	@Param			request	body		APPCRequest		true	"the LCM request"
-//	@Success		200		{object}	APPCResponse		"the outcome, in output.status"
+//	@Success		200		{object}	APPCResponse	"the outcome, in output.status"
+//	@Failure		401		{object}	ErrorBody		"no credentials, or bad ones (AUTH=token)"
+//	@Failure		403		{object}	ErrorBody		"the caller's roles do not grant the route's permission (docs/guide/security.md)"
 //	@Failure		400		{object}	appc.ErrorsBody	"malformed message"
 //	@Failure		404		{object}	appc.ErrorsBody	"no such rpc"
 //	@Failure		408		{object}	appc.ErrorsBody	"the body did not arrive within REQUEST_TIMEOUT"

@@ -72,7 +72,7 @@ func (h healthHandlers) healthz(c *gin.Context) {
 //	@Success		200	{object}	map[string]string
 //	@Failure		503	{object}	ErrorBody
 //	@Failure		507	{object}	ErrorBody
-//	@Router		/readyz [get]
+//	@Router			/readyz [get]
 func (h healthHandlers) readyz(c *gin.Context) {
 	if err := h.check(c); err != nil {
 		writeError(c, err)

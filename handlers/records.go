@@ -84,12 +84,16 @@ type Count struct {
 //	@Summary		Create a record
 //	@Description	Stores a schema-validated NSR or VNFR (JSON or YAML). Answers 200 with the stored record, as tng-rep clients expect. uuid, created_at and updated_at in the body are ignored.
 //	@Tags			records
+//	@Security		BearerAuth
+//	@Security		BasicAuth
 //	@Accept			application/json,application/yaml
 //	@Produce		application/json,application/yaml
 //	@Param			record	body		object	true	"the record; id (a uuid) is required"
 //	@Success		200		{object}	Record
 //	@Header			200		{string}	Location	"the record's URL"
 //	@Header			200		{string}	ETag		"the record's version"
+//	@Failure		401		{object}	ErrorBody	"no credentials, or bad ones (AUTH=token)"
+//	@Failure		403		{object}	ErrorBody	"the caller's roles do not grant the route's permission (docs/guide/security.md)"
 //	@Failure		400		{object}	ErrorBody	"malformed body: not JSON or YAML, a duplicate key, invalid UTF-8 (detail says where)"
 //	@Failure		408		{object}	ErrorBody	"the body did not arrive within REQUEST_TIMEOUT"
 //	@Failure		409		{object}	ErrorBody	"uuid already exists"
@@ -121,11 +125,15 @@ func (h recordHandlers) create(c *gin.Context) {
 //
 //	@Summary	Read a record
 //	@Tags		records
+//	@Security	BearerAuth
+//	@Security	BasicAuth
 //	@Produce	application/json,application/yaml,text/html
 //	@Param		uuid	path		string	true	"record uuid"
 //	@Param		output	query		string	false	"json or yaml (any case)"
 //	@Success	200		{object}	Record
 //	@Success	304		"If-None-Match holds"
+//	@Failure	401		{object}	ErrorBody	"no credentials, or bad ones (AUTH=token)"
+//	@Failure	403		{object}	ErrorBody	"the caller's roles do not grant the route's permission (docs/guide/security.md)"
 //	@Failure	400		{object}	ErrorBody	"not a uuid"
 //	@Failure	404		{object}	ErrorBody
 //	@Failure	503		{object}	ErrorBody
@@ -157,12 +165,16 @@ func (h recordHandlers) get(c *gin.Context) {
 //	@Summary		Replace a record
 //	@Description	Full replace, in one atomic database operation. A body id must equal the URL's (absent: taken from it). created_at is kept; updated_at and the version move on. If-Match with a stale ETag is 412. A refused body leaves the record unchanged.
 //	@Tags			records
+//	@Security		BearerAuth
+//	@Security		BasicAuth
 //	@Accept			application/json,application/yaml
 //	@Produce		application/json,application/yaml
 //	@Param			uuid		path		string	true	"record uuid"
 //	@Param			If-Match	header		string	false	"ETag the record must still have"
 //	@Param			record		body		object	true	"the new record"
 //	@Success		200			{object}	Record
+//	@Failure		401			{object}	ErrorBody	"no credentials, or bad ones (AUTH=token)"
+//	@Failure		403			{object}	ErrorBody	"the caller's roles do not grant the route's permission (docs/guide/security.md)"
 //	@Failure		400			{object}	ErrorBody
 //	@Failure		404			{object}	ErrorBody
 //	@Failure		408			{object}	ErrorBody
@@ -199,10 +211,14 @@ func (h recordHandlers) replace(c *gin.Context) {
 //
 //	@Summary	Delete a record
 //	@Tags		records
+//	@Security	BearerAuth
+//	@Security	BasicAuth
 //	@Produce	plain
-//	@Param		uuid		path		string	true	"record uuid"
-//	@Param		If-Match	header		string	false	"ETag the record must still have"
-//	@Success	200			{string}	string	"OK: vnfr removed"
+//	@Param		uuid		path		string		true	"record uuid"
+//	@Param		If-Match	header		string		false	"ETag the record must still have"
+//	@Success	200			{string}	string		"OK: vnfr removed"
+//	@Failure	401			{object}	ErrorBody	"no credentials, or bad ones (AUTH=token)"
+//	@Failure	403			{object}	ErrorBody	"the caller's roles do not grant the route's permission (docs/guide/security.md)"
 //	@Failure	400			{object}	ErrorBody
 //	@Failure	404			{object}	ErrorBody
 //	@Failure	412			{object}	ErrorBody
@@ -231,6 +247,8 @@ func (h recordHandlers) remove(c *gin.Context) {
 //	@Description	Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.
 //	@Description	Filters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010&status.neq=terminated&virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.
 //	@Tags			records
+//	@Security		BearerAuth
+//	@Security		BasicAuth
 //	@Produce		application/json,application/yaml,text/html
 //	@Param			page_number				query		int		false	"0-based page"
 //	@Param			page_size				query		int		false	"records per page (1-1000, default 100)"
@@ -250,7 +268,9 @@ func (h recordHandlers) remove(c *gin.Context) {
 //	@Success		200						{array}		Record
 //	@Header			200						{integer}	X-Total-Count	"records that match the filters"
 //	@Header			200						{string}	Link			"first, prev, next (with nextpage_opaque_marker), last"
-//	@Failure		400						{object}	ErrorBody	"a malformed or conflicting parameter, filter or marker, named in detail"
+//	@Failure		401						{object}	ErrorBody		"no credentials, or bad ones (AUTH=token)"
+//	@Failure		403						{object}	ErrorBody		"the caller's roles do not grant the route's permission (docs/guide/security.md)"
+//	@Failure		400						{object}	ErrorBody		"a malformed or conflicting parameter, filter or marker, named in detail"
 //	@Failure		503						{object}	ErrorBody
 //	@Router			/nsrs [get]
 //	@Router			/vnfrs [get]

@@ -22,8 +22,8 @@ const (
 	CodeUnsupportedMedia   ErrorCode = "UNSUPPORTED_MEDIA_TYPE" // body not JSON or YAML
 	CodeTooLarge           ErrorCode = "PAYLOAD_TOO_LARGE"      // body over the configured limit
 	CodeMethodNotAllowed   ErrorCode = "METHOD_NOT_ALLOWED"
-	CodeUnauthorized       ErrorCode = "UNAUTHORIZED" // no credentials, or bad ones
-	CodeForbidden          ErrorCode = "FORBIDDEN"    // the caller's roles do not grant it
+	CodeUnauthorized       ErrorCode = "UNAUTHORIZED"          // no credentials, or bad ones
+	CodeForbidden          ErrorCode = "FORBIDDEN"             // the caller's roles do not grant it
 	CodeRequestTimeout     ErrorCode = "REQUEST_TIMEOUT"       // the body did not arrive in time
 	CodeUnavailable        ErrorCode = "SERVICE_UNAVAILABLE"   // database unreachable
 	CodeTimeout            ErrorCode = "TIMEOUT"               // the request ran past its deadline

@@ -806,4 +806,3 @@ func (s *Service) DeleteRole(ctx context.Context, o Origin, caller Identity, ref
 func times(created, modified interface{ UnixMilli() int64 }) AdminTimes {
 	return AdminTimes{Created: float64(created.UnixMilli()) / 1000, Modified: float64(modified.UnixMilli()) / 1000}
 }
-
