@@ -178,7 +178,7 @@ func bqSeed(b *testing.B, n int) *bqSeeded {
 		size += len(body)
 		id := uuid.NewString()
 		ids = append(ids, id)
-		if _, err := e.coll.Insert(b.Context(), repo.Doc{ID: id, Created: created, Body: body}); err != nil {
+		if _, err := e.coll.Insert(b.Context(), repo.Doc{ID: id, Created: created, Body: body, Admin: defaultOwned}); err != nil {
 			return fmt.Errorf("seed record %d: %w", i, err)
 		}
 		return nil

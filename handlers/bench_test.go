@@ -111,7 +111,7 @@ func (e benchEnv) insert(b *testing.B, n int) []string {
 	base := time.Now().UTC().Truncate(time.Millisecond).Add(-time.Second - time.Duration(n)*time.Millisecond)
 	for i := range n {
 		ids[i] = uuid.NewString()
-		d := repo.Doc{ID: ids[i], Created: base.Add(time.Duration(i) * time.Millisecond), Body: e.stored}
+		d := repo.Doc{ID: ids[i], Created: base.Add(time.Duration(i) * time.Millisecond), Body: e.stored, Admin: defaultOwned}
 		if _, err := e.coll.Insert(b.Context(), d); err != nil {
 			b.Fatalf("insert record %d of %d: %v", i, n, err)
 		}
