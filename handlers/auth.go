@@ -404,11 +404,7 @@ func (h authHandlers) token(c *gin.Context) {
 //	@Failure	404	{object}	ErrorBody	"no such token of yours"
 //	@Router		/osm/admin/v1/tokens/{id} [delete]
 func (h authHandlers) revoke(c *gin.Context) {
-	if err := h.svc.Revoke(c.Request.Context(), origin(c), identityOf(c), c.Param("id")); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	done(c, h.svc.Revoke(c.Request.Context(), origin(c), identityOf(c), c.Param("id")))
 }
 
 // logout revokes the token of the call.
@@ -421,11 +417,7 @@ func (h authHandlers) revoke(c *gin.Context) {
 //	@Failure	404	{object}	ErrorBody	"the call came with Basic credentials, not a token"
 //	@Router		/osm/admin/v1/tokens [delete]
 func (h authHandlers) logout(c *gin.Context) {
-	if err := h.svc.Revoke(c.Request.Context(), origin(c), identityOf(c), ""); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	done(c, h.svc.Revoke(c.Request.Context(), origin(c), identityOf(c), ""))
 }
 
 // Created is the answer to a creation on /osm/admin/v1.
@@ -452,6 +444,54 @@ func (h authHandlers) object(c *gin.Context) (map[string]any, bool) {
 		return nil, false
 	}
 	return obj, true
+}
+
+// decoded reads an object body and decodes it with decode; false when
+// it answered an error.
+func decoded[E any](h authHandlers, c *gin.Context, decode func(map[string]any) (E, error)) (E, bool) {
+	var e E
+	obj, ok := h.object(c)
+	if !ok {
+		return e, false
+	}
+	e, err := decode(obj)
+	if err != nil {
+		writeError(c, err)
+		return e, false
+	}
+	return e, true
+}
+
+// createWith creates what the body describes: 201 with its id.
+func createWith[E any](h authHandlers, c *gin.Context, decode func(map[string]any) (E, error), create func(E) (string, error)) {
+	e, ok := decoded(h, c, decode)
+	if !ok {
+		return
+	}
+	id, err := create(e)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	created(c, id)
+}
+
+// editWith applies the edit the body describes: 204.
+func editWith[E any](h authHandlers, c *gin.Context, decode func(map[string]any) (E, error), edit func(E) error) {
+	e, ok := decoded(h, c, decode)
+	if !ok {
+		return
+	}
+	done(c, edit(e))
+}
+
+// done answers 204, or err.
+func done(c *gin.Context, err error) {
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 // renderAdminList renders items filtered by the query's SOL005 filter (the
@@ -538,21 +578,11 @@ type UserBody struct {
 //	@Failure		422		{object}	ErrorBody	"a bad field, or an unknown project or role"
 //	@Router			/osm/admin/v1/users [post]
 func (h authHandlers) createUser(c *gin.Context) {
-	obj, ok := h.object(c)
-	if !ok {
-		return
-	}
-	e, err := auth.DecodeUserEdit(obj)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	u, err := h.svc.CreateUser(c.Request.Context(), origin(c), identityOf(c), e)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	created(c, u.ID)
+	ctx, o, caller := c.Request.Context(), origin(c), identityOf(c)
+	createWith(h, c, auth.DecodeUserEdit, func(e auth.UserEdit) (string, error) {
+		u, err := h.svc.CreateUser(ctx, o, caller, e)
+		return u.ID, err
+	})
 }
 
 // user shows a user.
@@ -597,21 +627,10 @@ func (h authHandlers) user(c *gin.Context) {
 //	@Router			/osm/admin/v1/users/{id} [put]
 //	@Router			/osm/admin/v1/users/{id} [patch]
 func (h authHandlers) editUser(c *gin.Context) {
-	obj, ok := h.object(c)
-	if !ok {
-		return
-	}
-	e, err := auth.DecodeUserEdit(obj)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	self := c.GetBool(selfKey)
-	if err := h.svc.EditUser(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), e, self); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	editWith(h, c, auth.DecodeUserEdit, func(e auth.UserEdit) error {
+		return h.svc.EditUser(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), e, self)
+	})
 }
 
 // deleteUser removes a user.
@@ -627,11 +646,7 @@ func (h authHandlers) editUser(c *gin.Context) {
 //	@Failure	404	{object}	ErrorBody
 //	@Router		/osm/admin/v1/users/{id} [delete]
 func (h authHandlers) deleteUser(c *gin.Context) {
-	if err := h.svc.DeleteUser(c.Request.Context(), origin(c), identityOf(c), c.Param("id")); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	done(c, h.svc.DeleteUser(c.Request.Context(), origin(c), identityOf(c), c.Param("id")))
 }
 
 // projects lists the projects.
@@ -676,21 +691,11 @@ type ProjectBody struct {
 //	@Failure	422		{object}	ErrorBody
 //	@Router		/osm/admin/v1/projects [post]
 func (h authHandlers) createProject(c *gin.Context) {
-	obj, ok := h.object(c)
-	if !ok {
-		return
-	}
-	e, err := auth.DecodeProjectEdit(obj)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	p, err := h.svc.CreateProject(c.Request.Context(), origin(c), identityOf(c), e)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	created(c, p.ID)
+	ctx, o, caller := c.Request.Context(), origin(c), identityOf(c)
+	createWith(h, c, auth.DecodeProjectEdit, func(e auth.ProjectEdit) (string, error) {
+		p, err := h.svc.CreateProject(ctx, o, caller, e)
+		return p.ID, err
+	})
 }
 
 // project shows a project.
@@ -732,20 +737,9 @@ func (h authHandlers) project(c *gin.Context) {
 //	@Router		/osm/admin/v1/projects/{id} [put]
 //	@Router		/osm/admin/v1/projects/{id} [patch]
 func (h authHandlers) editProject(c *gin.Context) {
-	obj, ok := h.object(c)
-	if !ok {
-		return
-	}
-	e, err := auth.DecodeProjectEdit(obj)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	if err := h.svc.EditProject(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), e); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	editWith(h, c, auth.DecodeProjectEdit, func(e auth.ProjectEdit) error {
+		return h.svc.EditProject(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), e)
+	})
 }
 
 // deleteProject removes a project.
@@ -764,11 +758,7 @@ func (h authHandlers) editProject(c *gin.Context) {
 //	@Failure		409	{object}	ErrorBody	"in use, or the default project"
 //	@Router			/osm/admin/v1/projects/{id} [delete]
 func (h authHandlers) deleteProject(c *gin.Context) {
-	if err := h.svc.DeleteProject(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), accessOf(c).Force); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	done(c, h.svc.DeleteProject(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), accessOf(c).Force))
 }
 
 // roles lists the roles.
@@ -814,21 +804,11 @@ type RoleBody struct {
 //	@Failure		422		{object}	ErrorBody	"a permission name or value that is not one"
 //	@Router			/osm/admin/v1/roles [post]
 func (h authHandlers) createRole(c *gin.Context) {
-	obj, ok := h.object(c)
-	if !ok {
-		return
-	}
-	e, err := auth.DecodeRoleEdit(obj)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	r, err := h.svc.CreateRole(c.Request.Context(), origin(c), identityOf(c), e)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	created(c, r.ID)
+	ctx, o, caller := c.Request.Context(), origin(c), identityOf(c)
+	createWith(h, c, auth.DecodeRoleEdit, func(e auth.RoleEdit) (string, error) {
+		r, err := h.svc.CreateRole(ctx, o, caller, e)
+		return r.ID, err
+	})
 }
 
 // role shows a role.
@@ -871,20 +851,10 @@ func (h authHandlers) role(c *gin.Context) {
 //	@Router			/osm/admin/v1/roles/{id} [put]
 //	@Router			/osm/admin/v1/roles/{id} [patch]
 func (h authHandlers) editRole(c *gin.Context) {
-	obj, ok := h.object(c)
-	if !ok {
-		return
-	}
-	e, err := auth.DecodeRoleEdit(obj)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	if err := h.svc.EditRole(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), e, c.Request.Method == http.MethodPut); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	replace := c.Request.Method == http.MethodPut
+	editWith(h, c, auth.DecodeRoleEdit, func(e auth.RoleEdit) error {
+		return h.svc.EditRole(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), e, replace)
+	})
 }
 
 // deleteRole removes a role.
@@ -902,9 +872,5 @@ func (h authHandlers) editRole(c *gin.Context) {
 //	@Failure	409	{object}	ErrorBody	"users hold it"
 //	@Router		/osm/admin/v1/roles/{id} [delete]
 func (h authHandlers) deleteRole(c *gin.Context) {
-	if err := h.svc.DeleteRole(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), accessOf(c).Force); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	done(c, h.svc.DeleteRole(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), accessOf(c).Force))
 }
