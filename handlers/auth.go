@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -154,8 +155,8 @@ func (g authGate) authenticated() gin.HandlerFunc {
 }
 
 // require lets a caller through whose roles grant perm (and the
-// permissions of the administrative query keys given, which it takes out
-// of the query: they are never filters).
+// permissions of the administrative query keys given: they are never
+// filters).
 func (g authGate) require(perm string) gin.HandlerFunc {
 	return g.check(func(*gin.Context) string { return perm }, false)
 }
@@ -186,14 +187,14 @@ func (g authGate) check(permOf func(*gin.Context) string, self bool) gin.Handler
 			c.Next()
 			return
 		}
-		q := c.Request.URL.Query()
+		// The query stays as it came: the filter parser skips these keys,
+		// and the Link headers of a list keep them for the next page. A
+		// malformed pair is the list parser's to refuse.
+		q, _ := url.ParseQuery(c.Request.URL.RawQuery)
 		keys, err := auth.ParseAdminKeys(q)
 		if err != nil {
 			abortWithError(c, err)
 			return
-		}
-		if hasAdminKey(c.Request.URL.RawQuery) {
-			c.Request.URL.RawQuery = q.Encode()
 		}
 		access, err := g.svc.Authorize(c.Request.Context(), origin(c), id, perm, keys)
 		if err != nil {
@@ -204,15 +205,6 @@ func (g authGate) check(permOf func(*gin.Context) string, self bool) gin.Handler
 		c.Set(accessKey, access)
 		c.Next()
 	}
-}
-
-func hasAdminKey(rawQuery string) bool {
-	for _, k := range []string{auth.KeyAdmin, auth.KeyForce, auth.KeyPublic, auth.KeySetProject} {
-		if strings.Contains(rawQuery, k) {
-			return true
-		}
-	}
-	return false
 }
 
 // identityOf and accessOf are what the gate decided for the request.

@@ -715,3 +715,29 @@ func TestMigration(t *testing.T) {
 		t.Errorf("the default project counts %v", got)
 	}
 }
+
+// TestAdminKeysKeptInLinks: an administrator paging through every
+// project follows Link headers that still say ADMIN.
+func TestAdminKeysKeptInLinks(t *testing.T) {
+	e := newAuthEnv(t)
+	e.mkProject(t, "A")
+	e.mkUser(t, "a", "A", "project_admin")
+	for range 3 {
+		_, body := nsrBody()
+		wantStatus(t, e.as(t, basic("a", "pw-a"), http.MethodPost, "/nsrs", body), http.StatusOK)
+	}
+	adm := bearer(e.admin(t))
+	rec := e.as(t, adm, http.MethodGet, "/nsrs?ADMIN&page_size=2", nil)
+	link := rec.Header().Get("Link")
+	if rec.Header().Get("X-Total-Count") != "3" || !strings.Contains(link, "ADMIN") {
+		t.Fatalf("X-Total-Count %q, Link %q: want 3, and ADMIN kept", rec.Header().Get("X-Total-Count"), link)
+	}
+	for _, l := range strings.Split(link, ",") {
+		if strings.Contains(l, `rel="next"`) {
+			next := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(strings.Split(l, ";")[0]), "<"), ">")
+			if got := len(lstDecode(t, e.as(t, adm, http.MethodGet, next, nil))); got != 1 {
+				t.Errorf("the next page %s has %d records, want 1", next, got)
+			}
+		}
+	}
+}
