@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,12 +18,16 @@ func registerAPPCRoutes(r gin.IRouter, g authGate, h appcHandlers) {
 	r.POST("/restconf/operations/:op", g.requireFunc(appcPermission), h.call)
 }
 
-// appcPermission is the permission of an APPC rpc: "appc:" and the rpc's
-// name ("appc:lock", "appc:action-status"), so that a role can grant LCM
-// and nothing else ("appc": true), or some actions only.
+// appcPermission is the permission of an APPC rpc: "appc:" and the
+// action's YANG rpc name, whatever spelling the URL used ("appc:lock",
+// "appc:config-modify" for configmodify too), so that a role can grant
+// LCM and nothing else ("appc": true), or some actions only. An rpc the
+// service does not answer needs "appc" (then the engine refuses it).
 func appcPermission(c *gin.Context) string {
-	rpc := strings.TrimPrefix(c.Param("op"), appc.RPCModulePrefix)
-	return "appc:" + strings.ToLower(rpc)
+	if a, ok := appc.ActionForRPC(c.Param("op")); ok {
+		return "appc:" + a.RPC()
+	}
+	return "appc"
 }
 
 // APPCEngine answers the ONAP APPC LCM API (orchestrator/appc.Engine): op

@@ -405,8 +405,12 @@ func TestProjectIsolation(t *testing.T) {
 	// SET_PROJECT shares A's record with B.
 	wantStatus(t, e.as(t, a, http.MethodPut, "/nsrs/"+aNSR+"?SET_PROJECT=B", []byte(`{"descriptor_version":"1","status":"offline"}`)), http.StatusOK)
 	wantStatus(t, e.as(t, b, http.MethodGet, "/nsrs/"+aNSR, nil), http.StatusOK)
-	// Created on behalf of B by an administrator: B's.
+	// SET_PROJECT on a creation shares it at once.
 	id, body := nsrBody()
+	wantStatus(t, e.as(t, a, http.MethodPost, "/nsrs?SET_PROJECT=B", body), http.StatusOK)
+	wantStatus(t, e.as(t, b, http.MethodGet, "/nsrs/"+id, nil), http.StatusOK)
+	// Created on behalf of B by an administrator: B's.
+	id, body = nsrBody()
 	wantStatus(t, e.as(t, adm, http.MethodPost, "/nsrs?ADMIN=B", body), http.StatusOK)
 	wantStatus(t, e.as(t, b, http.MethodGet, "/nsrs/"+id, nil), http.StatusOK)
 	wantError(t, e.as(t, a, http.MethodGet, "/nsrs/"+id, nil), 404, "NOT_FOUND")
@@ -430,6 +434,15 @@ func TestTokenLife(t *testing.T) {
 	if m["detail"] != "token expired" {
 		t.Errorf("expired token: %v", m)
 	}
+	expired := e.login(t, "carol", "pw-carol", "admin")
+	e.clock.Advance(time.Hour)
+	fresh := e.login(t, "carol", "pw-carol", "admin")
+	var listed []map[string]any
+	_ = json.Unmarshal(e.as(t, bearer(fresh), http.MethodGet, "/osm/admin/v1/tokens", nil).Body.Bytes(), &listed)
+	if len(listed) != 1 {
+		t.Errorf("carol's tokens, one of them expired: %v", listed)
+	}
+	wantError(t, e.as(t, bearer(fresh), http.MethodGet, "/osm/admin/v1/tokens/"+expired, nil), 404, "NOT_FOUND")
 
 	// Logout on one replica.
 	tok = e.login(t, "carol", "pw-carol", "admin")
@@ -493,6 +506,16 @@ func TestLoginLock(t *testing.T) {
 		e.h.ServeHTTP(rec, req)
 		return rec
 	}
+	basicFrom := func(addr, user, password string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "/nsrs", nil)
+		req.SetBasicAuth(user, password)
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec
+	}
+	// Remembered Basic credentials, then the lock: it holds for them too.
+	wantStatus(t, basicFrom("192.0.2.7:1000", "admin", testAdminPassword), http.StatusOK)
 	for _, user := range []string{"admin", "nobody"} {
 		for i := 1; i <= 5; i++ {
 			m := wantError(t, from("192.0.2.7:1000", user, "wrong"), 401, "UNAUTHORIZED")
@@ -502,9 +525,11 @@ func TestLoginLock(t *testing.T) {
 			}
 		}
 	}
-	m := wantError(t, from("192.0.2.7:1000", "admin", testAdminPassword), 401, "UNAUTHORIZED")
-	if !strings.Contains(m["detail"].(string), "too many failed logins") {
-		t.Errorf("the right password while locked: %q", m["detail"])
+	for _, rec := range []*httptest.ResponseRecorder{from("192.0.2.7:1000", "admin", testAdminPassword), basicFrom("192.0.2.7:1000", "admin", testAdminPassword)} {
+		m := wantError(t, rec, 401, "UNAUTHORIZED")
+		if !strings.Contains(m["detail"].(string), "too many failed logins") {
+			t.Errorf("the right password while locked: %q", m["detail"])
+		}
 	}
 	// Another address (httptest's, 192.0.2.1; X-Forwarded-For is not
 	// trusted) is not locked.
@@ -590,6 +615,9 @@ func TestAccounts(t *testing.T) {
 		{`{"projects":["P1"]}`, "[P1]"},
 		{`{"add_project_role_mappings":[{"project":"P2","role":"project_user"}]}`, "[P1 P2]"},
 		{`{"remove_project_role_mappings":[{"project":"P1"}]}`, "[P2]"},
+		// removals first: P1 removed (absent anyway) and added back
+		{`{"remove_project_role_mappings":[{"project":"P1"}],"add_project_role_mappings":[{"project":"P1","role":"project_user"}]}`, "[P2 P1]"},
+		{`{"projects":["P2"]}`, "[P2]"},
 	} {
 		wantStatus(t, e.as(t, adm, http.MethodPatch, "/osm/admin/v1/users/dave", []byte(tc.edit)), http.StatusNoContent)
 		if got := fmt.Sprint(projects()); got != tc.want {
@@ -626,6 +654,10 @@ func TestAccounts(t *testing.T) {
 		if rec := e.as(t, adm, tc.method, tc.target, body); rec.Code != tc.status {
 			t.Errorf("%s %s %s: %d %s, want %d", tc.method, tc.target, tc.body, rec.Code, rec.Body.String(), tc.status)
 		}
+	}
+	// A project deleted with FORCE leaves no mapping to it behind.
+	if got := projects(); len(got) != 0 {
+		t.Errorf("dave's projects after P2 was deleted: %v", got)
 	}
 	// A project that owns records is in use.
 	e.mkProject(t, "P4")
@@ -738,6 +770,35 @@ func TestAdminKeysKeptInLinks(t *testing.T) {
 			if got := len(lstDecode(t, e.as(t, adm, http.MethodGet, next, nil))); got != 1 {
 				t.Errorf("the next page %s has %d records, want 1", next, got)
 			}
+		}
+	}
+}
+
+// TestAPPCPermissionSpellings: an APPC action needs its permission
+// whichever spelling of its rpc the URL uses.
+func TestAPPCPermissionSpellings(t *testing.T) {
+	e := newAuthEnv(t)
+	e.mkRole(t, "no-modify", map[string]bool{"vnf_instances": true, "appc": true, "appc:config-modify": false})
+	e.mkRole(t, "lock-check", map[string]bool{"appc:check-lock": true})
+	e.mkUser(t, "m", "admin", "no-modify")
+	e.mkUser(t, "l", "admin", "lock-check")
+	vnf := createVNFAs(t, e, basic("admin", testAdminPassword))
+	for _, tc := range []struct {
+		user, rpc string
+		allowed   bool
+	}{
+		{"m", "config-modify", false}, {"m", "configmodify", false}, {"m", "lock", true},
+		{"l", "check-lock", true}, {"l", "checklock", true}, {"l", "lock", false},
+	} {
+		r := appcReq{action: appc.ConfigModify, vnf: vnf}
+		if tc.rpc == "lock" {
+			r.action = appc.Lock
+		} else if strings.Contains(tc.rpc, "lock") {
+			r.action = appc.CheckLock
+		}
+		rec := e.as(t, basic(tc.user, "pw-"+tc.user), http.MethodPost, "/restconf/operations/appc-provider-lcm:"+tc.rpc, r.body())
+		if got := rec.Code != http.StatusForbidden; got != tc.allowed {
+			t.Errorf("%s calls %s: %d %s, want allowed=%v", tc.user, tc.rpc, rec.Code, rec.Body.String(), tc.allowed)
 		}
 	}
 }

@@ -51,7 +51,13 @@ func ownedAdmin(s models.Scope) (json.RawMessage, error) {
 	if len(s.Own) == 0 {
 		return nil, errors.New("a new document needs a project to belong to")
 	}
-	return withProjects(nil, projects{Read: s.Own, Write: s.Own})
+	own := slices.Clone(s.Own)
+	for _, j := range s.Join { // SET_PROJECT on a creation
+		if !slices.Contains(own, j) {
+			own = append(own, j)
+		}
+	}
+	return withProjects(nil, projects{Read: own, Write: own})
 }
 
 // withProjects is admin with both project lists set to p, every other

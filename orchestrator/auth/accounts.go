@@ -324,17 +324,8 @@ func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error 
 		}
 		u.Mappings = ms
 	}
-	if e.Add != nil {
-		ms, err := s.resolveMappings(ctx, e.Add)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			if !slices.Contains(u.Mappings, m) {
-				u.Mappings = append(u.Mappings, m)
-			}
-		}
-	}
+	// Removals first, as OSM: an edit that removes a project's mappings
+	// and adds one back keeps the one added.
 	for _, ref := range e.Remove {
 		p, err := s.knownProject(ctx, ref.Project)
 		if err != nil {
@@ -351,6 +342,17 @@ func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error 
 		u.Mappings = slices.DeleteFunc(u.Mappings, func(m Mapping) bool {
 			return m.Project == p.ID && (roleID == "" || m.Role == roleID)
 		})
+	}
+	if e.Add != nil {
+		ms, err := s.resolveMappings(ctx, e.Add)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if !slices.Contains(u.Mappings, m) {
+				u.Mappings = append(u.Mappings, m)
+			}
+		}
 	}
 	return nil
 }
@@ -644,6 +646,9 @@ func (s *Service) DeleteProject(ctx context.Context, o Origin, caller Identity, 
 	if err := s.store.DeleteProject(ctx, p.ID); err != nil {
 		return err
 	}
+	if err := s.dropMappings(ctx, func(m Mapping) bool { return m.Project == p.ID }); err != nil {
+		return err
+	}
 	s.forget()
 	s.audit(ctx, o, "project deleted", caller.Username, caller.ProjectName, "target", p.Name, "force", force)
 	return nil
@@ -798,8 +803,33 @@ func (s *Service) DeleteRole(ctx context.Context, o Origin, caller Identity, ref
 	if err := s.store.DeleteRole(ctx, r.ID); err != nil {
 		return err
 	}
+	if err := s.dropMappings(ctx, func(m Mapping) bool { return m.Role == r.ID }); err != nil {
+		return err
+	}
 	s.forget()
 	s.audit(ctx, o, "role deleted", caller.Username, caller.ProjectName, "target", r.Name, "force", force)
+	return nil
+}
+
+// dropMappings removes the mappings gone says are gone (to a project or
+// role deleted with FORCE) from every user holding one.
+func (s *Service) dropMappings(ctx context.Context, gone func(Mapping) bool) error {
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if !slices.ContainsFunc(u.Mappings, gone) {
+			continue
+		}
+		_, err := s.store.UpdateUser(ctx, u.ID, func(u *User) error {
+			u.Mappings = slices.DeleteFunc(u.Mappings, gone)
+			return nil
+		})
+		if err != nil && models.ErrorCodeOf(err) != models.CodeNotFound {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -160,10 +160,17 @@ type Origin struct {
 
 // audit logs one security event: who, in which project, from where.
 // Never a password or a token.
+// Refusals (a failed or locked login, a denied permission) are WARN, so
+// that LOG_LEVEL=warn keeps them; the rest INFO.
 func (s *Service) audit(ctx context.Context, o Origin, event, user, project string, attrs ...any) {
 	args := append([]any{"audit", true, "event", event, "user", user, "project", project,
 		"remote", o.RemoteHost, "request_id", o.RequestID}, attrs...)
-	s.log.InfoContext(ctx, "security event", args...)
+	level := slog.LevelInfo
+	switch event {
+	case "login failed", "login locked", "permission denied":
+		level = slog.LevelWarn
+	}
+	s.log.Log(ctx, level, "security event", args...)
 }
 
 // unauthorized is the 401 of bad or missing credentials.
@@ -322,6 +329,9 @@ func plausibleToken(t string) bool {
 func (s *Service) AuthenticateBasic(ctx context.Context, o Origin, username, password string) (Identity, error) {
 	key := "b:" + s.basicKeyOf(username, password)
 	if v, ok := s.cache.getFor(key, basicRemember); ok {
+		if _, err := s.checkLock(ctx, o, username); err != nil {
+			return Identity{}, err
+		}
 		seen := v.(User)
 		u, err := s.store.GetUser(ctx, seen.ID)
 		if err == nil && u.PasswordHash == seen.PasswordHash && u.Username == username {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -109,13 +110,9 @@ func (s *Service) sweep(ctx context.Context, now time.Time) {
 func (s *Service) checkPassword(ctx context.Context, o Origin, username, password string) (User, error) {
 	key := failureKey(username, o.RemoteHost)
 	now := s.cfg.Now()
-	f, err := s.store.LoginFailures(ctx, key)
+	f, err := s.checkLock(ctx, o, username)
 	if err != nil {
 		return User{}, err
-	}
-	if now.Before(f.LockedUntil) {
-		s.audit(ctx, o, "login locked", username, "")
-		return User{}, s.lockedError(f)
 	}
 	u, err := s.store.FindUser(ctx, username)
 	known := err == nil
@@ -154,6 +151,21 @@ func (s *Service) checkPassword(ctx context.Context, o Origin, username, passwor
 	return User{}, unauthorized("invalid username or password")
 }
 
+// checkLock refuses a user at an address that failed too often: the
+// lock holds for every way of logging in, remembered Basic credentials
+// included.
+func (s *Service) checkLock(ctx context.Context, o Origin, username string) (Failures, error) {
+	f, err := s.store.LoginFailures(ctx, failureKey(username, o.RemoteHost))
+	if err != nil {
+		return f, err
+	}
+	if s.cfg.Now().Before(f.LockedUntil) {
+		s.audit(ctx, o, "login locked", username, "")
+		return f, s.lockedError(f)
+	}
+	return f, nil
+}
+
 func (s *Service) lockedError(f Failures) error {
 	return unauthorized(fmt.Sprintf("too many failed logins for this user from this address: locked until %s",
 		f.LockedUntil.UTC().Format(time.RFC3339)))
@@ -167,7 +179,12 @@ func failureKey(username, remote string) string {
 
 // Tokens are the caller's tokens (every user's with ADMIN).
 func (s *Service) Tokens(ctx context.Context, id Identity) ([]Token, error) {
-	return s.store.TokensOf(ctx, id.UserID)
+	ts, err := s.store.TokensOf(ctx, id.UserID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Now()
+	return slices.DeleteFunc(ts, func(t Token) bool { return !now.Before(t.Expires) }), nil
 }
 
 // TokenOf is one of the caller's tokens, named by the token itself or by
@@ -181,7 +198,7 @@ func (s *Service) TokenOf(ctx context.Context, id Identity, ref string) (Token, 
 	if err != nil {
 		return Token{}, err
 	}
-	if t.UserID != id.UserID || id.UserID == "" {
+	if t.UserID != id.UserID || id.UserID == "" || !s.cfg.Now().Before(t.Expires) {
 		return Token{}, models.Errorf(models.CodeNotFound, "token not found")
 	}
 	return t, nil
