@@ -35,6 +35,9 @@ func startAuth(ctx context.Context, cfg config, db repo.DB, kind string, log *sl
 	svc, err := auth.NewService(repo.NewAuthStore(db), auth.Config{
 		TokenTTL: cfg.TokenTTL, CacheTTL: cacheTTL, DefaultProject: cfg.DefaultProject,
 		Logger: log.With("component", "auth"),
+		// The embedded store is locked by this process: no other replica
+		// changes users behind its back.
+		Exclusive: kind == "sqlite",
 	})
 	if err != nil {
 		return nil, err

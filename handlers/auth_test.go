@@ -802,3 +802,23 @@ func TestAPPCPermissionSpellings(t *testing.T) {
 		}
 	}
 }
+
+// TestBasicExclusive: on the embedded store (Exclusive), remembered Basic
+// credentials are not read again, yet a new password or a deletion
+// through the service ends them at once.
+func TestBasicExclusive(t *testing.T) {
+	db := newDB(t)
+	cfg := routerConfig(t, db)
+	cfg.AuthNone, cfg.Auth = false, authOn(t, db, auth.Config{Exclusive: true})
+	h := mustRouter(t, cfg)
+	adm := basic("admin", testAdminPassword)
+	wantStatus(t, do(t, h, http.MethodPost, "/osm/admin/v1/users", []byte(`{"username":"ed","password":"pw-ed","projects":["admin"]}`), adm...), http.StatusCreated)
+	ed := basic("ed", "pw-ed")
+	wantStatus(t, do(t, h, http.MethodGet, "/nsrs", nil, ed...), http.StatusOK)
+	wantStatus(t, do(t, h, http.MethodPatch, "/osm/admin/v1/users/ed", []byte(`{"password":"pw-ed-2"}`), adm...), http.StatusNoContent)
+	wantError(t, do(t, h, http.MethodGet, "/nsrs", nil, ed...), 401, "UNAUTHORIZED")
+	ed = basic("ed", "pw-ed-2")
+	wantStatus(t, do(t, h, http.MethodGet, "/nsrs", nil, ed...), http.StatusOK)
+	wantStatus(t, do(t, h, http.MethodDelete, "/osm/admin/v1/users/ed", nil, adm...), http.StatusNoContent)
+	wantError(t, do(t, h, http.MethodGet, "/nsrs", nil, ed...), 401, "UNAUTHORIZED")
+}

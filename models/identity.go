@@ -13,6 +13,8 @@ type User struct {
 	Mappings     []Mapping `json:"project_role_mappings"`
 	Created      time.Time `json:"-"`
 	Modified     time.Time `json:"-"`
+	// Version is one more at each change of the user (the store's).
+	Version int64 `json:"-"`
 }
 
 // Mapping gives a user a role in a project (ids).

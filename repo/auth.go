@@ -48,13 +48,14 @@ var (
 
 // named is a collection of documents of type T, each with a unique name.
 type named[T any] struct {
-	db   DB
-	spec CollectionSpec
-	kind string
-	id   func(*T) string
-	name func(*T) string
-	// times sets the envelope's times on a read value.
-	times func(*T, time.Time, time.Time)
+	db    DB
+	spec  CollectionSpec
+	kind  string
+	id    func(*T) string
+	setID func(*T, string)
+	name  func(*T) string
+	// envelope sets the envelope's times and version on a read value.
+	envelope func(*T, Doc)
 }
 
 func (n named[T]) coll() Collection  { return n.db.Collection(n.spec) }
@@ -82,12 +83,8 @@ func (n named[T]) decode(d Doc) (T, error) {
 	if err := json.Unmarshal(d.Body, &v); err != nil {
 		return v, Internal(fmt.Sprintf("read %s %s", n.kind, d.ID), err)
 	}
-	// the id is the document's: set it through the body's own field
-	raw, _ := json.Marshal(map[string]string{"_id": d.ID})
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, Internal(fmt.Sprintf("read %s %s", n.kind, d.ID), err)
-	}
-	n.times(&v, d.Created, d.Modified)
+	n.setID(&v, d.ID) // the body has none: it is the document's
+	n.envelope(&v, d)
 	return v, nil
 }
 
@@ -333,20 +330,23 @@ func (n named[T]) remove(ctx context.Context, id string) error {
 
 func (s *AuthStore) users() named[models.User] {
 	return named[models.User]{db: s.db, spec: authUserSpec, kind: "user",
-		id: func(u *models.User) string { return u.ID }, name: func(u *models.User) string { return u.Username },
-		times: func(u *models.User, c, m time.Time) { u.Created, u.Modified = c, m }}
+		id: func(u *models.User) string { return u.ID }, setID: func(u *models.User, id string) { u.ID = id },
+		name:     func(u *models.User) string { return u.Username },
+		envelope: func(u *models.User, d Doc) { u.Created, u.Modified, u.Version = d.Created, d.Modified, d.Version }}
 }
 
 func (s *AuthStore) projects() named[models.Project] {
 	return named[models.Project]{db: s.db, spec: authProjectSpec, kind: "project",
-		id: func(p *models.Project) string { return p.ID }, name: func(p *models.Project) string { return p.Name },
-		times: func(p *models.Project, c, m time.Time) { p.Created, p.Modified = c, m }}
+		id: func(p *models.Project) string { return p.ID }, setID: func(p *models.Project, id string) { p.ID = id },
+		name:     func(p *models.Project) string { return p.Name },
+		envelope: func(p *models.Project, d Doc) { p.Created, p.Modified = d.Created, d.Modified }}
 }
 
 func (s *AuthStore) roles() named[models.Role] {
 	return named[models.Role]{db: s.db, spec: authRoleSpec, kind: "role",
-		id: func(r *models.Role) string { return r.ID }, name: func(r *models.Role) string { return r.Name },
-		times: func(r *models.Role, c, m time.Time) { r.Created, r.Modified = c, m }}
+		id: func(r *models.Role) string { return r.ID }, setID: func(r *models.Role, id string) { r.ID = id },
+		name:     func(r *models.Role) string { return r.Name },
+		envelope: func(r *models.Role, d Doc) { r.Created, r.Modified = d.Created, d.Modified }}
 }
 
 func (s *AuthStore) CreateUser(ctx context.Context, u models.User) (models.User, error) {
@@ -355,6 +355,17 @@ func (s *AuthStore) CreateUser(ctx context.Context, u models.User) (models.User,
 func (s *AuthStore) GetUser(ctx context.Context, id string) (models.User, error) {
 	return s.users().get(ctx, id)
 }
+
+// UserVersion is the version of the user id (one more at each change),
+// read without decoding the user.
+func (s *AuthStore) UserVersion(ctx context.Context, id string) (int64, error) {
+	d, err := s.users().coll().Get(ctx, id)
+	if err != nil {
+		return 0, s.users().fail(err, id)
+	}
+	return d.Version, nil
+}
+
 func (s *AuthStore) FindUser(ctx context.Context, name string) (models.User, error) {
 	return s.users().find(ctx, name)
 }

@@ -65,7 +65,7 @@ type hostileRun struct {
 func measureHostile(ctx context.Context, srv *server, o options, seedValue uint64, known *ids) *hostileRun {
 	run := &hostileRun{HeavyClients: heavyClients}
 	bodies := hostilebody.All()
-	w := newWorker(0, srv.base, seedValue)
+	w := newWorker(0, srv.endpoint, seedValue)
 	defer w.client.CloseIdleConnections()
 	for _, b := range bodies {
 		r := hostileResult{Name: b.Name, ContentType: b.ContentType, Bytes: len(b.Data), Want: b.Status}
@@ -138,6 +138,9 @@ func (w *worker) post(ctx context.Context, path, contentType string, body []byte
 		return 0, 0, err.Error()
 	}
 	req.Header.Set("Content-Type", contentType)
+	if w.authz != "" {
+		req.Header.Set("Authorization", w.authz)
+	}
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return 0, 0, err.Error()

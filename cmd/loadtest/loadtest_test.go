@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -81,8 +87,11 @@ panic: oops
 
 func TestParseFlags(t *testing.T) {
 	o, err := parseFlags([]string{"-records", "500", "-big", "0", "-duration", "3s"}, io.Discard)
-	if err != nil || o.records != 500 || o.big != 0 || o.duration != 3*time.Second || o.clients != 8 {
+	if err != nil || o.records != 500 || o.big != 0 || o.duration != 3*time.Second || o.clients != 8 || !o.only["auth"] {
 		t.Errorf("parseFlags = %+v, %v", o, err)
+	}
+	if o, err := parseFlags([]string{"-scenarios", "auth"}, io.Discard); err != nil || !o.only["auth"] || o.only["get"] {
+		t.Errorf("-scenarios auth: %v, %v", o.only, err)
 	}
 	for _, args := range [][]string{{"-records", "50"}, {"-records", "1000", "-big", "1000"}, {"-clients", "0"}, {"extra"}, {"-scenarios", "get,nope"}} {
 		if _, err := parseFlags(args, io.Discard); err == nil {
@@ -169,5 +178,101 @@ func TestStatCPU(t *testing.T) {
 	}
 	if _, err := statCPU([]byte("4711 (x) S 1")); err == nil {
 		t.Error("a short line parses")
+	}
+}
+
+// TestLogin: the token of POST /osm/admin/v1/tokens becomes a Bearer
+// header; a refusal is an error, a binary without the route errNoLogin.
+func TestLogin(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req map[string]string
+		if r.Method != http.MethodPost || r.URL.Path != tokensPath || json.NewDecoder(r.Body).Decode(&req) != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if req["username"] != "admin" || req["password"] != "pw" || req["project_id"] != "admin" {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"code":"UNAUTHORIZED"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"_id":"tok","id":"tok"}`)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	if got, err := login(ctx, srv.URL, "admin", "pw", "admin"); err != nil || got != "Bearer tok" {
+		t.Errorf("login = %q, %v; want Bearer tok", got, err)
+	}
+	if _, err := login(ctx, srv.URL, "admin", "wrong", "admin"); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("a wrong password: %v, want a 401 error", err)
+	}
+	old := httptest.NewServer(http.NotFoundHandler())
+	defer old.Close()
+	if _, err := login(ctx, old.URL, "admin", "pw", "admin"); !errors.Is(err, errNoLogin) {
+		t.Errorf("no login route: %v, want errNoLogin", err)
+	}
+}
+
+// TestScenarioCredentials: every scenario sends the worker's token but
+// healthz, which sends none; get-basic sends Basic credentials, get-none
+// nothing, to its own process.
+func TestScenarioCredentials(t *testing.T) {
+	type seen struct{ server, path, authz string }
+	var mu sync.Mutex
+	var got []seen
+	handler := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			got = append(got, seen{name, r.URL.Path, r.Header.Get("Authorization")})
+			mu.Unlock()
+			_, _ = io.WriteString(w, "{}")
+		})
+	}
+	mainSrv, noneSrv := httptest.NewServer(handler("main")), httptest.NewServer(handler("none"))
+	defer mainSrv.Close()
+	defer noneSrv.Close()
+	fixture, err := os.ReadFile("../../fixtures/vnfr/gatekeeper-seed-function-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := newRecords(fixture, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := &ids{list: []string{"id1"}}
+	basic := basicAuthz("admin", "pw")
+	w := newWorker(0, endpoint{base: mainSrv.URL, authz: "Bearer tok"}, 1)
+	for _, s := range []scenario{healthz(), getByID(known), getBasic(known, basic), getNone(endpoint{base: noneSrv.URL}, known),
+		page100(), put(recs, known), create(recs, known)} {
+		if status, err := s.do(context.Background(), w); err != nil || status != http.StatusOK {
+			t.Fatalf("%s: %d %v", s.name, status, err)
+		}
+	}
+	want := []seen{
+		{"main", "/healthz", ""},
+		{"main", "/vnfrs/id1", "Bearer tok"},
+		{"main", "/vnfrs/id1", basic},
+		{"none", "/vnfrs/id1", ""},
+		{"main", "/vnfrs", "Bearer tok"},
+		{"main", "/vnfrs/id1", "Bearer tok"},
+		{"main", "/vnfrs", "Bearer tok"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("requests\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestAuthCompare: the auth comparison reads phase 1's three GETs.
+func TestAuthCompare(t *testing.T) {
+	a := &authRun{}
+	a.compare(phase{Scenarios: []result{{Name: "get", ReqPerSec: 900}, {Name: "get-basic", ReqPerSec: 500}, {Name: "get-none", ReqPerSec: 1000}}})
+	if a.BearerKeeps != 0.9 || a.BasicKeeps != 0.5 {
+		t.Errorf("bearer keeps %v, basic %v; want 0.9, 0.5", a.BearerKeeps, a.BasicKeeps)
+	}
+	a = &authRun{NoneServer: &serverStats{Exit: "exit 0", Log: logSummary{Messages: []logMessage{
+		{Level: "WARN", Msg: "AUTH=none: every call acts as a system administrator", Count: 1},
+		{Level: "ERROR", Msg: "boom", Count: 2},
+	}}}}
+	if n, samples := a.unexpected(); n != 2 || len(samples) != 1 {
+		t.Errorf("unexpected lines %d %q, want 2 of one message", n, samples)
 	}
 }

@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/loadtest -bin bin/nfv-records [-records 10000] [-big 100000]
 //	    [-duration 10s] [-clients 8] [-out loadtest.json] [-keep]
-//	    [-scenarios get,page100,put,create,hostile,filter,rss]
+//	    [-scenarios get,auth,page100,put,create,hostile,filter,rss]
 //
 // The machine is small and shared, so absolute numbers move from run to
 // run; what is reported is each scenario's throughput as a RATIO to the
@@ -14,16 +14,26 @@
 // What it does:
 //
 //  1. starts the binary with DATA_DIR in a new temporary directory,
-//     LISTEN_ADDR=127.0.0.1:<free port>, LOG_LEVEL=warn (MONGO_URI cleared)
-//     and its stderr in a file, and waits for /readyz;
+//     LISTEN_ADDR=127.0.0.1:<free port>, LOG_LEVEL=warn, AUTH=token,
+//     ADMIN_PASSWORD=<random>, TOKEN_TTL=24h (MONGO_URI cleared) and its
+//     stderr in a file, waits for /readyz, and logs in as admin (POST
+//     /osm/admin/v1/tokens): every request but /healthz carries
+//     "Authorization: Bearer <token>" (a binary without that route is
+//     measured without credentials);
 //  2. seeds -records VNFRs through POST /vnfrs (-seed-clients at once):
 //     variations of fixtures/vnfr/gatekeeper-seed-function-1.json, each with
 //     a fresh uuid (statuses, descriptor references, one to three VDUs whose
 //     vCPUs make about a fifth of the records match the content filter);
-//  3. phase 1, at -records: healthz, get (GET /vnfrs/{random seeded uuid}),
-//     page100 (GET /vnfrs?page_size=100), put (PUT /vnfrs/{random uuid}, a
-//     full body, no If-Match), create (POST /vnfrs, new records), healthz;
-//     put runs before create so that it replaces one record among -records;
+//     with the auth scenario, starts a second process of the binary under
+//     AUTH=none on a data directory of its own and seeds it as many;
+//  3. phase 1, at -records: healthz, get (GET /vnfrs/{random seeded uuid},
+//     bearer token), get-basic (the same with Basic credentials) and
+//     get-none (the same against the AUTH=none process, without
+//     credentials) for the auth scenario, page100 (GET
+//     /vnfrs?page_size=100), put (PUT /vnfrs/{random uuid}, a full body, no
+//     If-Match), create (POST /vnfrs, new records), healthz; put runs
+//     before create so that it replaces one record among -records; the
+//     AUTH=none process is stopped after phase 1;
 //  4. hostile bodies (internal/hostilebody: the costliest within the
 //     default limits, and some past them), each sent once on one
 //     connection while the server's CPU time (/proc/<pid>/stat) and peak
@@ -88,7 +98,7 @@ type options struct {
 }
 
 // scenarioNames are what -scenarios selects from.
-var scenarioNames = []string{"get", "page100", "put", "create", "hostile", "filter", "rss"}
+var scenarioNames = []string{"get", "auth", "page100", "put", "create", "hostile", "filter", "rss"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -115,7 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 2*time.Minute, "how long to wait for /readyz")
 	fs.DurationVar(&o.grace, "stop-timeout", 20*time.Second, "how long the service may take to exit on SIGTERM before it is killed")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (data dir and server log)")
-	only := fs.String("scenarios", strings.Join(scenarioNames, ","), "the scenarios to run (healthz always runs); filter and rss are phase 2's")
+	only := fs.String("scenarios", strings.Join(scenarioNames, ","), "the scenarios to run (healthz always runs); auth is GET by uuid with a token, with Basic, and against a second process under AUTH=none; filter and rss are phase 2's")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -167,7 +177,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 
-	srv, err := startServer(o.bin, o.serverLog)
+	password, err := randomPassword()
+	if err != nil {
+		return fail(err)
+	}
+	srv, err := startServer(o.bin, o.serverLog, "AUTH=token", "ADMIN_PASSWORD="+password, "TOKEN_TTL="+tokenTTL.String())
 	if err != nil {
 		return fail(err)
 	}
@@ -175,6 +189,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Started: time.Now().UTC(), Binary: o.bin, Store: "sqlite (embedded)", GoVersion: runtime.Version(),
 		CPUs: runtime.NumCPU(), Clients: o.clients, Duration: o.duration.String(), Warmup: o.warmup.String(),
 		Records: o.records, Big: o.big, ContentFilterShare: float64(recs.matching) / float64(len(recs.pool)),
+		Auth: &authRun{Mode: "token"},
 	}
 	// finish stops the service and reads its log, once.
 	finish := sync.OnceFunc(func() {
@@ -217,16 +232,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		rep.Server.StartRSSMiB = kibToMiB(m.RSS)
 	}
 	progress("service ready at %s after %.1fs (pid %d, data in %s)", srv.base, took.Seconds(), srv.cmd.Process.Pid, srv.dataDir)
+	switch authz, err := login(ctx, srv.base, adminUser, password, adminUser); {
+	case errors.Is(err, errNoLogin):
+		rep.Auth.Mode = "none sent: " + err.Error()
+		rep.notef("%s: requests carry no credentials; the auth scenario is skipped", err)
+		progress("  %v: no credentials sent", err)
+	case err != nil:
+		return fail(err)
+	default:
+		srv.authz = authz
+		progress("  logged in as %s: a bearer token on every request but /healthz", adminUser)
+	}
 
 	known := &ids{}
 	grow := func(to int) error {
-		have := storeCount(ctx, srv.base, known.len())
+		have := storeCount(ctx, srv.endpoint, known.len())
 		if have >= to {
 			rep.notef("the store already holds %d records (created under load), no seeding to %d", have, to)
 			return nil
 		}
 		progress("seeding %d records (%d in the store) with %d clients...", to-have, have, o.seedClients)
-		s, err := seed(ctx, srv.base, recs, known, to-have, o.seedClients, seedValue, progress)
+		s, err := seed(ctx, srv.endpoint, recs, known, to-have, o.seedClients, seedValue, progress)
 		s.From = have
 		rep.Seeding = append(rep.Seeding, s)
 		if err == nil {
@@ -237,7 +263,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := grow(o.records); err != nil {
 		return fail(err)
 	}
-	rep.preflight(ctx, srv.base, known, recs)
+	rep.preflight(ctx, srv.endpoint, known, recs)
+
+	// The auth scenario's AUTH=none process, on as many records of its own.
+	var none *server
+	noneKnown := &ids{}
+	finishNone := func() {}
+	if o.only["auth"] && srv.authz != "" {
+		if none, err = startNone(ctx, o, password, rep.Auth, &finishNone, progress); err != nil {
+			return fail(err)
+		}
+		defer finishNone()
+		progress("seeding the AUTH=none process with %d records (%d clients)...", o.records, o.seedClients)
+		s, err := seed(ctx, none.endpoint, recs, noneKnown, o.records, o.seedClients, seedValue^1, progress)
+		if err != nil {
+			return fail(fmt.Errorf("the AUTH=none process: %w", err))
+		}
+		progress("  seeded %d in %.1fs: %.0f records/s", s.Added, s.Seconds, s.PerSec)
+		rep.Auth.Records = noneKnown.len()
+	} else if !o.only["auth"] {
+		rep.Auth.Note = "the auth scenario was not selected"
+	}
 
 	// sc is the scenarios of -scenarios, in order.
 	sc := func(all ...scenario) []scenario {
@@ -249,14 +295,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return out
 	}
+	var phase1 []scenario
+	if o.only["get"] || none != nil {
+		phase1 = append(phase1, getByID(known))
+	}
+	if none != nil {
+		phase1 = append(phase1, getBasic(known, basicAuthz(adminUser, password)), getNone(none.endpoint, noneKnown))
+	}
+	phase1 = append(phase1, sc(page100(), put(recs, known), create(recs, known))...)
 	rep.Phases = append(rep.Phases, runPhase(ctx, srv, o, seedValue, progress,
-		storeCount(ctx, srv.base, known.len()),
-		sc(getByID(known), page100(), put(recs, known), create(recs, known))))
+		storeCount(ctx, srv.endpoint, known.len()), phase1))
+	finishNone() // its memory and CPU are the main process's again
+	if none != nil {
+		rep.Auth.compare(rep.Phases[0])
+	}
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
 	}
 	if o.only["hostile"] {
-		progress("hostile bodies at %d records: each once, then GET beside %d clients posting the costliest...", storeCount(ctx, srv.base, known.len()), heavyClients)
+		progress("hostile bodies at %d records: each once, then GET beside %d clients posting the costliest...", storeCount(ctx, srv.endpoint, known.len()), heavyClients)
 		rep.Hostile = measureHostile(ctx, srv, o, seedValue, known)
 	}
 
@@ -264,13 +321,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err := grow(o.big); err != nil {
 			return fail(err)
 		}
-		n := storeCount(ctx, srv.base, known.len())
+		n := storeCount(ctx, srv.endpoint, known.len())
 		rep.Phases = append(rep.Phases, runPhase(ctx, srv, o, seedValue, progress, n,
 			sc(getByID(known), page100(), put(recs, known))))
 
 		if o.only["filter"] {
 			progress("content filter at %d records: %d sequential requests...", n, o.filterRequests)
-			f := sequential(ctx, srv.base, contentFilter, o.filterRequests)
+			f := sequential(ctx, srv.endpoint, contentFilter, o.filterRequests)
 			f.Records = n
 			rep.Filter = &f
 		}
@@ -299,11 +356,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // storeCount is the number of VNFRs in the store (X-Total-Count), or
 // fallback when the service does not say.
-func storeCount(ctx context.Context, base string, fallback int) int {
-	if _, total, _, err := check(ctx, base, "GET", "/vnfrs?page_size=1", nil); err == nil && total > 0 {
+func storeCount(ctx context.Context, ep endpoint, fallback int) int {
+	if _, total, _, err := check(ctx, ep, "GET", "/vnfrs?page_size=1", nil); err == nil && total > 0 {
 		return total
 	}
 	return fallback
+}
+
+// startNone starts the binary under AUTH=none on a data directory of its
+// own (with the admin password of the main process, so that it creates its
+// admin quietly) and waits for it; *finish (set here) stops it, once, and
+// records its exit and log in a.
+func startNone(ctx context.Context, o options, password string, a *authRun, finish *func(), progress func(string, ...any)) (*server, error) {
+	s, err := startServer(o.bin, "", "AUTH=none", "ADMIN_PASSWORD="+password)
+	if err != nil {
+		return nil, fmt.Errorf("the AUTH=none process: %w", err)
+	}
+	stats := &serverStats{}
+	a.NoneServer = stats
+	*finish = sync.OnceFunc(func() {
+		stats.Exit, _ = s.stop(o.grace)
+		if sum, err := summarizeLog(s.logPath); err == nil {
+			stats.Log = sum
+		}
+		if o.keep {
+			stats.DataDir, stats.Log.Path = s.dataDir, s.logPath
+		}
+		_ = s.cleanup(o.keep)
+	})
+	took, err := s.waitReady(ctx, o.readyTimeout)
+	if err != nil {
+		(*finish)()
+		return nil, fmt.Errorf("the AUTH=none process: %w", err)
+	}
+	stats.ReadySeconds = took.Seconds()
+	progress("AUTH=none process ready at %s after %.1fs (pid %d, data in %s)", s.base, took.Seconds(), s.cmd.Process.Pid, s.dataDir)
+	return s, nil
 }
 
 // runPhase measures healthz, then each scenario, then healthz again, with

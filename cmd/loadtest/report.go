@@ -34,6 +34,7 @@ type report struct {
 	Filter  *latency    `json:"content_filter_latency,omitempty"`
 	RSS     *rssResult  `json:"rss,omitempty"`
 	Hostile *hostileRun `json:"hostile,omitempty"`
+	Auth    *authRun    `json:"auth,omitempty"`
 	Server  serverStats `json:"server"`
 	Checks  []checkRow  `json:"checks"`
 	Pass    bool        `json:"pass"`
@@ -112,7 +113,7 @@ func (r *report) notef(format string, a ...any) {
 
 // preflight asks each kind of request once and notes what is not as
 // expected, so that a broken scenario shows before it is timed.
-func (r *report) preflight(ctx context.Context, base string, known *ids, recs *records) {
+func (r *report) preflight(ctx context.Context, base endpoint, known *ids, recs *records) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	id := known.random(rng)
 	if _, _, _, err := check(ctx, base, http.MethodGet, "/vnfrs/"+id, nil); err != nil {
@@ -199,6 +200,14 @@ func (r *report) judge() {
 	if r.Server.Exit != "exit 0" {
 		r.notef("the service did not exit cleanly on SIGTERM: %s", r.Server.Exit)
 	}
+	if a := r.Auth; a != nil && a.NoneServer != nil {
+		if n, samples := a.unexpected(); n > 0 {
+			r.notef("the AUTH=none process logged %d lines besides its AUTH=none warning: %s", n, strings.Join(samples, "; "))
+		}
+		if a.NoneServer.Exit != "exit 0" {
+			r.notef("the AUTH=none process did not exit cleanly on SIGTERM: %s", a.NoneServer.Exit)
+		}
+	}
 }
 
 func errorsString(res result) string {
@@ -269,6 +278,9 @@ func (r *report) print(w io.Writer) {
 			fmt.Fprintf(w, "  %-8s %2d clients: %.1f req/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms, errors %s; %d still in flight at the end (not counted; the longest took %.1f ms)\n",
 				s.Name, s.Clients, s.ReqPerSec, s.P50, s.P99, s.Max, errorsString(s), s.Late, s.LateMaxMS)
 		}
+	}
+	if a := r.Auth; a != nil {
+		a.print(w)
 	}
 	if h := r.Hostile; h != nil {
 		h.print(w)

@@ -81,15 +81,16 @@ func (r *records) body(rng *rand.Rand, id string) []byte {
 }
 
 // worker is one load-generating client, with its own keep-alive
-// connection (it sends one request at a time).
+// connection (it sends one request at a time), to its endpoint unless a
+// request names another.
 type worker struct {
-	base   string
+	endpoint
 	client *http.Client
 	rng    *rand.Rand
 }
 
-func newWorker(id int, base string, seed uint64) *worker {
-	return &worker{base: base, rng: rand.New(rand.NewPCG(seed, uint64(id))),
+func newWorker(id int, ep endpoint, seed uint64) *worker {
+	return &worker{endpoint: ep, rng: rand.New(rand.NewPCG(seed, uint64(id))),
 		client: &http.Client{Timeout: requestTimeout, Transport: &http.Transport{
 			Proxy:               nil,
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -101,11 +102,11 @@ func newWorker(id int, base string, seed uint64) *worker {
 
 // workers runs fn on n workers at once, worker i seeded with (seed, i),
 // and waits for them all.
-func workers(n int, base string, seed uint64, fn func(i int, w *worker)) {
+func workers(n int, ep endpoint, seed uint64, fn func(i int, w *worker)) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			w := newWorker(i, base, seed)
+			w := newWorker(i, ep, seed)
 			defer w.client.CloseIdleConnections()
 			fn(i, w)
 		})
@@ -113,25 +114,40 @@ func workers(n int, base string, seed uint64, fn func(i int, w *worker)) {
 	wg.Wait()
 }
 
-// send sends one request; the caller reads and closes the answer's body.
+// send sends one request to the worker's endpoint, with its credentials;
+// the caller reads and closes the answer's body.
 func (w *worker) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+	return w.sendTo(ctx, w.endpoint, method, path, body)
+}
+
+// sendTo sends one request to ep, with ep's credentials.
+func (w *worker) sendTo(ctx context.Context, ep endpoint, method, path string, body []byte) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, w.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, ep.base+path, rd)
 	if err != nil {
 		return nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	if ep.authz != "" {
+		req.Header.Set("Authorization", ep.authz)
+	}
 	return w.client.Do(req)
 }
 
-// do sends one request and reads the whole answer.
+// do sends one request to the worker's endpoint and reads the whole
+// answer.
 func (w *worker) do(ctx context.Context, method, path string, body []byte) (int, error) {
-	resp, err := w.send(ctx, method, path, body)
+	return w.doTo(ctx, w.endpoint, method, path, body)
+}
+
+// doTo sends one request to ep and reads the whole answer.
+func (w *worker) doTo(ctx context.Context, ep endpoint, method, path string, body []byte) (int, error) {
+	resp, err := w.sendTo(ctx, ep, method, path, body)
 	if err != nil {
 		return 0, err
 	}
@@ -172,16 +188,33 @@ func (s *ids) random(rng *rand.Rand) string {
 	return s.list[rng.IntN(len(s.list))]
 }
 
-// The scenarios.
+// The scenarios. Each sends the worker's credentials but healthz, the
+// baseline, which sends none (a probe needs none).
 func healthz() scenario {
 	return scenario{name: "healthz", req: "GET /healthz", do: func(ctx context.Context, w *worker) (int, error) {
-		return w.do(ctx, http.MethodGet, "/healthz", nil)
+		return w.doTo(ctx, w.anonymous(), http.MethodGet, "/healthz", nil)
 	}}
 }
 
 func getByID(known *ids) scenario {
 	return scenario{name: "get", req: "GET /vnfrs/{random uuid}", do: func(ctx context.Context, w *worker) (int, error) {
 		return w.do(ctx, http.MethodGet, "/vnfrs/"+known.random(w.rng), nil)
+	}}
+}
+
+// getBasic is get with HTTP Basic credentials (authz) instead of the
+// worker's token.
+func getBasic(known *ids, authz string) scenario {
+	return scenario{name: "get-basic", req: "GET /vnfrs/{random uuid} (Basic)", do: func(ctx context.Context, w *worker) (int, error) {
+		return w.doTo(ctx, endpoint{base: w.base, authz: authz}, http.MethodGet, "/vnfrs/"+known.random(w.rng), nil)
+	}}
+}
+
+// getNone is get against another process, under AUTH=none (no
+// credentials), on its own records.
+func getNone(ep endpoint, known *ids) scenario {
+	return scenario{name: "get-none", req: "GET /vnfrs/{random uuid} (AUTH=none process)", do: func(ctx context.Context, w *worker) (int, error) {
+		return w.doTo(ctx, ep, http.MethodGet, "/vnfrs/"+known.random(w.rng), nil)
 	}}
 }
 
@@ -279,7 +312,7 @@ func load(ctx context.Context, srv *server, clients int, warmup, window time.Dur
 	rss := srv.sampleRSS(50 * time.Millisecond)
 	start := time.Now()
 	t0, t1 := start.Add(warmup), start.Add(warmup+window)
-	workers(clients, srv.base, seed, func(i int, w *worker) {
+	workers(clients, srv.endpoint, seed, func(i int, w *worker) {
 		sc := scenarios[i%len(scenarios)]
 		t := &tallies[i]
 		t.status = map[int]int{}
@@ -376,7 +409,7 @@ const maxSeedFailures = 10
 
 // seed POSTs n new records with clients concurrent clients, adding their
 // ids to known, and reports its progress every 15 s.
-func seed(ctx context.Context, base string, recs *records, known *ids, n, clients int, seedValue uint64, progress func(string, ...any)) (seeding, error) {
+func seed(ctx context.Context, ep endpoint, recs *records, known *ids, n, clients int, seedValue uint64, progress func(string, ...any)) (seeding, error) {
 	res := seeding{Clients: clients}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -400,7 +433,7 @@ func seed(ctx context.Context, base string, recs *records, known *ids, n, client
 			}
 		}
 	}()
-	workers(clients, base, seedValue, func(_ int, w *worker) {
+	workers(clients, ep, seedValue, func(_ int, w *worker) {
 		var mine []string
 		defer func() { known.add(mine...) }()
 		for next.Add(1) <= int64(n) && ctx.Err() == nil {
@@ -453,8 +486,8 @@ type latency struct {
 }
 
 // sequential asks path n times, one after the other, on one connection.
-func sequential(ctx context.Context, base, path string, n int) latency {
-	w := newWorker(0, base, 0)
+func sequential(ctx context.Context, ep endpoint, path string, n int) latency {
+	w := newWorker(0, ep, 0)
 	defer w.client.CloseIdleConnections()
 	l := latency{Request: "GET " + path, N: n}
 	var lat []time.Duration
@@ -490,8 +523,8 @@ func sequential(ctx context.Context, base, path string, n int) latency {
 
 // check asks path once and returns the status, X-Total-Count and the
 // number of elements when the answer is a JSON array (else -1).
-func check(ctx context.Context, base, method, path string, body []byte) (status, total, elems int, err error) {
-	w := newWorker(0, base, 0)
+func check(ctx context.Context, ep endpoint, method, path string, body []byte) (status, total, elems int, err error) {
+	w := newWorker(0, ep, 0)
 	defer w.client.CloseIdleConnections()
 	resp, err := w.send(ctx, method, path, body)
 	if err != nil {

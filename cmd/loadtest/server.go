@@ -20,8 +20,10 @@ import (
 // server is the service binary under test, started on a fresh embedded
 // store in a temporary directory.
 type server struct {
+	// endpoint is its URL and the credentials of every request but
+	// /healthz (set once logged in).
+	endpoint
 	cmd     *exec.Cmd
-	base    string // http://127.0.0.1:<port>
 	root    string // temporary directory: data/ and, by default, server.stderr
 	dataDir string
 	logPath string // the server's stderr
@@ -31,10 +33,13 @@ type server struct {
 }
 
 // startServer starts bin with DATA_DIR in a new temporary directory,
-// LISTEN_ADDR on a free loopback port and LOG_LEVEL=warn, and its stderr in
-// logPath (default: server.stderr in the temporary directory). MONGO_URI is
-// cleared, so the embedded SQLite store is what is measured.
-func startServer(bin, logPath string) (*server, error) {
+// LISTEN_ADDR on a free loopback port, LOG_LEVEL=warn and env (such as
+// AUTH=none, ADMIN_PASSWORD=...), and its stderr in logPath (default:
+// server.stderr in the temporary directory). MONGO_URI is cleared, so the
+// embedded SQLite store is what is measured, and so are the settings of
+// identity and TLS that this process's environment may hold (the tool
+// speaks plain HTTP and sets those it needs in env).
+func startServer(bin, logPath string, env ...string) (*server, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("service binary: %w (build it first: make build)", err)
 	}
@@ -64,8 +69,10 @@ func startServer(bin, logPath string) (*server, error) {
 	s.base = "http://" + addr
 
 	s.cmd = exec.Command(bin)
-	s.cmd.Env = append(environWithout("MONGO_URI", "DATA_DIR", "LISTEN_ADDR", "LOG_LEVEL"),
+	s.cmd.Env = append(environWithout("MONGO_URI", "DATA_DIR", "LISTEN_ADDR", "LOG_LEVEL",
+		"AUTH", "ADMIN_PASSWORD", "TOKEN_TTL", "DEFAULT_PROJECT", "TLS_CERT_FILE", "TLS_KEY_FILE"),
 		"DATA_DIR="+s.dataDir, "LISTEN_ADDR="+addr, "LOG_LEVEL=warn")
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout = s.logFile
 	s.cmd.Stderr = s.logFile
 	s.cmd.SysProcAttr = childAttr() // dies with this process (Linux)

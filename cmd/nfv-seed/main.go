@@ -12,6 +12,21 @@
 //
 // Before posting, nfv-seed waits (up to -wait, 30s by default) for /ping to
 // answer "pong", so `make run & make seed` works.
+//
+// The service asks for credentials on every route but the probes (AUTH=token,
+// its default). nfv-seed sends "Authorization: Bearer <token>" on every POST,
+// the token being, in this order of preference:
+//
+//   - -token (or NFV_TOKEN), used as is;
+//   - else one it gets once from POST /osm/admin/v1/tokens as -user (NFV_USER,
+//     default admin) with -password (NFV_PASSWORD), or else with the password
+//     in -password-file (default data/admin-password, where the service writes
+//     the admin password it generates on its first start on the embedded store
+//     under ./data, as `make run` does) when that file exists;
+//   - else none: no Authorization header, which a service under AUTH=none
+//     takes.
+//
+// A 401 or 403 says how to give credentials.
 package main
 
 import (
@@ -43,7 +58,23 @@ const (
 	defaultURL    = "http://localhost:4012"
 	defaultDir    = "fixtures"
 	defaultWait   = 30 * time.Second
+	defaultUser   = "admin"
+	tokensPath    = "/osm/admin/v1/tokens"
 )
+
+// environ is what run reads besides its flags: the environment (flags
+// win over it) and the default -password-file. Tests give their own, so
+// that they do not depend on where they run.
+type environ struct {
+	getenv       func(string) string
+	passwordFile string
+}
+
+// osEnviron is the process's: its environment, and the password file
+// `make run` leaves in ./data.
+func osEnviron() environ {
+	return environ{getenv: os.Getenv, passwordFile: filepath.Join("data", "admin-password")}
+}
 
 // collections maps each fixture folder to the path its records are POSTed to.
 var collections = []struct{ folder, path string }{
@@ -54,18 +85,27 @@ var collections = []struct{ folder, path string }{
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, &http.Client{}))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr, &http.Client{}, osEnviron()))
 }
 
 // run is the whole command: it parses args, waits for the service, seeds it,
 // and returns the exit status.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *http.Client) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *http.Client, env environ) int {
 	fs := flag.NewFlagSet("nfv-seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rawURL := fs.String("url", defaultURL, "base URL of the nfv-records service")
 	dir := fs.String("dir", defaultDir, "fixtures directory, holding nsr/ and vnfr/")
 	wait := fs.Duration("wait", defaultWait, "how long to wait for the service to answer /ping")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
+	var cred credentials
+	fs.StringVar(&cred.user, "user", env.or("NFV_USER", defaultUser), "user to log in as (NFV_USER)")
+	// The secrets' variables are read after parsing: a flag's default
+	// would show them in -h.
+	fs.StringVar(&cred.password, "password", "", "password of -user (default NFV_PASSWORD); none reads -password-file")
+	fs.StringVar(&cred.passwordFile, "password-file", env.passwordFile,
+		"file holding the password of -user, read when no password is given and the file exists (the service writes a generated admin password to DATA_DIR/admin-password)")
+	fs.StringVar(&cred.project, "project", env.getenv("NFV_PROJECT"), "project to log into, its name or id (NFV_PROJECT); empty: the user's first")
+	fs.StringVar(&cred.token, "token", "", "bearer token, used as is instead of logging in (default NFV_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -85,6 +125,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 		fmt.Fprintln(stderr, "nfv-seed: -wait must be >= 0 and -timeout > 0")
 		return exitUsage
 	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	cred.fileGiven, cred.passwordFlag = given["password-file"], given["password"]
+	if !given["password"] {
+		cred.password = env.getenv("NFV_PASSWORD")
+	}
+	if !given["token"] {
+		cred.token = env.getenv("NFV_TOKEN")
+	}
+	if err := cred.check(); err != nil {
+		fmt.Fprintln(stderr, "nfv-seed:", err)
+		return exitUsage
+	}
 
 	c := *client // a copy: the caller's client is not changed
 	c.Timeout = *timeout
@@ -95,17 +148,188 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 		fmt.Fprintln(stderr, "nfv-seed:", err)
 		return exitFailed
 	}
-	sum, err := seed(ctx, &c, base, *dir, stdout)
+	// The password file is read once the service answers: on its first
+	// start the service writes it before it serves.
+	if err := cred.resolve(); err != nil {
+		fmt.Fprintln(stderr, "nfv-seed:", err)
+		return exitFailed
+	}
+	authz, err := authorization(ctx, &c, base, &cred, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "nfv-seed:", err)
+		return exitFailed
+	}
+	sum, err := seed(ctx, &c, base, authz, *dir, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "nfv-seed:", err)
 		return exitFailed
 	}
 	fmt.Fprintf(stdout, "%d files: %d loaded, %d already there, %d failed\n",
 		sum.Loaded+sum.Existing+sum.Failed, sum.Loaded, sum.Existing, sum.Failed)
+	if sum.Unauthorized > 0 || sum.Forbidden > 0 {
+		fmt.Fprintln(stderr, "nfv-seed:", cred.refusedHint(sum.Unauthorized > 0))
+	}
 	if sum.Failed > 0 {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// or is the value of the environment variable name, or def when it is
+// empty.
+func (env environ) or(name, def string) string {
+	if v := env.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// credentials are what nfv-seed authenticates with.
+type credentials struct {
+	user, password, project, token string
+	// passwordFile is -password-file; fileGiven says the flag was given
+	// (a missing default file is no error: the service may run AUTH=none).
+	passwordFile string
+	fileGiven    bool
+	passwordFlag bool // -password was given (else the password is NFV_PASSWORD's)
+	// from says where the password came from, for messages.
+	from string
+}
+
+// check refuses credentials that cannot work, before anything is sent.
+func (c *credentials) check() error {
+	switch {
+	case strings.ContainsAny(c.token, " \t\r\n"):
+		return errors.New("-token (NFV_TOKEN) must be one token, without spaces")
+	case c.token == "" && c.user == "":
+		return errors.New("-user (NFV_USER) is empty: name the user to log in as")
+	}
+	return nil
+}
+
+// resolve picks the credentials: -token, else -password (or NFV_PASSWORD),
+// else the first line of -password-file when that file exists. A missing
+// file is no error unless -password-file was given: without credentials
+// nfv-seed works against AUTH=none.
+func (c *credentials) resolve() error {
+	switch {
+	case c.token != "":
+		c.from = "-token"
+	case c.password != "":
+		c.from = "NFV_PASSWORD"
+		if c.passwordFlag {
+			c.from = "-password"
+		}
+	case c.passwordFile != "":
+		raw, err := os.ReadFile(c.passwordFile)
+		if errors.Is(err, os.ErrNotExist) && !c.fileGiven {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("-password-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(raw), "\n")
+		if c.password = strings.TrimSpace(line); c.password == "" {
+			return fmt.Errorf("-password-file %s is empty", c.passwordFile)
+		}
+		c.from = "the password in " + c.passwordFile
+	}
+	return nil
+}
+
+// none says no credentials are given at all.
+func (c *credentials) none() bool { return c.token == "" && c.password == "" }
+
+// howTo is how credentials are given, for the messages of a refusal.
+const howTo = "give the password of -user (default admin; NFV_USER) with -password or NFV_PASSWORD, or in -password-file " +
+	"(default data/admin-password: where the service, on its embedded store, writes the admin password it generated on first start; " +
+	"else ADMIN_PASSWORD set it), or a bearer token with -token or NFV_TOKEN (POST /osm/admin/v1/tokens gives one)"
+
+// refusedHint explains a 401 (unauthorized) or a 403 from the record routes.
+func (c *credentials) refusedHint(unauthorized bool) string {
+	switch {
+	case !unauthorized:
+		who := "user " + c.user
+		if c.token != "" {
+			who = "the user of -token"
+		}
+		return "the service refused the records to " + who + " (403): log in as a user whose role in the project grants " +
+			"ns_instances:post and vnf_instances:post (system_admin or project_admin do), or name another project with -project"
+	case c.none():
+		return "the service asks for credentials (401: it runs AUTH=token, its default) and none were given: " + howTo
+	case c.token != "":
+		return "the service refused -token (401: unknown, revoked or expired; see the lines above): " + howTo
+	}
+	return "the service refused the token it gave (401; see the lines above): " + howTo
+}
+
+// authorization is the Authorization header to send: -token's, a token
+// got once with the password, or "" without credentials.
+func authorization(ctx context.Context, client *http.Client, base string, c *credentials, stderr io.Writer) (string, error) {
+	switch {
+	case c.token != "":
+		return "Bearer " + c.token, nil
+	case c.password == "":
+		return "", nil
+	}
+	token, err := login(ctx, client, base, c)
+	if errors.Is(err, errNoLogin) {
+		fmt.Fprintf(stderr, "nfv-seed: %s answers 404 to POST %s (a version without authentication?): seeding without credentials\n", base, tokensPath)
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return "Bearer " + token, nil
+}
+
+// errNoLogin is a service without the login route.
+var errNoLogin = errors.New("no login route")
+
+// login asks POST /osm/admin/v1/tokens for a token.
+func login(ctx context.Context, client *http.Client, base string, c *credentials) (string, error) {
+	body := map[string]string{"username": c.user, "password": c.password}
+	if c.project != "" {
+		body["project_id"] = c.project
+	}
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+tokensPath, bytes.NewReader(raw))
+	if err != nil {
+		return "", fmt.Errorf("build login request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("log in: service not reachable: %w", unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return "", fmt.Errorf("log in: read answer (%s): %w", resp.Status, err)
+	}
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusCreated:
+		var t struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(answer, &t); err != nil || t.ID == "" {
+			return "", fmt.Errorf("log in: POST %s answered %s without a token: %s", tokensPath, resp.Status, describe(answer))
+		}
+		return t.ID, nil
+	case http.StatusNotFound:
+		return "", errNoLogin
+	case http.StatusUnauthorized, http.StatusForbidden:
+		who := "user " + c.user
+		if c.project != "" {
+			who += " in project " + c.project
+		}
+		return "", fmt.Errorf("log in as %s with %s refused (%d %s): %s", who, c.from, resp.StatusCode, describe(answer), howTo)
+	}
+	return "", fmt.Errorf("log in: POST %s answered %s: %s", tokensPath, resp.Status, describe(answer))
 }
 
 // baseURL checks the -url value and drops a trailing slash, so that paths
@@ -172,16 +396,19 @@ func ping(ctx context.Context, client *http.Client, base string) error {
 	return nil
 }
 
-// summary counts the outcomes of one seeding.
+// summary counts the outcomes of one seeding; Unauthorized and Forbidden
+// count the failures that were 401 and 403.
 type summary struct {
 	Loaded, Existing, Failed int
+	Unauthorized, Forbidden  int
 }
 
 // seed POSTs every JSON file of dir/nsr to base/nsrs and of dir/vnfr to
-// base/vnfrs, writing one line per file to out. A refused file is counted in
+// base/vnfrs, with the Authorization header authz (none when ""), writing
+// one line per file to out. A refused file is counted in
 // the summary, not returned as an error: every file is tried. The error is
 // for a directory that cannot be read or holds no record files.
-func seed(ctx context.Context, client *http.Client, base, dir string, out io.Writer) (summary, error) {
+func seed(ctx context.Context, client *http.Client, base, authz, dir string, out io.Writer) (summary, error) {
 	type job struct{ file, rel, path string }
 	var jobs []job
 	for _, c := range collections {
@@ -214,7 +441,7 @@ func seed(ctx context.Context, client *http.Client, base, dir string, out io.Wri
 		if err := ctx.Err(); err != nil {
 			return sum, fmt.Errorf("interrupted: %w", err)
 		}
-		status, note, err := post(ctx, client, base, j.path, j.file)
+		status, note, err := post(ctx, client, base, authz, j.path, j.file)
 		line := fmt.Sprintf("%-*s  POST %-6s ", width, j.rel, j.path)
 		switch {
 		case err != nil:
@@ -228,15 +455,22 @@ func seed(ctx context.Context, client *http.Client, base, dir string, out io.Wri
 			fmt.Fprintf(out, "%s409 already there\n", line)
 		default:
 			sum.Failed++
+			switch status {
+			case http.StatusUnauthorized:
+				sum.Unauthorized++
+			case http.StatusForbidden:
+				sum.Forbidden++
+			}
 			fmt.Fprintf(out, "%s%d FAILED: %s\n", line, status, note)
 		}
 	}
 	return sum, nil
 }
 
-// post sends one file and returns the status and a note on the answer: the
-// stored uuid on success, the error detail otherwise.
-func post(ctx context.Context, client *http.Client, base, path, file string) (int, string, error) {
+// post sends one file (with the Authorization header authz, unless "") and
+// returns the status and a note on the answer: the stored uuid on success,
+// the error detail otherwise.
+func post(ctx context.Context, client *http.Client, base, authz, path, file string) (int, string, error) {
 	body, err := os.ReadFile(file)
 	if err != nil {
 		return 0, "", fmt.Errorf("read file: %w", err)
@@ -247,6 +481,9 @@ func post(ctx context.Context, client *http.Client, base, path, file string) (in
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	if authz != "" {
+		req.Header.Set("Authorization", authz)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, "", fmt.Errorf("service not reachable: %w", unwrapURLError(err))

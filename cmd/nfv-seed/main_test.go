@@ -14,7 +14,42 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/nfv-records/nfv-records/handlers"
+	"github.com/nfv-records/nfv-records/orchestrator/auth"
+	"github.com/nfv-records/nfv-records/orchestrator/records"
+	"github.com/nfv-records/nfv-records/repo"
+	"github.com/nfv-records/nfv-records/repo/sqlite"
+	"github.com/nfv-records/nfv-records/schemas"
 )
+
+// testEnv is the environment run sees (getenv): empty unless a test sets
+// it, so that the NFV_* variables of whoever runs the tests do not count.
+var testEnv = map[string]string{}
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
+
+// testEnviron is run's environ in tests: testEnv, and no default
+// password file (a test names the file it wants read).
+func testEnviron() environ {
+	return environ{
+		getenv:       func(name string) string { return testEnv[name] },
+		passwordFile: filepath.Join(os.TempDir(), "nfv-seed-test-no-such-dir", "admin-password"),
+	}
+}
+
+// setEnv sets a variable of testEnv for the test.
+func setEnv(t *testing.T, name, value string) {
+	t.Helper()
+	testEnv[name] = value
+	t.Cleanup(func() { delete(testEnv, name) })
+}
 
 // fakeService stands in for nfv-records: POST /nsrs and /vnfrs answer 200
 // for a new id, 409 for one already stored and 500 for failID; /ping answers
@@ -217,7 +252,7 @@ func TestRun(t *testing.T) {
 			}
 			args := append([]string{"-url", srv.URL + "/", "-dir", dir}, tt.args...)
 			var stdout, stderr bytes.Buffer
-			got := run(context.Background(), args, &stdout, &stderr, srv.Client())
+			got := run(context.Background(), args, &stdout, &stderr, srv.Client(), testEnviron())
 			if got != tt.wantExit {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got, tt.wantExit, &stdout, &stderr)
 			}
@@ -245,7 +280,7 @@ func TestRunServiceNotReachable(t *testing.T) {
 	url := srv.URL
 	srv.Close() // nothing listens there any more
 	var stdout, stderr bytes.Buffer
-	got := run(context.Background(), []string{"-url", url, "-dir", writeFixtures(t), "-wait", "500ms"}, &stdout, &stderr, http.DefaultClient)
+	got := run(context.Background(), []string{"-url", url, "-dir", writeFixtures(t), "-wait", "500ms"}, &stdout, &stderr, http.DefaultClient, testEnviron())
 	if got != 1 {
 		t.Errorf("exit %d, want 1", got)
 	}
@@ -297,7 +332,7 @@ func TestRunRepositoryFixtures(t *testing.T) {
 		fmt.Sprintf("%d files: 0 loaded, %d already there, 0 failed", len(want), len(want)),
 	} {
 		var stdout, stderr bytes.Buffer
-		if got := run(context.Background(), []string{"-url", srv.URL, "-dir", dir}, &stdout, &stderr, srv.Client()); got != 0 {
+		if got := run(context.Background(), []string{"-url", srv.URL, "-dir", dir}, &stdout, &stderr, srv.Client(), testEnviron()); got != 0 {
 			t.Fatalf("run %d: exit %d\n%s%s", i+1, got, &stdout, &stderr)
 		}
 		if !strings.Contains(stdout.String(), wantSummary) {
@@ -374,4 +409,261 @@ func waitingLine(stderr string) string {
 	}
 	line, _, _ := strings.Cut(stderr, "\n")
 	return line + "\n"
+}
+
+// testAdminPassword is the bootstrap admin's password of realService.
+const testAdminPassword = "seed-test-admin-password"
+
+// realService is the service's own router on a fresh embedded store, with
+// user admin (password testAdminPassword), under AUTH=token or AUTH=none.
+func realService(t *testing.T, authNone bool) *httptest.Server {
+	t.Helper()
+	db, err := sqlite.Open(sqlite.Config{Path: filepath.Join(t.TempDir(), "records.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := auth.NewService(repo.NewAuthStore(db), auth.Config{BcryptCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ids.Bootstrap(t.Context(), testAdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	h, err := handlers.NewRouter(handlers.Config{
+		Records:           records.NewService(repo.NewRecordStore(db), v, records.Config{}),
+		Database:          db,
+		ComplexAttributes: v.ComplexAttributes,
+		MaxBodyBytes:      4 << 20, // the service's default
+		Auth:              ids,
+		AuthNone:          authNone,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// loginToken is a token of admin from POST /osm/admin/v1/tokens.
+func loginToken(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	body := `{"username":"admin","password":"` + testAdminPassword + `","project_id":"admin"}`
+	resp, err := srv.Client().Post(srv.URL+tokensPath, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		ID string `json:"id"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != http.StatusOK || tok.ID == "" {
+		t.Fatalf("login: %s, %v, token %q", resp.Status, err, tok.ID)
+	}
+	return tok.ID
+}
+
+// repositoryFixtures is how many record files fixtures/ holds.
+func repositoryFixtures(t *testing.T) (dir string, n int) {
+	t.Helper()
+	dir = filepath.Join("..", "..", "fixtures")
+	for _, c := range collections {
+		files, err := filepath.Glob(filepath.Join(dir, c.folder, "*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(files)
+	}
+	if n == 0 {
+		t.Fatalf("no fixtures in %s", dir)
+	}
+	return dir, n
+}
+
+// vnfrCount is how many VNFRs srv holds, read as the admin.
+func vnfrCount(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/vnfrs?count", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("admin", testAdminPassword)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /vnfrs?count: %s %s", resp.Status, b)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// TestRunRealRouter seeds the repository's fixtures into the service's own
+// router: under AUTH=token with the admin's password (given, from the
+// environment, from a file) or a token, and under AUTH=none without
+// credentials; and shows what a refusal says.
+func TestRunRealRouter(t *testing.T) {
+	dir, n := repositoryFixtures(t)
+	loaded := fmt.Sprintf("%d files: %d loaded, 0 already there, 0 failed", n, n)
+	there := fmt.Sprintf("%d files: 0 loaded, %d already there, 0 failed", n, n)
+	env := testEnviron()
+	seedOnce := func(t *testing.T, srv *httptest.Server, args ...string) (int, string, string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		args = append([]string{"-url", srv.URL, "-dir", dir, "-wait", "5s"}, args...)
+		code := run(context.Background(), args, &stdout, &stderr, srv.Client(), env)
+		return code, stdout.String(), strings.TrimPrefix(stderr.String(), waitingLine(stderr.String()))
+	}
+	wantRun := func(t *testing.T, code int, stdout, stderr string, wantCode int, wantOut, wantErr []string) {
+		t.Helper()
+		if code != wantCode {
+			t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, wantCode, stdout, stderr)
+		}
+		for _, w := range wantOut {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("stdout lacks %q:\n%s", w, stdout)
+			}
+		}
+		for _, w := range wantErr {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("stderr lacks %q:\n%s", w, stderr)
+			}
+		}
+		if len(wantErr) == 0 && stderr != "" {
+			t.Errorf("unexpected stderr:\n%s", stderr)
+		}
+	}
+	// how is the advice every refusal ends with.
+	how := []string{"-password or NFV_PASSWORD", "-password-file", "-token or NFV_TOKEN"}
+
+	t.Run("token mode, password", func(t *testing.T) {
+		srv := realService(t, false)
+		code, out, errOut := seedOnce(t, srv, "-password", testAdminPassword)
+		wantRun(t, code, out, errOut, 0, []string{loaded}, nil)
+		if got := vnfrCount(t, srv); got == `{"count":0}` {
+			t.Errorf("no VNFR stored: %s", got)
+		}
+		// Again, the password from the environment: all there.
+		setEnv(t, "NFV_PASSWORD", testAdminPassword)
+		code, out, errOut = seedOnce(t, srv)
+		wantRun(t, code, out, errOut, 0, []string{there}, nil)
+	})
+
+	t.Run("token mode, password file", func(t *testing.T) {
+		srv := realService(t, false)
+		file := filepath.Join(t.TempDir(), "admin-password")
+		if err := os.WriteFile(file, []byte(testAdminPassword+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := seedOnce(t, srv, "-password-file", file)
+		wantRun(t, code, out, errOut, 0, []string{loaded}, nil)
+		// The default file is read when it exists.
+		defer func(old string) { env.passwordFile = old }(env.passwordFile)
+		env.passwordFile = file
+		code, out, errOut = seedOnce(t, srv)
+		wantRun(t, code, out, errOut, 0, []string{there}, nil)
+	})
+
+	t.Run("token mode, token", func(t *testing.T) {
+		srv := realService(t, false)
+		code, out, errOut := seedOnce(t, srv, "-token", loginToken(t, srv))
+		wantRun(t, code, out, errOut, 0, []string{loaded}, nil)
+		setEnv(t, "NFV_TOKEN", loginToken(t, srv))
+		code, out, errOut = seedOnce(t, srv)
+		wantRun(t, code, out, errOut, 0, []string{there}, nil)
+	})
+
+	t.Run("token mode, wrong password", func(t *testing.T) {
+		srv := realService(t, false)
+		code, out, errOut := seedOnce(t, srv, "-password", "not-the-password")
+		wantRun(t, code, out, errOut, 1, nil, append([]string{"log in as user admin with -password refused (401 UNAUTHORIZED: invalid username or password)"}, how...))
+		if out != "" {
+			t.Errorf("a refused login posts nothing; stdout:\n%s", out)
+		}
+		if got := vnfrCount(t, srv); got != `{"count":0}` {
+			t.Errorf("VNFRs stored: %s", got)
+		}
+	})
+
+	t.Run("token mode, wrong password from the file", func(t *testing.T) {
+		srv := realService(t, false)
+		file := filepath.Join(t.TempDir(), "admin-password")
+		if err := os.WriteFile(file, []byte("stale\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := seedOnce(t, srv, "-password-file", file)
+		wantRun(t, code, out, errOut, 1, nil, append([]string{"with the password in " + file + " refused (401"}, how...))
+	})
+
+	t.Run("token mode, no credentials", func(t *testing.T) {
+		srv := realService(t, false)
+		code, out, errOut := seedOnce(t, srv)
+		wantRun(t, code, out, errOut, 1,
+			[]string{"401 FAILED: UNAUTHORIZED: credentials are missing", fmt.Sprintf("%d files: 0 loaded, 0 already there, %d failed", n, n)},
+			append([]string{"the service asks for credentials (401"}, how...))
+	})
+
+	t.Run("token mode, bad token", func(t *testing.T) {
+		srv := realService(t, false)
+		code, out, errOut := seedOnce(t, srv, "-token", strings.Repeat("A", 43))
+		wantRun(t, code, out, errOut, 1, []string{"401 FAILED: UNAUTHORIZED: invalid token"},
+			append([]string{"the service refused -token (401"}, how...))
+	})
+
+	t.Run("token mode, missing password file", func(t *testing.T) {
+		srv := realService(t, false)
+		code, out, errOut := seedOnce(t, srv, "-password-file", filepath.Join(t.TempDir(), "none"))
+		wantRun(t, code, out, errOut, 1, nil, []string{"-password-file: open"})
+	})
+
+	t.Run("AUTH=none, no credentials", func(t *testing.T) {
+		srv := realService(t, true)
+		code, out, errOut := seedOnce(t, srv)
+		wantRun(t, code, out, errOut, 0, []string{loaded}, nil)
+	})
+}
+
+// TestRunSendsToken: the token of one login goes on every POST.
+func TestRunSendsToken(t *testing.T) {
+	var mu sync.Mutex
+	var logins int
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.URL.Path == "/ping":
+			_, _ = io.WriteString(w, "pong")
+		case r.Method == http.MethodPost && r.URL.Path == tokensPath:
+			var req map[string]string
+			_ = json.NewDecoder(r.Body).Decode(&req)
+			if req["username"] != "ops" || req["password"] != "pw" || req["project_id"] != "tenant" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			logins++
+			_, _ = io.WriteString(w, `{"_id":"tok","id":"tok"}`)
+		default:
+			seen = append(seen, r.Header.Get("Authorization"))
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"uuid":"x"}`)
+		}
+	}))
+	defer srv.Close()
+	setEnv(t, "NFV_USER", "ops")
+	setEnv(t, "NFV_PROJECT", "tenant")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"-url", srv.URL, "-dir", writeFixtures(t), "-password", "pw"}, &stdout, &stderr, srv.Client(), testEnviron()); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	if logins != 1 || len(seen) != 3 || slices.ContainsFunc(seen, func(h string) bool { return h != "Bearer tok" }) {
+		t.Errorf("%d logins, Authorization headers %q; want 1 login and 3 x Bearer tok", logins, seen)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/nfv-records/nfv-records/models"
 )
@@ -48,6 +49,13 @@ type Config struct {
 	Random io.Reader
 	// Logger receives the audit lines.
 	Logger *slog.Logger
+	// Exclusive says no other process uses the database (the embedded
+	// store, locked by this one): every change goes through this
+	// service, which forgets what it remembered of what it changes, so
+	// remembered Basic credentials need no database read to know the
+	// user is unchanged. Without it (MongoDB, any number of replicas)
+	// each call reads the user's version.
+	Exclusive bool
 }
 
 // Service is identity and access over a store.
@@ -62,6 +70,8 @@ type Service struct {
 	// remembered: the credentials themselves are never kept.
 	basicKey []byte
 	cache    *cache
+	// basicChecks runs one password check per Basic credentials at a time.
+	basicChecks singleflight.Group
 	// lastSweep is when expired tokens were last removed.
 	sweepMu   sync.Mutex
 	lastSweep time.Time
@@ -332,22 +342,35 @@ func (s *Service) AuthenticateBasic(ctx context.Context, o Origin, username, pas
 		if _, err := s.checkLock(ctx, o, username); err != nil {
 			return Identity{}, err
 		}
+		// The user as checked, if it has not changed since: a new
+		// password, a rename or a deletion ends the remembered check at
+		// once, on every replica.
 		seen := v.(User)
-		u, err := s.store.GetUser(ctx, seen.ID)
-		if err == nil && u.PasswordHash == seen.PasswordHash && u.Username == username {
-			return s.defaultIdentity(ctx, u)
+		if s.cfg.Exclusive {
+			return s.defaultIdentity(ctx, seen)
+		}
+		version, err := s.store.UserVersion(ctx, seen.ID)
+		if err == nil && version == seen.Version {
+			return s.defaultIdentity(ctx, seen)
 		}
 		if err != nil && models.ErrorCodeOf(err) != models.CodeNotFound {
 			return Identity{}, err
 		}
 		s.cache.drop(key)
 	}
-	u, err := s.checkPassword(ctx, o, username, password)
+	// Concurrent calls with the same credentials share one check: when
+	// the remembered one expires, many clients do not hash at once.
+	v, err, _ := s.basicChecks.Do(key, func() (any, error) {
+		u, err := s.checkPassword(ctx, o, username, password)
+		if err == nil {
+			s.cache.putFor(key, u, basicRemember)
+		}
+		return u, err
+	})
 	if err != nil {
 		return Identity{}, err
 	}
-	s.cache.putFor(key, u, basicRemember)
-	return s.defaultIdentity(ctx, u)
+	return s.defaultIdentity(ctx, v.(User))
 }
 
 // basicRemember is how long a Basic check is remembered.

@@ -110,6 +110,7 @@ func (s *Service) sweep(ctx context.Context, now time.Time) {
 func (s *Service) checkPassword(ctx context.Context, o Origin, username, password string) (User, error) {
 	key := failureKey(username, o.RemoteHost)
 	now := s.cfg.Now()
+	s.cache.drop("f:" + key) // a password check reads the failures afresh
 	f, err := s.checkLock(ctx, o, username)
 	if err != nil {
 		return User{}, err
@@ -128,6 +129,7 @@ func (s *Service) checkPassword(ctx context.Context, o Origin, username, passwor
 			if err := s.store.ClearLoginFailures(ctx, key); err != nil {
 				return User{}, err
 			}
+			s.cache.drop("f:" + key)
 		}
 		return u, nil
 	}
@@ -143,6 +145,7 @@ func (s *Service) checkPassword(ctx context.Context, o Origin, username, passwor
 	if err != nil {
 		return User{}, err
 	}
+	s.cache.put("f:"+key, f)
 	if now.Before(f.LockedUntil) {
 		s.audit(ctx, o, "login locked", username, "", "failures", f.Count)
 		return User{}, s.lockedError(f)
@@ -154,10 +157,20 @@ func (s *Service) checkPassword(ctx context.Context, o Origin, username, passwor
 // checkLock refuses a user at an address that failed too often: the
 // lock holds for every way of logging in, remembered Basic credentials
 // included.
+//
+// What was read is trusted for CacheTTL: a lock set on another replica
+// holds here within it (at once for a login, which reads afresh).
 func (s *Service) checkLock(ctx context.Context, o Origin, username string) (Failures, error) {
-	f, err := s.store.LoginFailures(ctx, failureKey(username, o.RemoteHost))
-	if err != nil {
-		return f, err
+	key := failureKey(username, o.RemoteHost)
+	var f Failures
+	if v, ok := s.cache.get("f:" + key); ok {
+		f = v.(Failures)
+	} else {
+		var err error
+		if f, err = s.store.LoginFailures(ctx, key); err != nil {
+			return f, err
+		}
+		s.cache.put("f:"+key, f)
 	}
 	if s.cfg.Now().Before(f.LockedUntil) {
 		s.audit(ctx, o, "login locked", username, "")

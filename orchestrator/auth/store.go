@@ -24,6 +24,9 @@ type (
 type Store interface {
 	CreateUser(ctx context.Context, u User) (User, error)
 	GetUser(ctx context.Context, id string) (User, error)
+	// UserVersion is the version of the user id, cheaper than GetUser:
+	// any change of the user (a new password) moves it.
+	UserVersion(ctx context.Context, id string) (int64, error)
 	// FindUser is the user named name: NotFound when none is.
 	FindUser(ctx context.Context, name string) (User, error)
 	ListUsers(ctx context.Context) ([]User, error)
