@@ -110,6 +110,7 @@ func collectionTable(spec repo.CollectionSpec) func(string) []string {
 			`DROP INDEX IF EXISTS ` + quote(unquote(t)+"/created"),
 			`CREATE INDEX IF NOT EXISTS ` + quote(unquote(t)+"/created+readers") + ` ON ` + t + ` (created, id, ` + readersColumn + `)`,
 		}
+		stmts = append(stmts, readerCounts(t)...)
 		for _, attr := range spec.Indexed {
 			stmts = append(stmts,
 				`ALTER TABLE `+t+` ADD COLUMN `+indexColumn(attr)+` GENERATED ALWAYS AS (body ->> `+jsonPath(attr)+`) VIRTUAL`,
@@ -121,6 +122,47 @@ func collectionTable(spec repo.CollectionSpec) func(string) []string {
 }
 
 func unquote(q string) string { return q[1 : len(q)-1] }
+
+// countsTable is the table of how many documents each project reads: a
+// count of a project's documents (a list's total, unfiltered) is one
+// row, not a walk of its index entries. Triggers keep it in the writes'
+// own transactions; a row with project '' marks it as filled in.
+func countsTable(t string) string { return quote(unquote(t) + "/counts") }
+
+// readersJSON is the SQL of a readers column value (',"p1","p2",') as a
+// JSON array ('["p1","p2"]'), for json_each.
+func readersJSON(col string) string {
+	return `'[' || substr(` + col + `, 2, length(` + col + `) - 2) || ']'`
+}
+
+// readerCounts is the DDL of the counts table and its triggers, and the
+// filling in of the counts of a table written before it existed (once).
+func readerCounts(t string) []string {
+	c := countsTable(t)
+	trigger := func(suffix string) string { return quote(unquote(t) + "/counts " + suffix) }
+	add := func(col string) string {
+		return `INSERT INTO ` + c + ` (project, n) SELECT DISTINCT value, 1 FROM json_each(` + readersJSON(col) + `) WHERE true
+				ON CONFLICT (project) DO UPDATE SET n = n + 1;`
+	}
+	sub := func(col string) string {
+		return `UPDATE ` + c + ` SET n = n - 1 WHERE project IN (SELECT value FROM json_each(` + readersJSON(col) + `));`
+	}
+	return []string{
+		`CREATE TABLE IF NOT EXISTS ` + c + ` (project TEXT NOT NULL PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID`,
+		`INSERT OR IGNORE INTO ` + c + ` (project, n)
+			SELECT j.value, count(*) FROM ` + t + `, json_each(` + readersJSON(t+`.`+readersColumn) + `) AS j
+			WHERE ` + readersColumn + ` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ` + c + ` WHERE project = '')
+			GROUP BY j.value`,
+		`INSERT OR IGNORE INTO ` + c + ` (project, n) VALUES ('', 0)`,
+		`CREATE TRIGGER IF NOT EXISTS ` + trigger("insert") + ` AFTER INSERT ON ` + t + ` WHEN NEW.` + readersColumn + ` IS NOT NULL BEGIN ` +
+			add(`NEW.`+readersColumn) + ` END`,
+		`CREATE TRIGGER IF NOT EXISTS ` + trigger("delete") + ` AFTER DELETE ON ` + t + ` WHEN OLD.` + readersColumn + ` IS NOT NULL BEGIN ` +
+			sub(`OLD.`+readersColumn) + ` END`,
+		`CREATE TRIGGER IF NOT EXISTS ` + trigger("update") + ` AFTER UPDATE OF ` + readersColumn + ` ON ` + t +
+			` WHEN OLD.` + readersColumn + ` IS NOT NEW.` + readersColumn + ` BEGIN ` +
+			sub(`ifnull(OLD.`+readersColumn+`, ',,')`) + ` ` + add(`ifnull(NEW.`+readersColumn+`, ',,')`) + ` END`,
+	}
+}
 
 // indexColumn is the generated column of an indexed attribute.
 func indexColumn(attr string) string { return quote("ix:" + attr) }

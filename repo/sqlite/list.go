@@ -132,14 +132,14 @@ func (c *collection) List(ctx context.Context, q filter.Query) (filter.Page[repo
 	}
 	defer tx.Rollback()
 	if indexed {
-		return c.listIndexed(ctx, tx, q, cond, args)
+		return c.listIndexed(ctx, tx, q, len(conds) > 0, cond, args)
 	}
 	return c.listScanned(ctx, tx, q, len(conds) > 0, cond, args, exact)
 }
 
 // listIndexed answers a list SQL answers whole: the default order, a
 // keyset seek for a marker.
-func (c *collection) listIndexed(ctx context.Context, tx *sql.Tx, q filter.Query, cond string, args []any) (filter.Page[repo.Doc], error) {
+func (c *collection) listIndexed(ctx context.Context, tx *sql.Tx, q filter.Query, filtered bool, cond string, args []any) (filter.Page[repo.Doc], error) {
 	query := `SELECT ` + docColumns + ` FROM ` + c.t.name + cond
 	pageArgs := append([]any(nil), args...)
 	if q.After != nil {
@@ -166,10 +166,27 @@ func (c *collection) listIndexed(ctx context.Context, tx *sql.Tx, q filter.Query
 	if known {
 		return page, nil
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+c.t.name+cond, args...).Scan(&page.Total); err != nil {
-		return filter.Page[repo.Doc]{}, classify(err, "count "+c.spec.Name)
+	if page.Total, err = c.count(ctx, tx, filtered, cond, args); err != nil {
+		return filter.Page[repo.Doc]{}, err
 	}
 	return page, nil
+}
+
+// count is how many rows cond selects. Within one project and without a
+// filter, that is the project's row of the counts table.
+func (c *collection) count(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, filtered bool, cond string, args []any) (int64, error) {
+	var n int64
+	if r := c.readers; !filtered && r != nil && !r.Unowned && len(r.Projects) == 1 {
+		err := q.QueryRowContext(ctx, `SELECT n FROM `+countsTable(c.t.name)+` WHERE project = ?`, r.Projects[0]).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil
+		}
+		return n, classify(err, "count "+c.spec.Name)
+	}
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM `+c.t.name+cond, args...).Scan(&n)
+	return n, classify(err, "count "+c.spec.Name)
 }
 
 // listScanned reads, of every row SQL selects, what the filter and the
@@ -381,11 +398,7 @@ func (c *collection) Count(ctx context.Context, f filter.Expr) (int64, error) {
 	conds, exact := f.IndexConds(c.indexed)
 	cond, args := c.where(conds)
 	if exact {
-		var n int64
-		if err := c.db.r.QueryRowContext(ctx, `SELECT count(*) FROM `+c.t.name+cond, args...).Scan(&n); err != nil {
-			return 0, classify(err, "count "+c.spec.Name)
-		}
-		return n, nil
+		return c.count(ctx, c.db.r, len(conds) > 0, cond, args)
 	}
 	release, err := c.db.acquireScan(ctx)
 	if err != nil {
