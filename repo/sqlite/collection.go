@@ -126,7 +126,7 @@ func unquote(q string) string { return q[1 : len(q)-1] }
 // countsTable is the table of how many documents each project reads: a
 // count of a project's documents (a list's total, unfiltered) is one
 // row, not a walk of its index entries. Triggers keep it in the writes'
-// own transactions; a row with project '' marks it as filled in.
+// own transactions; a row with project ” marks it as filled in.
 func countsTable(t string) string { return quote(unquote(t) + "/counts") }
 
 // readersJSON is the SQL of a readers column value (',"p1","p2",') as a
