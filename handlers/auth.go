@@ -89,12 +89,20 @@ type authGate struct {
 }
 
 const (
-	identityKey = "nfv-records.identity"
-	accessKey   = "nfv-records.access"
-	selfKey     = "nfv-records.self"
+	// gateKey holds the gate's decision (a *passed): one key, one
+	// allocation of gin's map per request.
+	gateKey = "nfv-records.gate"
 	// realm is the realm of WWW-Authenticate.
 	realm = "nfv-records"
 )
+
+// passed is what the gate decided for a request it let through.
+type passed struct {
+	id     auth.Identity
+	access auth.Access
+	// self: let through only as the user's own account (requireOrSelf).
+	self bool
+}
 
 // origin is where the request came from.
 func origin(c *gin.Context) auth.Origin {
@@ -148,8 +156,7 @@ func (g authGate) authenticated() gin.HandlerFunc {
 			refuse(c, err)
 			return
 		}
-		c.Set(identityKey, id)
-		c.Set(accessKey, auth.Access{Scope: models.ProjectScope(id.ProjectID)})
+		c.Set(gateKey, &passed{id: id, access: auth.Access{Scope: models.ProjectScope(id.ProjectID)}})
 		c.Next()
 	}
 }
@@ -181,9 +188,7 @@ func (g authGate) check(permOf func(*gin.Context) string, self bool) gin.Handler
 		}
 		perm := permOf(c)
 		if self && !id.Allows(perm) && g.svc.IsSelf(c.Request.Context(), id, c.Param("id")) {
-			c.Set(identityKey, id)
-			c.Set(accessKey, auth.Access{Scope: models.ProjectScope(id.ProjectID)})
-			c.Set(selfKey, true)
+			c.Set(gateKey, &passed{id: id, access: auth.Access{Scope: models.ProjectScope(id.ProjectID)}, self: true})
 			c.Next()
 			return
 		}
@@ -201,24 +206,24 @@ func (g authGate) check(permOf func(*gin.Context) string, self bool) gin.Handler
 			refuse(c, err)
 			return
 		}
-		c.Set(identityKey, id)
-		c.Set(accessKey, access)
+		c.Set(gateKey, &passed{id: id, access: access})
 		c.Next()
 	}
 }
 
-// identityOf and accessOf are what the gate decided for the request.
-func identityOf(c *gin.Context) auth.Identity {
-	v, _ := c.Get(identityKey)
-	id, _ := v.(auth.Identity)
-	return id
+// gateOf is what the gate decided for the request; a route without the
+// gate sees nothing (the zero Scope).
+func gateOf(c *gin.Context) passed {
+	v, _ := c.Get(gateKey)
+	if p, ok := v.(*passed); ok {
+		return *p
+	}
+	return passed{}
 }
 
-func accessOf(c *gin.Context) auth.Access {
-	v, _ := c.Get(accessKey)
-	a, _ := v.(auth.Access) // a route without the gate sees nothing
-	return a
-}
+func identityOf(c *gin.Context) auth.Identity { return gateOf(c).id }
+
+func accessOf(c *gin.Context) auth.Access { return gateOf(c).access }
 
 // scopeOf is the request's scope.
 func scopeOf(c *gin.Context) models.Scope { return accessOf(c).Scope }
@@ -619,7 +624,7 @@ func (h authHandlers) user(c *gin.Context) {
 //	@Router			/osm/admin/v1/users/{id} [put]
 //	@Router			/osm/admin/v1/users/{id} [patch]
 func (h authHandlers) editUser(c *gin.Context) {
-	self := c.GetBool(selfKey)
+	self := gateOf(c).self
 	editWith(h, c, auth.DecodeUserEdit, func(e auth.UserEdit) error {
 		return h.svc.EditUser(c.Request.Context(), origin(c), identityOf(c), c.Param("id"), e, self)
 	})
