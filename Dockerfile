@@ -45,10 +45,14 @@ WORKDIR /data
 USER 10001:10001
 EXPOSE 4012
 # /readyz is 200 while the database answers, 503 otherwise (busybox wget exits 1
-# on any HTTP error). The port follows LISTEN_ADDR (":4012", "0.0.0.0:8080", ...).
-# start-period covers the embedded store's first start and MongoDB coming up.
+# on any HTTP error); it needs no credentials. The port follows LISTEN_ADDR
+# (":4012", "0.0.0.0:8080", ...), the scheme TLS_CERT_FILE (HTTPS on the same
+# port; the probe does not check the certificate, which names the service's
+# public host, not 127.0.0.1). start-period covers the embedded store's first
+# start and MongoDB coming up.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD wget -q -O /dev/null "http://127.0.0.1:${LISTEN_ADDR##*:}/readyz" || exit 1
+    CMD if [ -n "$TLS_CERT_FILE" ]; then u="https"; f="--no-check-certificate"; else u="http"; f=""; fi; \
+        wget -q $f -O /dev/null "$u://127.0.0.1:${LISTEN_ADDR##*:}/readyz" || exit 1
 # SIGTERM (docker stop) triggers the graceful shutdown; SHUTDOWN_TIMEOUT (8s by
 # default) stays below docker's 10s stop timeout.
 STOPSIGNAL SIGTERM
