@@ -1,0 +1,630 @@
+package catalogue
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nfv-records/nfv-records/document"
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// Kind is what a descriptor describes.
+type Kind string
+
+// The kinds of descriptors.
+const (
+	VNFD Kind = "vnfd"
+	NSD  Kind = "nsd"
+)
+
+// Format is the information model a descriptor is written in.
+type Format string
+
+// The formats the catalogue onboards.
+const (
+	SONATA Format = "sonata" // SONATA/5GTANGO descriptors (tng-schema)
+	OSMIM  Format = "osm-im" // OSM's information model, vnfd:vnfd-catalog / nsd:nsd-catalog
+	SOL006 Format = "sol006" // ETSI SOL006 as OSM writes it (OSM 9 on): vnfd: / nsd: nsd:
+)
+
+// Descriptor is the catalogue's one model of a descriptor, whatever its
+// format: what the NS lifecycle instantiates from. The descriptor itself
+// is kept verbatim beside it.
+type Descriptor struct {
+	Kind        Kind   `json:"kind"`
+	Format      Format `json:"format"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Version     string `json:"version,omitempty"`
+	Vendor      string `json:"vendor,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Constituents are an NSD's VNFs: their member index and VNFD id.
+	Constituents []Constituent `json:"constituents,omitempty"`
+	// VDUs are a VNFD's virtual deployment units.
+	VDUs          []VDU          `json:"vdus,omitempty"`
+	ScalingGroups []ScalingGroup `json:"scaling_groups,omitempty"`
+	Primitives    []Primitive    `json:"primitives,omitempty"`
+}
+
+// Constituent is a VNF of an NS.
+type Constituent struct {
+	MemberIndex string `json:"member_vnf_index"`
+	VNFD        string `json:"vnfd_id"`
+}
+
+// VDU is a virtual deployment unit: Count instances of Image.
+type VDU struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Image string `json:"image,omitempty"`
+	Count int    `json:"count"`
+}
+
+// ScalingGroup is a unit of scaling: between Min and Max steps.
+type ScalingGroup struct {
+	Name string   `json:"name"`
+	Min  int      `json:"min"`
+	Max  int      `json:"max"`
+	VDUs []string `json:"vdus,omitempty"`
+}
+
+// Primitive is a day-2 action a descriptor declares: at the NS, VNF or
+// VDU level, with its parameters' names.
+type Primitive struct {
+	Name   string   `json:"name"`
+	Level  string   `json:"level"`
+	VDU    string   `json:"vdu,omitempty"`
+	Params []string `json:"parameters,omitempty"`
+}
+
+// DescriptorOf is the descriptor of kind want in pkg: the file itself for
+// a bare one, the one YAML or JSON file of an OSM package's folder, the
+// one of its kind a 5GTANGO package lists. None, or two, is a 422.
+func DescriptorOf(pkg Package, want Kind) (File, error) {
+	switch pkg.Archive {
+	case Bare:
+		return pkg.Files[0], nil
+	case Zip:
+		return tangoDescriptor(pkg, want)
+	}
+	var found []File
+	for _, f := range pkg.Files {
+		if strings.Count(f.Path, "/") > 1 || !isDescriptorName(f.Path) {
+			continue
+		}
+		found = append(found, f)
+	}
+	return one(found, want)
+}
+
+func isDescriptorName(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func one(found []File, want Kind) (File, error) {
+	switch len(found) {
+	case 0:
+		return File{}, refused("the package holds no %s: a YAML or JSON file in its top folder", strings.ToUpper(string(want)))
+	case 1:
+		return found[0], nil
+	}
+	names := make([]string, len(found))
+	for i, f := range found {
+		names[i] = f.Path
+	}
+	return File{}, refused("the package holds %d descriptors (%s): one is onboarded at a time", len(found), strings.Join(names, ", "))
+}
+
+// tangoDescriptor is the descriptor a 5GTANGO package lists in
+// TOSCA-Metadata/NAPD.yaml with the content type of kind want.
+func tangoDescriptor(pkg Package, want Kind) (File, error) {
+	napd, ok := pkg.File("TOSCA-Metadata/NAPD.yaml")
+	if !ok {
+		return File{}, refused("the zip package has no TOSCA-Metadata/NAPD.yaml listing its descriptors")
+	}
+	doc, err := document.DecodeYAML(napd.Data, document.DefaultLimits())
+	if err != nil {
+		return File{}, refused("TOSCA-Metadata/NAPD.yaml: %v", err)
+	}
+	obj, _ := doc.(map[string]any)
+	contents, _ := obj["package_content"].([]any)
+	var found []File
+	for i, c := range contents {
+		entry, _ := c.(map[string]any)
+		ct, _ := entry["content-type"].(string)
+		if ct != "application/vnd.5gtango."+string(want) {
+			continue
+		}
+		src, _ := entry["source"].(string)
+		p, err := cleanPath(src)
+		if err != nil {
+			return File{}, refused("NAPD.yaml package_content/%d/source: %v", i, err)
+		}
+		f, ok := pkg.File(p)
+		if !ok {
+			return File{}, refused("NAPD.yaml lists %s, which the package does not hold", models.Quote(p))
+		}
+		found = append(found, f)
+	}
+	return one(found, want)
+}
+
+// Parse reads a descriptor of kind want, in any format, and derives the
+// catalogue model from it: 400 when it is not YAML or JSON, 422 naming
+// every path that instantiation needs and the descriptor lacks or gets
+// wrong, or when it is another kind or no known format.
+func Parse(raw []byte, want Kind) (Descriptor, error) {
+	doc, err := document.DecodeYAML(raw, document.DefaultLimits())
+	if err != nil {
+		return Descriptor{}, models.Errorf(models.CodeInvalid, "the descriptor is not YAML or JSON: %v", err)
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return Descriptor{}, refused("the descriptor is not an object")
+	}
+	c := &checker{}
+	var d Descriptor
+	switch {
+	case has(obj, "vnfd:vnfd-catalog", "vnfd-catalog"):
+		d = c.osmVNFD(obj)
+	case has(obj, "nsd:nsd-catalog", "nsd-catalog"):
+		d = c.osmNSD(obj)
+	case has(obj, "vnfd", "etsi-nfv-vnfd:vnfd"):
+		d = c.sol006VNFD(obj)
+	case has(obj, "nsd", "etsi-nfv-nsd:nsd"):
+		d = c.sol006NSD(obj)
+	case has(obj, "virtual_deployment_units", "cloudnative_deployment_units") || schemaOf(obj, "function-descriptor"):
+		d = c.sonataVNFD(obj)
+	case has(obj, "network_functions") || schemaOf(obj, "service-descriptor"):
+		d = c.sonataNSD(obj)
+	default:
+		return Descriptor{}, refused("the descriptor is in no known format: a SONATA descriptor, OSM's vnfd:vnfd-catalog or nsd:nsd-catalog, or SOL006's vnfd: or nsd:")
+	}
+	if d.Kind != "" && d.Kind != want {
+		return Descriptor{}, refused("this is a %s, not a %s: onboard it at %s", strings.ToUpper(string(d.Kind)), strings.ToUpper(string(want)), routeOf(d.Kind))
+	}
+	if len(c.violations) > 0 {
+		return Descriptor{}, &models.Error{Code: models.CodeUnprocessable,
+			Detail:     fmt.Sprintf("the %s %s descriptor lacks what instantiation needs", d.Format, strings.ToUpper(string(want))),
+			Violations: c.violations}
+	}
+	return d, nil
+}
+
+func routeOf(k Kind) string {
+	if k == NSD {
+		return "/osm/nsd/v1/ns_descriptors_content"
+	}
+	return "/osm/vnfpkgm/v1/vnf_packages_content"
+}
+
+func has(obj map[string]any, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := obj[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func schemaOf(obj map[string]any, part string) bool {
+	s, _ := obj["descriptor_schema"].(string)
+	return strings.Contains(s, part)
+}
+
+// checker reads a descriptor's paths and collects a violation per path
+// that is missing or of the wrong type.
+type checker struct {
+	violations []models.Violation
+}
+
+func (c *checker) fail(ptr, format string, args ...any) {
+	c.violations = append(c.violations, models.Violation{Pointer: ptr, Message: fmt.Sprintf(format, args...)})
+}
+
+func child(ptr, key string) string { return ptr + "/" + document.EscapePointer(key) }
+
+// field is obj's member key (under any of its names), or nil.
+func field(obj map[string]any, keys ...string) (any, string) {
+	for _, k := range keys {
+		if v, ok := obj[k]; ok {
+			return v, k
+		}
+	}
+	return nil, keys[0]
+}
+
+// object is obj[key] as an object: a violation when it is missing (and
+// required) or not one.
+func (c *checker) object(obj map[string]any, ptr string, required bool, keys ...string) (map[string]any, string) {
+	v, k := field(obj, keys...)
+	p := child(ptr, k)
+	if v == nil {
+		if required {
+			c.fail(p, "is required")
+		}
+		return nil, p
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		c.fail(p, "must be an object")
+	}
+	return m, p
+}
+
+// list is obj[key] as a list of objects.
+func (c *checker) list(obj map[string]any, ptr string, required bool, keys ...string) ([]map[string]any, string) {
+	v, k := field(obj, keys...)
+	p := child(ptr, k)
+	if v == nil {
+		if required {
+			c.fail(p, "is required: a list with at least one item")
+		}
+		return nil, p
+	}
+	items, ok := v.([]any)
+	if !ok {
+		c.fail(p, "must be a list")
+		return nil, p
+	}
+	if required && len(items) == 0 {
+		c.fail(p, "must hold at least one item")
+	}
+	out := make([]map[string]any, 0, len(items))
+	for i, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			c.fail(p+"/"+strconv.Itoa(i), "must be an object")
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, p
+}
+
+// str is obj[key] as a string: a number (a version such as 1.0) is read
+// as written.
+func (c *checker) str(obj map[string]any, ptr string, required bool, keys ...string) string {
+	v, k := field(obj, keys...)
+	p := child(ptr, k)
+	switch s := v.(type) {
+	case nil:
+		if required {
+			c.fail(p, "is required")
+		}
+	case string:
+		if s == "" && required {
+			c.fail(p, "must not be empty")
+		}
+		return s
+	case json.Number:
+		return s.String()
+	default:
+		c.fail(p, "must be a string")
+	}
+	return ""
+}
+
+// count is obj[key] as a non-negative integer, def when absent.
+func (c *checker) count(obj map[string]any, ptr string, def int, keys ...string) int {
+	v, k := field(obj, keys...)
+	if v == nil {
+		return def
+	}
+	p := child(ptr, k)
+	n, ok := v.(json.Number)
+	if !ok {
+		if s, isString := v.(string); isString {
+			n, ok = json.Number(s), true
+		}
+	}
+	i, err := strconv.Atoi(string(n))
+	if !ok || err != nil || i < 0 {
+		c.fail(p, "must be a whole number, 0 or more")
+		return def
+	}
+	return i
+}
+
+// unique reports ids given twice.
+func (c *checker) unique(ptr, what string, ids []string) {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id != "" && seen[id] {
+			c.fail(ptr, "%s %s is given twice", what, models.Quote(id))
+		}
+		seen[id] = true
+	}
+}
+
+// only is the one item of a catalog's list (OSM IM: vnfd-catalog.vnfd,
+// nsd:nsd-catalog.nsd:nsd).
+func (c *checker) only(obj map[string]any, ptr string, keys ...string) (map[string]any, string) {
+	items, p := c.list(obj, ptr, true, keys...)
+	if len(items) > 1 {
+		c.fail(p, "holds %d descriptors: one is onboarded at a time", len(items))
+	}
+	if len(items) == 0 {
+		return nil, p
+	}
+	return items[0], p + "/0"
+}
+
+// configPrimitives reads a *-configuration's config-primitive list.
+func (c *checker) configPrimitives(obj map[string]any, ptr, level, vdu string, keys ...string) []Primitive {
+	conf, p := c.object(obj, ptr, false, keys...)
+	if conf == nil {
+		return nil
+	}
+	items, pp := c.list(conf, p, false, "config-primitive")
+	var out []Primitive
+	for i, it := range items {
+		ip := pp + "/" + strconv.Itoa(i)
+		prim := Primitive{Name: c.str(it, ip, true, "name"), Level: level, VDU: vdu}
+		params, ppp := c.list(it, ip, false, "parameter")
+		for j, param := range params {
+			prim.Params = append(prim.Params, c.str(param, ppp+"/"+strconv.Itoa(j), true, "name"))
+		}
+		out = append(out, prim)
+	}
+	return out
+}
+
+func (c *checker) osmVNFD(obj map[string]any) Descriptor {
+	d := Descriptor{Kind: VNFD, Format: OSMIM}
+	cat, p := c.object(obj, "", true, "vnfd:vnfd-catalog", "vnfd-catalog")
+	if cat == nil {
+		return d
+	}
+	v, p := c.only(cat, p, "vnfd", "vnfd:vnfd")
+	if v == nil {
+		return d
+	}
+	d.ID, d.Name = c.str(v, p, true, "id"), c.str(v, p, true, "name")
+	if d.Name == "" {
+		d.Name = d.ID
+	}
+	d.Version, d.Vendor, d.Description = c.str(v, p, false, "version"), c.str(v, p, false, "vendor"), c.str(v, p, false, "description")
+	vdus, vp := c.list(v, p, true, "vdu")
+	var ids []string
+	for i, u := range vdus {
+		up := vp + "/" + strconv.Itoa(i)
+		vdu := VDU{ID: c.str(u, up, true, "id"), Name: c.str(u, up, false, "name"), Image: c.str(u, up, false, "image"), Count: c.count(u, up, 1, "count")}
+		if vdu.Image == "" && !has(u, "pdu-type") {
+			c.fail(child(up, "image"), "is required (or pdu-type, for a physical unit)")
+		}
+		ids = append(ids, vdu.ID)
+		d.VDUs = append(d.VDUs, vdu)
+		d.Primitives = append(d.Primitives, c.configPrimitives(u, up, "vdu", vdu.ID, "vdu-configuration")...)
+	}
+	c.unique(vp, "VDU", ids)
+	groups, gp := c.list(v, p, false, "scaling-group-descriptor")
+	for i, g := range groups {
+		ip := gp + "/" + strconv.Itoa(i)
+		sg := ScalingGroup{Name: c.str(g, ip, true, "name"), Min: c.count(g, ip, 0, "min-instance-count"), Max: c.count(g, ip, 1, "max-instance-count")}
+		refs, rp := c.list(g, ip, true, "vdu")
+		for j, r := range refs {
+			ref := c.str(r, rp+"/"+strconv.Itoa(j), true, "vdu-id-ref")
+			if ref != "" && !slices.Contains(ids, ref) {
+				c.fail(child(rp+"/"+strconv.Itoa(j), "vdu-id-ref"), "names VDU %s, which the descriptor has not", models.Quote(ref))
+			}
+			sg.VDUs = append(sg.VDUs, ref)
+		}
+		d.ScalingGroups = append(d.ScalingGroups, sg)
+	}
+	d.Primitives = append(c.configPrimitives(v, p, "vnf", "", "vnf-configuration"), d.Primitives...)
+	return d
+}
+
+func (c *checker) osmNSD(obj map[string]any) Descriptor {
+	d := Descriptor{Kind: NSD, Format: OSMIM}
+	cat, p := c.object(obj, "", true, "nsd:nsd-catalog", "nsd-catalog")
+	if cat == nil {
+		return d
+	}
+	n, p := c.only(cat, p, "nsd", "nsd:nsd")
+	if n == nil {
+		return d
+	}
+	d.ID, d.Name = c.str(n, p, true, "id"), c.str(n, p, true, "name")
+	if d.Name == "" {
+		d.Name = d.ID
+	}
+	d.Version, d.Vendor, d.Description = c.str(n, p, false, "version"), c.str(n, p, false, "vendor"), c.str(n, p, false, "description")
+	members, mp := c.list(n, p, true, "constituent-vnfd")
+	var idx []string
+	for i, m := range members {
+		ip := mp + "/" + strconv.Itoa(i)
+		cst := Constituent{MemberIndex: c.str(m, ip, true, "member-vnf-index"), VNFD: c.str(m, ip, true, "vnfd-id-ref")}
+		idx = append(idx, cst.MemberIndex)
+		d.Constituents = append(d.Constituents, cst)
+	}
+	c.unique(mp, "member-vnf-index", idx)
+	d.Primitives = c.configPrimitives(n, p, "ns", "", "ns-configuration")
+	return d
+}
+
+func (c *checker) sol006VNFD(obj map[string]any) Descriptor {
+	d := Descriptor{Kind: VNFD, Format: SOL006}
+	v, p := c.object(obj, "", true, "vnfd", "etsi-nfv-vnfd:vnfd")
+	if v == nil {
+		return d
+	}
+	d.ID = c.str(v, p, true, "id")
+	d.Name = c.str(v, p, false, "product-name")
+	if d.Name == "" {
+		d.Name = d.ID
+	}
+	d.Version, d.Vendor, d.Description = c.str(v, p, false, "version"), c.str(v, p, false, "provider"), c.str(v, p, false, "description")
+	images := map[string]string{}
+	swImages, _ := c.list(v, p, false, "sw-image-desc")
+	for _, im := range swImages {
+		id, _ := im["id"].(string)
+		image, _ := im["image"].(string)
+		images[id] = image
+	}
+	dfs, dp := c.list(v, p, true, "df")
+	counts := map[string]int{}
+	for i, df := range dfs {
+		ip := dp + "/" + strconv.Itoa(i)
+		profiles, pp := c.list(df, ip, false, "vdu-profile")
+		for j, pr := range profiles {
+			jp := pp + "/" + strconv.Itoa(j)
+			id := c.str(pr, jp, true, "id")
+			if i == 0 {
+				counts[id] = c.count(pr, jp, 1, "min-number-of-instances")
+			}
+		}
+		aspects, ap := c.list(df, ip, false, "scaling-aspect")
+		for j, a := range aspects {
+			jp := ap + "/" + strconv.Itoa(j)
+			d.ScalingGroups = append(d.ScalingGroups, ScalingGroup{Name: c.str(a, jp, true, "id"), Max: c.count(a, jp, 1, "max-scale-level")})
+		}
+		ops, op := c.object(df, ip, false, "lcm-operations-configuration")
+		if ops != nil {
+			cfg, cp := c.object(ops, op, false, "operate-vnf-op-config")
+			if cfg != nil {
+				days, dp2 := c.list(cfg, cp, false, "day1-2")
+				for k, day := range days {
+					d.Primitives = append(d.Primitives, c.configPrimitives(map[string]any{"c": day}, dp2+"/"+strconv.Itoa(k), "vnf", "", "c")...)
+				}
+			}
+		}
+	}
+	vdus, vp := c.list(v, p, true, "vdu")
+	var ids []string
+	for i, u := range vdus {
+		up := vp + "/" + strconv.Itoa(i)
+		vdu := VDU{ID: c.str(u, up, true, "id"), Name: c.str(u, up, false, "name")}
+		ref := c.str(u, up, false, "sw-image-desc")
+		vdu.Image = images[ref]
+		if ref != "" && vdu.Image == "" {
+			c.fail(child(up, "sw-image-desc"), "names image %s, which sw-image-desc does not describe", models.Quote(ref))
+		}
+		vdu.Count = 1
+		if n, ok := counts[vdu.ID]; ok {
+			vdu.Count = n
+		}
+		ids = append(ids, vdu.ID)
+		d.VDUs = append(d.VDUs, vdu)
+	}
+	c.unique(vp, "VDU", ids)
+	return d
+}
+
+func (c *checker) sol006NSD(obj map[string]any) Descriptor {
+	d := Descriptor{Kind: NSD, Format: SOL006}
+	outer, p := c.object(obj, "", true, "nsd", "etsi-nfv-nsd:nsd")
+	if outer == nil {
+		return d
+	}
+	n, p := c.only(outer, p, "nsd")
+	if n == nil {
+		return d
+	}
+	d.ID = c.str(n, p, true, "id")
+	d.Name = c.str(n, p, false, "name")
+	if d.Name == "" {
+		d.Name = d.ID
+	}
+	d.Version, d.Vendor, d.Description = c.str(n, p, false, "version"), c.str(n, p, false, "designer"), c.str(n, p, false, "description")
+	ip := child(p, "vnfd-id")
+	var refs []string
+	if raw, ok := n["vnfd-id"].([]any); ok && len(raw) > 0 {
+		for i, r := range raw {
+			s, ok := r.(string)
+			if !ok || s == "" {
+				c.fail(ip+"/"+strconv.Itoa(i), "must be a VNFD id")
+				continue
+			}
+			refs = append(refs, s)
+		}
+	} else {
+		c.fail(ip, "is required: a list of the ids of the NS's VNFDs")
+	}
+	dfs, dp := c.list(n, p, false, "df")
+	for i, df := range dfs {
+		if i > 0 {
+			break // the default deployment flavour
+		}
+		profiles, pp := c.list(df, dp+"/"+strconv.Itoa(i), false, "vnf-profile")
+		for j, pr := range profiles {
+			jp := pp + "/" + strconv.Itoa(j)
+			cst := Constituent{MemberIndex: c.str(pr, jp, true, "id"), VNFD: c.str(pr, jp, true, "vnfd-id")}
+			if cst.VNFD != "" && !slices.Contains(refs, cst.VNFD) {
+				c.fail(child(jp, "vnfd-id"), "names VNFD %s, which vnfd-id does not list", models.Quote(cst.VNFD))
+			}
+			d.Constituents = append(d.Constituents, cst)
+		}
+	}
+	if len(d.Constituents) == 0 {
+		for i, r := range refs {
+			d.Constituents = append(d.Constituents, Constituent{MemberIndex: strconv.Itoa(i + 1), VNFD: r})
+		}
+	}
+	return d
+}
+
+// sonataID is the catalogue id of a SONATA descriptor: vendor.name (the
+// version is the descriptor's own field: a new version is a PUT).
+func sonataID(vendor, name string) string { return vendor + "." + name }
+
+func (c *checker) sonataHeader(obj map[string]any, d *Descriptor) {
+	d.Vendor, d.Name, d.Version = c.str(obj, "", true, "vendor"), c.str(obj, "", true, "name"), c.str(obj, "", true, "version")
+	d.Description = c.str(obj, "", false, "description")
+	d.ID = sonataID(d.Vendor, d.Name)
+}
+
+func (c *checker) sonataVNFD(obj map[string]any) Descriptor {
+	d := Descriptor{Kind: VNFD, Format: SONATA}
+	c.sonataHeader(obj, &d)
+	vdus, vp := c.list(obj, "", false, "virtual_deployment_units")
+	cdus, cp := c.list(obj, "", false, "cloudnative_deployment_units")
+	if len(vdus)+len(cdus) == 0 {
+		c.fail("/virtual_deployment_units", "is required (or cloudnative_deployment_units): a list with at least one unit")
+	}
+	var ids []string
+	for i, u := range vdus {
+		up := vp + "/" + strconv.Itoa(i)
+		vdu := VDU{ID: c.str(u, up, true, "id"), Image: c.str(u, up, false, "vm_image"), Count: 1}
+		if scale, sp := c.object(u, up, false, "scale_in_out"); scale != nil {
+			vdu.Count = max(1, c.count(scale, sp, 1, "minimum"))
+			d.ScalingGroups = append(d.ScalingGroups, ScalingGroup{Name: vdu.ID, Min: c.count(scale, sp, 1, "minimum"),
+				Max: c.count(scale, sp, 1, "maximum"), VDUs: []string{vdu.ID}})
+		}
+		ids = append(ids, vdu.ID)
+		d.VDUs = append(d.VDUs, vdu)
+	}
+	for i, u := range cdus {
+		up := cp + "/" + strconv.Itoa(i)
+		vdu := VDU{ID: c.str(u, up, true, "id"), Image: c.str(u, up, true, "image"), Count: 1}
+		ids = append(ids, vdu.ID)
+		d.VDUs = append(d.VDUs, vdu)
+	}
+	c.unique("/virtual_deployment_units", "unit", ids)
+	return d
+}
+
+func (c *checker) sonataNSD(obj map[string]any) Descriptor {
+	d := Descriptor{Kind: NSD, Format: SONATA}
+	c.sonataHeader(obj, &d)
+	nfs, np := c.list(obj, "", false, "network_functions") // an NS of no VNF is valid SONATA (simplest-example)
+	var idx []string
+	for i, nf := range nfs {
+		ip := np + "/" + strconv.Itoa(i)
+		cst := Constituent{MemberIndex: c.str(nf, ip, true, "vnf_id"),
+			VNFD: sonataID(c.str(nf, ip, true, "vnf_vendor"), c.str(nf, ip, true, "vnf_name"))}
+		idx = append(idx, cst.MemberIndex)
+		d.Constituents = append(d.Constituents, cst)
+	}
+	c.unique(np, "vnf_id", idx)
+	return d
+}
