@@ -38,6 +38,7 @@ import (
 	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/handlers"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
+	"github.com/nfv-records/nfv-records/orchestrator/catalogue"
 	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/mongo"
@@ -76,6 +77,8 @@ type config struct {
 	// or a role (at most 1s); 0 reads the database on every call.
 	AuthCacheTTL  time.Duration
 	AdminPassword string
+	// MaxPackageBytes bounds an uploaded package.
+	MaxPackageBytes int64
 	// TLSCertFile and TLSKeyFile, both set, serve HTTPS.
 	TLSCertFile string
 	TLSKeyFile  string
@@ -122,7 +125,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
 	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention string
 	var maxValues, maxItems, maxMembers, requestTimeout, proxies, checks, dataMax string
-	var tokenTTL, authCache string
+	var tokenTTL, authCache, maxPackage string
 	defLimits := document.DefaultLimits()
 	fs.StringVar(&c.ListenAddr, "listen", env("LISTEN_ADDR", ":4012"), "address to serve on (LISTEN_ADDR)")
 	fs.StringVar(&c.MongoURI, "mongo-uri", env("MONGO_URI", ""), "MongoDB connection string; empty uses the embedded SQLite store in DATA_DIR (MONGO_URI)")
@@ -147,6 +150,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&tokenTTL, "token-ttl", env("TOKEN_TTL", "1h"), "how long a token lives (TOKEN_TTL)")
 	fs.StringVar(&authCache, "auth-cache-ttl", env("AUTH_CACHE_TTL", "1s"), "how long a replica trusts what it read of a token or a role, at most 1s; 0 reads the database on every call (AUTH_CACHE_TTL)")
 	fs.StringVar(&c.AdminPassword, "admin-password", env("ADMIN_PASSWORD", ""), "password of user admin, created on first start when there is no user; empty generates one, printed once (ADMIN_PASSWORD)")
+	fs.StringVar(&maxPackage, "max-package-bytes", env("MAX_PACKAGE_BYTES", strconv.Itoa(handlers.DefaultMaxPackageBytes)), "largest package (descriptor or archive) accepted; larger is 413 (MAX_PACKAGE_BYTES)")
 	fs.StringVar(&c.TLSCertFile, "tls-cert-file", env("TLS_CERT_FILE", ""), "PEM certificate (chain): serve HTTPS with TLS_KEY_FILE; SIGHUP reloads both (TLS_CERT_FILE)")
 	fs.StringVar(&c.TLSKeyFile, "tls-key-file", env("TLS_KEY_FILE", ""), "PEM private key of TLS_CERT_FILE (TLS_KEY_FILE)")
 	// The old flag names, for scripts that pass them.
@@ -218,6 +222,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.AuthCacheTTL, err = time.ParseDuration(authCache); err != nil || c.AuthCacheTTL < 0 || c.AuthCacheTTL > time.Second {
 		return config{}, fmt.Errorf("AUTH_CACHE_TTL=%q: want a duration from 0 to 1s", authCache)
+	}
+	if c.MaxPackageBytes, err = strconv.ParseInt(maxPackage, 10, 64); err != nil || c.MaxPackageBytes <= 0 {
+		return config{}, fmt.Errorf("MAX_PACKAGE_BYTES=%q: want a positive number of bytes", maxPackage)
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		return config{}, fmt.Errorf("TLS_CERT_FILE and TLS_KEY_FILE go together: set both for HTTPS, or neither")
@@ -323,6 +330,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		APPC:              engine,
 		Auth:              ids,
 		AuthNone:          cfg.Auth == "none",
+		Catalogue: catalogue.NewService(repo.NewCatalogueStore(db),
+			catalogue.Limits{MaxUnpacked: max(catalogue.DefaultLimits().MaxUnpacked, 4*cfg.MaxPackageBytes)}),
+		MaxPackageBytes: cfg.MaxPackageBytes,
 	})
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"github.com/nfv-records/nfv-records/handlers"
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/auth"
+	"github.com/nfv-records/nfv-records/orchestrator/catalogue"
 	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
@@ -105,6 +106,7 @@ func routerConfig(t testing.TB, db repo.DB) handlers.Config {
 		MaxBodyBytes:      testMaxBody,
 		Auth:              authOn(t, db, auth.Config{}),
 		AuthNone:          true,
+		Catalogue:         catalogue.NewService(repo.NewCatalogueStore(db), catalogue.Limits{}),
 	}
 }
 

@@ -48,7 +48,15 @@ type Config struct {
 	// AuthNone serves every call as a system administrator of the
 	// default project, without credentials (AUTH=none).
 	AuthNone bool
+	// Catalogue serves the NS and VNF descriptor catalogue; nil serves no
+	// catalogue routes.
+	Catalogue CatalogueService
+	// MaxPackageBytes bounds an uploaded package (MAX_PACKAGE_BYTES).
+	MaxPackageBytes int64
 }
+
+// DefaultMaxPackageBytes is MAX_PACKAGE_BYTES's default: 100 MiB.
+const DefaultMaxPackageBytes = 100 << 20
 
 // NewRouter builds the HTTP handler of every API family; each family's
 // routes are in its own file's register function.
@@ -87,6 +95,12 @@ func NewRouter(cfg Config) (*gin.Engine, error) {
 	registerRecordRoutes(r, gate, cfg.Records, health, cfg.ComplexAttributes, body)
 	if cfg.APPC != nil {
 		registerAPPCRoutes(r, gate, appcHandlers{engine: cfg.APPC, maxBody: cfg.MaxBodyBytes})
+	}
+	if cfg.Catalogue != nil {
+		if cfg.MaxPackageBytes <= 0 {
+			cfg.MaxPackageBytes = DefaultMaxPackageBytes
+		}
+		registerCatalogueRoutes(r, gate, catalogueHandlers{svc: cfg.Catalogue, maxPackage: cfg.MaxPackageBytes})
 	}
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })

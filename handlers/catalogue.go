@@ -1,0 +1,295 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/orchestrator/catalogue"
+)
+
+// registerCatalogueRoutes serves the catalogue on OSM's SOL005 routes:
+// VNF packages under /osm/vnfpkgm/v1, NS descriptors under /osm/nsd/v1,
+// each in OSM's "content" form (create and upload in one) and SOL005's
+// (the package's info, its content, its descriptor). Permissions are
+// OSM's vnfds:* and nsds:*.
+func registerCatalogueRoutes(r gin.IRouter, g authGate, h catalogueHandlers) {
+	for _, f := range []struct {
+		kind                      catalogue.Kind
+		base, content, info, file string
+		perm                      string
+	}{
+		{catalogue.VNFD, "/osm/vnfpkgm/v1", "/vnf_packages_content", "/vnf_packages", "vnfd", "vnfds"},
+		{catalogue.NSD, "/osm/nsd/v1", "/ns_descriptors_content", "/ns_descriptors", "nsd", "nsds"},
+	} {
+		k, p := kindHandlers{catalogueHandlers: h, kind: f.kind}, f.perm
+		grp := r.Group(f.base)
+		for _, base := range []string{f.content, f.info} {
+			grp.GET(base, g.require(p+":get"), k.list)
+			grp.GET(base+"/:id", g.require(p+":id:get"), k.get)
+			grp.DELETE(base+"/:id", g.require(p+":id:delete"), k.remove)
+		}
+		grp.POST(f.content, g.require(p+":content:post"), k.onboard)
+		grp.GET(f.info+"/:id/"+f.file+"_content", g.require(p+":id:content:get"), k.packageContent)
+		grp.GET(f.info+"/:id/package_content", g.require(p+":id:content:get"), k.packageContent)
+		grp.GET(f.info+"/:id/"+f.file, g.require(p+":id:"+f.file+":get"), k.descriptor)
+	}
+}
+
+// CatalogueService is the catalogue (orchestrator/catalogue.Service).
+type CatalogueService interface {
+	Onboard(ctx context.Context, scope models.Scope, kind catalogue.Kind, up catalogue.Upload, force bool) (models.CatalogueEntry, error)
+	Get(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string) (models.CatalogueEntry, error)
+	List(ctx context.Context, scope models.Scope, kind catalogue.Kind, q filter.Query) (filter.Page[models.CatalogueEntry], error)
+	Delete(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, force bool) error
+	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error)
+}
+
+type catalogueHandlers struct {
+	svc        CatalogueService
+	maxPackage int64
+}
+
+type kindHandlers struct {
+	catalogueHandlers
+	kind catalogue.Kind
+}
+
+// packageTypes are the Content-Types a package may come as (the seed's,
+// and the text and YAML types osmclient sends a bare descriptor as).
+var packageTypes = map[string]bool{
+	"application/gzip": true, "application/x-gzip": true, "application/zip": true, "application/binary": true,
+	"application/octet-stream": true, "text/plain": true, "application/yaml": true, "application/x-yaml": true,
+	"text/yaml": true, "application/json": true,
+}
+
+// onboard creates an entry from an uploaded package.
+//
+//	@Summary		Onboard a package (create and upload in one)
+//	@Description	The body is the package: a bare descriptor (YAML or JSON: SONATA, OSM's vnfd:vnfd-catalog or nsd:nsd-catalog, or SOL006), an OSM .tar.gz, or a 5GTANGO .tgo (zip). Content-File-MD5, when sent, must match. An NSD needs every VNFD it names in the project (FORCE=true skips the check).
+//	@Tags			catalogue
+//	@Accept			application/gzip,application/zip,text/plain,application/yaml,application/json
+//	@Produce		application/json,application/yaml
+//	@Security		BearerAuth
+//	@Security		BasicAuth
+//	@Param			Content-Filename	header		string	false	"the package's file name"
+//	@Param			Content-File-MD5	header		string	false	"the package's MD5, hex"
+//	@Success		201					{object}	Created
+//	@Header			201					{string}	Location	"the entry's URL"
+//	@Failure		400					{object}	ErrorBody	"the descriptor is not YAML or JSON"
+//	@Failure		401					{object}	ErrorBody
+//	@Failure		403					{object}	ErrorBody
+//	@Failure		409					{object}	ErrorBody	"the descriptor id exists in the project"
+//	@Failure		413					{object}	ErrorBody	"over MAX_PACKAGE_BYTES, or unpacking past the limits"
+//	@Failure		415					{object}	ErrorBody
+//	@Failure		422					{object}	ErrorBody	"a hostile or corrupt archive, no descriptor or two, a descriptor lacking what instantiation needs (violations with their paths), an NSD naming VNFDs not onboarded, an MD5 mismatch"
+//	@Router			/osm/vnfpkgm/v1/vnf_packages_content [post]
+//	@Router			/osm/nsd/v1/ns_descriptors_content [post]
+func (h kindHandlers) onboard(c *gin.Context) {
+	ct := c.GetHeader("Content-Type")
+	media, _, err := mime.ParseMediaType(ct)
+	if err != nil || !packageTypes[strings.ToLower(media)] {
+		writeError(c, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %s is not a package type: send application/gzip, application/zip, text/plain, application/yaml or application/json", models.Quote(ct)))
+		return
+	}
+	raw, err := readAll(c, h.maxPackage)
+	if err != nil {
+		if models.ErrorCodeOf(err) == models.CodeTooLarge {
+			err = models.Errorf(models.CodeTooLarge, "the package is larger than MAX_PACKAGE_BYTES (%d bytes)", h.maxPackage)
+		}
+		writeError(c, err)
+		return
+	}
+	e, err := h.svc.Onboard(c.Request.Context(), scopeOf(c), h.kind,
+		catalogue.Upload{Data: raw, Filename: c.GetHeader("Content-Filename"), MD5: c.GetHeader("Content-File-MD5")}, accessOf(c).Force)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", strings.TrimSuffix(c.Request.URL.Path, "/")+"/"+e.UUID)
+	render(c, http.StatusCreated, map[string]string{"id": e.UUID})
+}
+
+// entryView is an entry as OSM shows it: its fields, _id, and _admin with
+// the times in epoch seconds.
+func entryView(e models.CatalogueEntry) (map[string]any, error) {
+	var v map[string]any
+	if err := json.Unmarshal(e.Body, &v); err != nil {
+		return nil, err
+	}
+	admin := map[string]any{}
+	if len(e.Admin) > 0 {
+		if err := json.Unmarshal(e.Admin, &admin); err != nil {
+			return nil, err
+		}
+	}
+	admin["created"], admin["modified"] = epoch(e.Created), epoch(e.Modified)
+	v["_id"], v["_admin"] = e.UUID, admin
+	return v, nil
+}
+
+// list lists the entries of the caller's projects that the SOL005
+// filters select, newest first.
+//
+//	@Summary	List VNF packages or NS descriptors
+//	@Tags		catalogue
+//	@Produce	application/json,application/yaml
+//	@Security	BearerAuth
+//	@Security	BasicAuth
+//	@Param		filter	query		string	false	"SOL005 filters on the entry's fields, e.g. name=cirros_vnfd or catalogue.format=sol006"
+//	@Success	200		{array}		object
+//	@Failure	400		{object}	ErrorBody
+//	@Failure	401		{object}	ErrorBody
+//	@Failure	403		{object}	ErrorBody
+//	@Router		/osm/vnfpkgm/v1/vnf_packages [get]
+//	@Router		/osm/vnfpkgm/v1/vnf_packages_content [get]
+//	@Router		/osm/nsd/v1/ns_descriptors [get]
+//	@Router		/osm/nsd/v1/ns_descriptors_content [get]
+func (h kindHandlers) list(c *gin.Context) {
+	q := c.Request.URL.Query()
+	delete(q, "output")
+	f, err := filter.ParseQuery(q, filter.Options{Fields: filter.Fields{"_id": {}},
+		YAMLValues: strings.EqualFold(c.GetHeader("Query-String-Format"), "yaml")})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	page, err := h.svc.List(c.Request.Context(), scopeOf(c), h.kind, filter.Query{Filter: f, Limit: maxCatalogueList})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]map[string]any, 0, len(page.Items))
+	for _, e := range page.Items {
+		v, err := entryView(e)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		out = append(out, v)
+	}
+	render(c, http.StatusOK, out)
+}
+
+// maxCatalogueList bounds a catalogue list's answer.
+const maxCatalogueList = 1000
+
+// get shows an entry.
+//
+//	@Summary	Show a VNF package or NS descriptor
+//	@Tags		catalogue
+//	@Produce	application/json,application/yaml
+//	@Security	BearerAuth
+//	@Security	BasicAuth
+//	@Param		id	path		string	true	"the entry's _id"
+//	@Success	200	{object}	object
+//	@Failure	401	{object}	ErrorBody
+//	@Failure	403	{object}	ErrorBody
+//	@Failure	404	{object}	ErrorBody
+//	@Router		/osm/vnfpkgm/v1/vnf_packages/{id} [get]
+//	@Router		/osm/vnfpkgm/v1/vnf_packages_content/{id} [get]
+//	@Router		/osm/nsd/v1/ns_descriptors/{id} [get]
+//	@Router		/osm/nsd/v1/ns_descriptors_content/{id} [get]
+func (h kindHandlers) get(c *gin.Context) {
+	e, err := h.svc.Get(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	v, err := entryView(e)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	render(c, http.StatusOK, v)
+}
+
+// remove deletes an entry.
+//
+//	@Summary		Delete a VNF package or NS descriptor
+//	@Description	A VNFD an NSD of the project names is in use: 409 naming it, unless FORCE=true.
+//	@Tags			catalogue
+//	@Security		BearerAuth
+//	@Security		BasicAuth
+//	@Param			id	path	string	true	"the entry's _id"
+//	@Success		204
+//	@Failure		401	{object}	ErrorBody
+//	@Failure		403	{object}	ErrorBody
+//	@Failure		404	{object}	ErrorBody
+//	@Failure		409	{object}	ErrorBody	"in use"
+//	@Router			/osm/vnfpkgm/v1/vnf_packages/{id} [delete]
+//	@Router			/osm/vnfpkgm/v1/vnf_packages_content/{id} [delete]
+//	@Router			/osm/nsd/v1/ns_descriptors/{id} [delete]
+//	@Router			/osm/nsd/v1/ns_descriptors_content/{id} [delete]
+func (h kindHandlers) remove(c *gin.Context) {
+	done(c, h.svc.Delete(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), accessOf(c).Force))
+}
+
+// packageContent serves the package as uploaded.
+//
+//	@Summary	Download the package as uploaded
+//	@Tags		catalogue
+//	@Produce	application/gzip,application/zip,text/plain
+//	@Security	BearerAuth
+//	@Security	BasicAuth
+//	@Param		id	path	string	true	"the entry's _id"
+//	@Success	200	{file}	binary
+//	@Failure	401	{object}	ErrorBody
+//	@Failure	403	{object}	ErrorBody
+//	@Failure	404	{object}	ErrorBody
+//	@Router		/osm/vnfpkgm/v1/vnf_packages/{id}/package_content [get]
+//	@Router		/osm/nsd/v1/ns_descriptors/{id}/nsd_content [get]
+func (h kindHandlers) packageContent(c *gin.Context) {
+	e, data, err := h.svc.Content(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), false)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var admin struct {
+		Storage struct {
+			Archive  catalogue.Archive `json:"archive"`
+			Filename string            `json:"filename"`
+		} `json:"storage"`
+	}
+	_ = json.Unmarshal(e.Admin, &admin)
+	ct := "text/plain; charset=utf-8"
+	switch admin.Storage.Archive {
+	case catalogue.TarGz:
+		ct = "application/gzip"
+	case catalogue.Zip:
+		ct = "application/zip"
+	}
+	if admin.Storage.Filename != "" {
+		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": admin.Storage.Filename}))
+	}
+	c.Data(http.StatusOK, ct, data)
+}
+
+// descriptor serves the descriptor verbatim.
+//
+//	@Summary	The descriptor, as it is in the package
+//	@Tags		catalogue
+//	@Produce	text/plain
+//	@Security	BearerAuth
+//	@Security	BasicAuth
+//	@Param		id	path	string	true	"the entry's _id"
+//	@Success	200	{string}	string	"the descriptor"
+//	@Failure	401	{object}	ErrorBody
+//	@Failure	403	{object}	ErrorBody
+//	@Failure	404	{object}	ErrorBody
+//	@Router		/osm/vnfpkgm/v1/vnf_packages/{id}/vnfd [get]
+//	@Router		/osm/nsd/v1/ns_descriptors/{id}/nsd [get]
+func (h kindHandlers) descriptor(c *gin.Context) {
+	_, data, err := h.svc.Content(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), true)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", data)
+}

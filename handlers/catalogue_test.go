@@ -1,0 +1,266 @@
+package handlers_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// descriptorFixture is a file of fixtures/descriptors/.
+func descriptorFixture(t testing.TB, rel string) []byte {
+	t.Helper()
+	return fixture(t, filepath.Join("descriptors", rel))
+}
+
+// upload posts a package as osmclient does: the raw file, its
+// Content-Type, Content-Filename and Content-File-MD5.
+func upload(t testing.TB, e *authEnv, cred []string, base, filename, contentType string, data []byte, headers ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	sum := md5.Sum(data)
+	h := append([]string{"Content-Type", contentType, "Content-Filename", filename, "Content-File-MD5", hex.EncodeToString(sum[:])}, headers...)
+	return e.as(t.(*testing.T), cred, http.MethodPost, base, data, h...)
+}
+
+// osmTarGz packs folder/<files> as osmclient's packages are packed.
+func osmTarGz(t testing.TB, folder string, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	tw.WriteHeader(&tar.Header{Name: folder + "/", Typeflag: tar.TypeDir, Mode: 0o755})
+	for name, data := range files {
+		if err := tw.WriteHeader(&tar.Header{Name: folder + "/" + name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(data))}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(data)
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
+const (
+	vnfPkgs = "/osm/vnfpkgm/v1/vnf_packages_content"
+	nsds    = "/osm/nsd/v1/ns_descriptors_content"
+)
+
+func listOf(t *testing.T, e *authEnv, cred []string, target string) []map[string]any {
+	t.Helper()
+	rec := e.as(t, cred, http.MethodGet, target, nil)
+	wantStatus(t, rec, http.StatusOK)
+	var out []map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestCatalogueOnboarding: every example descriptor onboards through the
+// content route, as a bare file, an OSM .tar.gz or the 5GTANGO package;
+// reads back verbatim; lists, filters, downloads, deletes.
+func TestCatalogueOnboarding(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := bearer(e.admin(t))
+	entries, err := os.ReadDir(filepath.Join("..", "fixtures", "descriptors", "sonata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onboard := func(base, name, ct string, data []byte) string {
+		t.Helper()
+		rec := upload(t, e, adm, base, name, ct, data)
+		if rec.Code != http.StatusCreated {
+			t.Fatalf("onboard %s: %d %s", name, rec.Code, rec.Body.String())
+		}
+		id := decodeObject(t, rec)["id"].(string)
+		if rec.Header().Get("Location") != base+"/"+id {
+			t.Errorf("Location %q", rec.Header().Get("Location"))
+		}
+		return id
+	}
+	// VNFDs first: the NSDs name them.
+	var sonataNSDs []string
+	for _, f := range entries {
+		data := descriptorFixture(t, "sonata/"+f.Name())
+		if strings.Contains(string(data), "network_functions") || strings.Contains(f.Name(), "simplest") {
+			sonataNSDs = append(sonataNSDs, f.Name())
+			continue
+		}
+		id := onboard(vnfPkgs, f.Name(), "text/plain", data)
+		rec := e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/vnfd", nil)
+		if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), data) {
+			t.Errorf("%s read back: %d, %d bytes for %d", f.Name(), rec.Code, rec.Body.Len(), len(data))
+		}
+	}
+	for _, name := range sonataNSDs {
+		rec := upload(t, e, adm, nsds, name, "application/yaml", descriptorFixture(t, "sonata/"+name))
+		if rec.Code != http.StatusCreated {
+			// SONATA's example NSDs name VNFDs of other vendors: with FORCE.
+			rec = upload(t, e, adm, nsds+"?FORCE=true", name, "application/yaml", descriptorFixture(t, "sonata/"+name))
+		}
+		wantStatus(t, rec, http.StatusCreated)
+	}
+
+	// OSM IM and SOL006, as osmclient uploads them: a folder in a .tar.gz
+	// with its icon, and a bare YAML as text/plain.
+	icon := descriptorFixture(t, "osm/icons/cirros-64.png")
+	cirros := descriptorFixture(t, "osm/cirros_vnfd.yaml")
+	pkg := osmTarGz(t, "cirros_vnf", map[string][]byte{"cirros_vnfd.yaml": cirros, "icons/cirros-64.png": icon})
+	cirrosID := onboard(vnfPkgs, "cirros_vnf.tar.gz", "application/gzip", pkg)
+	rec := e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+cirrosID+"/package_content", nil)
+	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), pkg) || rec.Header().Get("Content-Type") != "application/gzip" {
+		t.Errorf("download: %d %s, %d bytes", rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
+	}
+	onboard(nsds, "cirros_nsd.yaml", "text/plain", descriptorFixture(t, "osm/cirros_nsd.yaml"))
+	onboard(vnfPkgs, "hackfest_basic_vnfd.yaml", "text/plain", descriptorFixture(t, "sol006/hackfest_basic_vnfd.yaml"))
+	hackNS := onboard(nsds, "hackfest_basic_nsd.yaml", "text/plain", descriptorFixture(t, "sol006/hackfest_basic_nsd.yaml"))
+	onboard(vnfPkgs, "osm_vnfd.yaml", "text/plain", descriptorFixture(t, "osm/osm_vnfd.yaml"))
+	wantStatus(t, upload(t, e, adm, nsds, "osm_nsd.yaml", "text/plain", descriptorFixture(t, "osm/osm_nsd.yaml")), http.StatusCreated)
+	tgo := descriptorFixture(t, "packages/eu.5gtango.ns-package-example.0.1.tgo")
+	onboard(vnfPkgs, "eu.5gtango.ns-package-example.0.1.tgo", "application/zip", tgo)
+	onboard(nsds, "eu.5gtango.ns-package-example.0.1.tgo", "application/zip", tgo)
+
+	// osmclient's vnfd-list needs _id and name; --long the _admin states.
+	list := listOf(t, e, adm, "/osm/vnfpkgm/v1/vnf_packages")
+	if len(list) != len(entries)-len(sonataNSDs)+4 {
+		t.Errorf("%d VNF packages", len(list))
+	}
+	for _, v := range list {
+		admin, _ := v["_admin"].(map[string]any)
+		if v["_id"] == "" || v["name"] == "" || admin["onboardingState"] != "ONBOARDED" || admin["operationalState"] != "ENABLED" ||
+			admin["usageState"] != "NOT_IN_USE" || admin["created"] == nil || admin["modified"] == nil {
+			t.Errorf("list entry %v", v)
+		}
+	}
+	if got := listOf(t, e, adm, "/osm/vnfpkgm/v1/vnf_packages_content?name=cirros_vnf"); len(got) != 1 || got[0]["_id"] != cirrosID {
+		t.Errorf("name=cirros_vnf: %v", got)
+	}
+	if got := listOf(t, e, adm, "/osm/nsd/v1/ns_descriptors?format=sol006"); len(got) != 1 || got[0]["_id"] != hackNS {
+		t.Errorf("format=sol006: %v", got)
+	}
+	one := decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/nsd/v1/ns_descriptors/"+hackNS, nil))
+	model, _ := one["catalogue"].(map[string]any)
+	if one["id"] != "hackfest_basic-ns" || model == nil || len(model["constituents"].([]any)) != 1 {
+		t.Errorf("the NSD's entry: %v", one)
+	}
+
+	// In use, deleted, gone.
+	m := wantError(t, e.as(t, adm, http.MethodDelete, vnfPkgs+"/"+cirrosID, nil), 409, "CONFLICT")
+	if !strings.Contains(m["detail"].(string), "cirros_nsd") {
+		t.Errorf("in use: %v", m["detail"])
+	}
+	wantStatus(t, e.as(t, adm, http.MethodDelete, "/osm/vnfpkgm/v1/vnf_packages/"+cirrosID+"?FORCE=true", nil), http.StatusNoContent)
+	wantError(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+cirrosID+"/package_content", nil), 404, "NOT_FOUND")
+	// Its id is free again.
+	onboard(vnfPkgs, "cirros_vnf.tar.gz", "application/gzip", pkg)
+}
+
+// TestCatalogueRefusals: every refusal leaves the catalogue as it was.
+func TestCatalogueRefusals(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := bearer(e.admin(t))
+	cirros := descriptorFixture(t, "osm/cirros_vnfd.yaml")
+	wantStatus(t, upload(t, e, adm, vnfPkgs, "cirros_vnfd.yaml", "text/plain", cirros), http.StatusCreated)
+	evil := func(name string, flag byte) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		tw.WriteHeader(&tar.Header{Name: name, Typeflag: flag, Linkname: "/etc/passwd", Size: map[bool]int64{true: int64(len(cirros))}[flag == tar.TypeReg], Mode: 0o644})
+		if flag == tar.TypeReg {
+			tw.Write(cirros)
+		}
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}
+	for _, tc := range []struct {
+		name, base, ct string
+		body           []byte
+		headers        []string
+		status         int
+		says           string
+	}{
+		{"the same id again", vnfPkgs, "text/plain", cirros, nil, 409, "cirros_vnfd"},
+		{"an MD5 that does not match", vnfPkgs, "text/plain", descriptorFixture(t, "sol006/hackfest_basic_vnfd.yaml"), []string{"Content-File-MD5", "00"}, 422, "Content-File-MD5"},
+		{"a path out of the package", vnfPkgs, "application/gzip", evil("../x.yaml", tar.TypeReg), nil, 422, "out of the archive"},
+		{"a symlink", vnfPkgs, "application/gzip", evil("p/x.yaml", tar.TypeSymlink), nil, 422, "link"},
+		{"two descriptors", vnfPkgs, "application/gzip", osmTarGz(t, "p", map[string][]byte{"a.yaml": cirros, "b.yaml": cirros}), nil, 422, "2 descriptors"},
+		{"no descriptor", vnfPkgs, "application/gzip", osmTarGz(t, "p", map[string][]byte{"icons/a.png": []byte("png")}), nil, 422, "holds no VNFD"},
+		{"not YAML", vnfPkgs, "text/plain", []byte("a: ["), nil, 400, "not YAML"},
+		{"an NSD at the VNF route", vnfPkgs, "text/plain", descriptorFixture(t, "osm/cirros_nsd.yaml"), nil, 422, "/osm/nsd/v1/ns_descriptors_content"},
+		{"an NSD naming a VNFD not onboarded", nsds, "text/plain", descriptorFixture(t, "sol006/hackfest_basic_nsd.yaml"), nil, 422, "hackfest_basic-vnf"},
+		{"a VNFD lacking its VDUs", vnfPkgs, "text/plain", []byte("vnfd:vnfd-catalog:\n  vnfd:\n  - {id: x, name: x}\n"), nil, 422, "instantiation needs"},
+		{"another media type", vnfPkgs, "image/png", cirros, nil, 415, "not a package type"},
+		{"an unknown format", vnfPkgs, "text/plain", []byte("hello: world\n"), nil, 422, "no known format"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := upload(t, e, adm, tc.base, "f", tc.ct, tc.body, tc.headers...)
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.says) {
+				t.Errorf("%d %s, want %d saying %q", rec.Code, rec.Body.String(), tc.status, tc.says)
+			}
+		})
+	}
+	if n := len(listOf(t, e, adm, "/osm/vnfpkgm/v1/vnf_packages")) + len(listOf(t, e, adm, "/osm/nsd/v1/ns_descriptors")); n != 1 {
+		t.Errorf("after the refusals the catalogue holds %d entries, want 1", n)
+	}
+	// Too large.
+	cfg := routerConfig(t, e.db)
+	cfg.MaxPackageBytes = 100
+	small := mustRouter(t, cfg)
+	wantError(t, do(t, small, http.MethodPost, vnfPkgs, cirros, "Content-Type", "text/plain"), 413, "PAYLOAD_TOO_LARGE")
+}
+
+// TestCatalogueProjects: a project sees its own entries; descriptor ids
+// are unique per project; racing uploads of one id: one wins.
+func TestCatalogueProjects(t *testing.T) {
+	e := newAuthEnv(t)
+	e.mkProject(t, "A")
+	e.mkProject(t, "B")
+	e.mkUser(t, "a", "A", "project_user")
+	e.mkUser(t, "b", "B", "project_user")
+	a, b := basic("a", "pw-a"), basic("b", "pw-b")
+	cirros := descriptorFixture(t, "osm/cirros_vnfd.yaml")
+	rec := upload(t, e, a, vnfPkgs, "c.yaml", "text/plain", cirros)
+	wantStatus(t, rec, http.StatusCreated)
+	id := decodeObject(t, rec)["id"].(string)
+	wantStatus(t, upload(t, e, b, vnfPkgs, "c.yaml", "text/plain", cirros), http.StatusCreated) // B's own cirros_vnfd
+	if got := listOf(t, e, b, "/osm/vnfpkgm/v1/vnf_packages"); len(got) != 1 || got[0]["_id"] == id {
+		t.Errorf("B lists %v", got)
+	}
+	for _, target := range []string{"/osm/vnfpkgm/v1/vnf_packages/" + id, "/osm/vnfpkgm/v1/vnf_packages/" + id + "/vnfd", "/osm/vnfpkgm/v1/vnf_packages/" + id + "/package_content"} {
+		wantError(t, e.as(t, b, http.MethodGet, target, nil), 404, "NOT_FOUND")
+	}
+	wantError(t, e.as(t, b, http.MethodDelete, vnfPkgs+"/"+id, nil), 404, "NOT_FOUND")
+	wantStatus(t, e.as(t, a, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id, nil), http.StatusOK)
+
+	// Racing uploads of one new id in one project.
+	hack := descriptorFixture(t, "sol006/hackfest_basic_vnfd.yaml")
+	var wg sync.WaitGroup
+	codes := make([]int, 6)
+	for i := range codes {
+		wg.Go(func() { codes[i] = upload(t, e, a, vnfPkgs, "h.yaml", "text/plain", hack).Code })
+	}
+	wg.Wait()
+	won := 0
+	for _, c := range codes {
+		switch c {
+		case http.StatusCreated:
+			won++
+		case http.StatusConflict:
+		default:
+			t.Errorf("a racing upload answered %d", c)
+		}
+	}
+	if won != 1 || len(listOf(t, e, a, "/osm/vnfpkgm/v1/vnf_packages?id=hackfest_basic-vnf")) != 1 {
+		t.Errorf("%d racing uploads won (%v)", won, codes)
+	}
+}

@@ -1,0 +1,266 @@
+package repo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// CatalogueStore keeps the catalogue (orchestrator/catalogue): one
+// collection of entries per kind (vnfds, nsds), each owned by projects,
+// the packages as uploaded and their descriptors in a blob store, and
+// the descriptor ids in use per project, unique however many uploads
+// race.
+type CatalogueStore struct {
+	db DB
+}
+
+// NewCatalogueStore is the catalogue store over db.
+func NewCatalogueStore(db DB) *CatalogueStore { return &CatalogueStore{db: db} }
+
+// catalogueEnvelope: entries are named by _id (their uuid).
+var catalogueEnvelope = Envelope{ID: []string{"_id"}, Created: "created", Modified: "modified"}
+
+// CatalogueSpec is the collection of a kind of entries ("vnfd", "nsd").
+func CatalogueSpec(kind string) CollectionSpec {
+	return CollectionSpec{Name: "catalogue_" + kind + "s", Envelope: catalogueEnvelope, Indexed: []string{"id"}}
+}
+
+// catalogueIDs holds one document per descriptor id in use in a project:
+// id "<kind>/<project>/<descriptor id>", body {"id": the entry's uuid}.
+var catalogueIDSpec = CollectionSpec{Name: "catalogue_ids"}
+
+// catalogueBlobs holds, per entry, the package as uploaded (its uuid)
+// and its descriptor (uuid + descriptorBlob).
+const (
+	catalogueBlobs = "catalogue"
+	descriptorBlob = ".descriptor"
+)
+
+func (s *CatalogueStore) coll(kind string) Collection { return s.db.Collection(CatalogueSpec(kind)) }
+
+func entryOf(d Doc) models.CatalogueEntry {
+	return models.CatalogueEntry{UUID: d.ID, Body: d.Body, Admin: d.Admin, Created: d.Created, Modified: d.Modified, Version: d.Version}
+}
+
+func (s *CatalogueStore) idKey(kind, project, descID string) string {
+	return kind + "/" + project + "/" + descID
+}
+
+// reserveID makes descID name uuid in each of projects: Conflict naming
+// it when another entry holds it there (a key whose entry is gone, and
+// older than a minute, is taken over: an upload that died halfway).
+func (s *CatalogueStore) reserveID(ctx context.Context, kind string, projects []string, descID, uuid string) error {
+	ids := s.db.Collection(catalogueIDSpec)
+	body, _ := json.Marshal(map[string]string{"id": uuid})
+	var done []string
+	for _, p := range projects {
+		key := s.idKey(kind, p, descID)
+		_, err := ids.Insert(ctx, Doc{ID: key, Body: body})
+		if errors.Is(err, ErrExists) {
+			err = s.takeOver(ctx, kind, key, uuid, body)
+		}
+		if err != nil {
+			for _, k := range done {
+				s.releaseKey(ctx, k, uuid)
+			}
+			if errors.Is(err, ErrExists) {
+				return models.Errorf(models.CodeConflict, "a %s with id %s exists in this project: replace it with a PUT, or delete it first", kind, models.Quote(descID))
+			}
+			return err
+		}
+		done = append(done, key)
+	}
+	return nil
+}
+
+// takeOver points key at uuid when what it names is gone and the key is
+// old; ErrExists otherwise.
+func (s *CatalogueStore) takeOver(ctx context.Context, kind, key, uuid string, body []byte) error {
+	ids := s.db.Collection(catalogueIDSpec)
+	d, err := ids.Get(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		_, err = ids.Insert(ctx, Doc{ID: key, Body: body})
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	holder, err := holderOf(d)
+	if err != nil {
+		return err
+	}
+	if holder == uuid {
+		return nil
+	}
+	if time.Since(d.Modified) < staleName {
+		return ErrExists
+	}
+	if _, err := s.coll(kind).Get(ctx, holder); err == nil {
+		return ErrExists
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	_, err = ids.Update(ctx, key, func(cur Doc) (Doc, error) {
+		if h, _ := holderOf(cur); h != holder {
+			return Doc{}, ErrExists
+		}
+		cur.Body = body
+		return cur, nil
+	})
+	return err
+}
+
+func (s *CatalogueStore) releaseKey(ctx context.Context, key, uuid string) {
+	ids := s.db.Collection(catalogueIDSpec)
+	if d, err := ids.Get(ctx, key); err == nil {
+		if h, _ := holderOf(d); h == uuid {
+			_ = ids.Delete(ctx, key, &models.Precondition{Versions: []int64{d.Version}})
+		}
+	}
+}
+
+// Create stores a new entry with its package and descriptor: owned by
+// scope's projects, its descriptor id unique in each of them. Nothing is
+// left behind when it fails.
+func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.CatalogueEntry, pkg, descriptor []byte) (models.CatalogueEntry, error) {
+	owned, err := ownedAdmin(scope)
+	if err != nil {
+		return models.CatalogueEntry{}, Internal("create "+kind, err)
+	}
+	admin, err := mergeAdmin(e.Admin, owned)
+	if err != nil {
+		return models.CatalogueEntry{}, Internal("create "+kind, err)
+	}
+	p, _ := projectsOf(admin)
+	if err := s.reserveID(ctx, kind, p.Write, descID, e.UUID); err != nil {
+		return models.CatalogueEntry{}, err
+	}
+	release := func() {
+		for _, pr := range p.Write {
+			s.releaseKey(ctx, s.idKey(kind, pr, descID), e.UUID)
+		}
+		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, e.UUID)
+		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, e.UUID+descriptorBlob)
+	}
+	blobs := s.db.Blobs(catalogueBlobs)
+	if _, err := blobs.Put(ctx, e.UUID, bytes.NewReader(pkg)); err != nil {
+		release()
+		return models.CatalogueEntry{}, err
+	}
+	if _, err := blobs.Put(ctx, e.UUID+descriptorBlob, bytes.NewReader(descriptor)); err != nil {
+		release()
+		return models.CatalogueEntry{}, err
+	}
+	d, err := s.coll(kind).Insert(ctx, Doc{ID: e.UUID, Body: e.Body, Admin: admin})
+	if err != nil {
+		release()
+		return models.CatalogueEntry{}, catalogueError(err, kind, e.UUID)
+	}
+	return entryOf(d), nil
+}
+
+// mergeAdmin is base with the members of extra set on it.
+func mergeAdmin(base, extra json.RawMessage) (json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
+	for _, raw := range []json.RawMessage{base, extra} {
+		if len(raw) == 0 {
+			continue
+		}
+		var part map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &part); err != nil {
+			return nil, err
+		}
+		for k, v := range part {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
+}
+
+// Get reads an entry in scope.
+func (s *CatalogueStore) Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error) {
+	d, err := within(s.coll(kind), scope).Get(ctx, uuid)
+	if err != nil {
+		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+	}
+	return entryOf(d), nil
+}
+
+// List is a page of the entries in scope q selects.
+func (s *CatalogueStore) List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.CatalogueEntry], error) {
+	p, err := within(s.coll(kind), scope).List(ctx, q)
+	if err != nil {
+		return filter.Page[models.CatalogueEntry]{}, err
+	}
+	out := filter.Page[models.CatalogueEntry]{Items: make([]models.CatalogueEntry, len(p.Items)), Total: p.Total, Next: p.Next}
+	for i, d := range p.Items {
+		out.Items[i] = entryOf(d)
+	}
+	return out, nil
+}
+
+// Count is how many entries in scope f matches.
+func (s *CatalogueStore) Count(ctx context.Context, scope models.Scope, kind string, f filter.Expr) (int64, error) {
+	return within(s.coll(kind), scope).Count(ctx, f)
+}
+
+// Delete removes an entry scope may change, its package, its descriptor
+// and its id.
+func (s *CatalogueStore) Delete(ctx context.Context, scope models.Scope, kind, uuid, descID string) error {
+	cur, err := within(s.coll(kind), scope).Get(ctx, uuid)
+	if err != nil {
+		return catalogueError(err, kind, uuid)
+	}
+	if err := deleteWithin(ctx, s.coll(kind), scope, uuid, nil); err != nil {
+		return catalogueError(err, kind, uuid)
+	}
+	p, _ := projectsOf(cur.Admin)
+	for _, pr := range p.Write {
+		s.releaseKey(ctx, s.idKey(kind, pr, descID), uuid)
+	}
+	blobs := s.db.Blobs(catalogueBlobs)
+	for _, id := range []string{uuid, uuid + descriptorBlob} {
+		if err := blobs.Delete(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Open reads an entry's package as uploaded (or its descriptor): the
+// caller checks the entry is in scope first.
+func (s *CatalogueStore) Open(ctx context.Context, uuid string, descriptor bool) (io.ReadCloser, error) {
+	id := uuid
+	if descriptor {
+		id += descriptorBlob
+	}
+	rc, err := s.db.Blobs(catalogueBlobs).Open(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, models.Errorf(models.CodeNotFound, "the package of %s is not stored", uuid)
+	}
+	return rc, err
+}
+
+func catalogueError(err error, kind, uuid string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound):
+		return models.Errorf(models.CodeNotFound, "%s %s not found", kind, uuid)
+	case errors.Is(err, ErrExists):
+		return models.Errorf(models.CodeConflict, "%s %s exists", kind, uuid)
+	}
+	var me *models.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	return Internal(fmt.Sprintf("%s %s", kind, uuid), err)
+}
