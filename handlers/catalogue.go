@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -36,9 +37,15 @@ func registerCatalogueRoutes(r gin.IRouter, g authGate, h catalogueHandlers) {
 			grp.DELETE(base+"/:id", g.require(p+":id:delete"), k.remove)
 		}
 		grp.POST(f.content, g.require(p+":content:post"), k.onboard)
-		grp.GET(f.info+"/:id/"+f.file+"_content", g.require(p+":id:content:get"), k.packageContent)
-		grp.GET(f.info+"/:id/package_content", g.require(p+":id:content:get"), k.packageContent)
+		grp.PUT(f.content+"/:id", g.require(p+":id:content:put"), k.upload)
+		grp.POST(f.info, g.require(p+":post"), k.createEmpty)
+		grp.PATCH(f.info+"/:id", g.require(p+":id:patch"), k.modify)
+		for _, content := range []string{f.file + "_content", "package_content"} {
+			grp.GET(f.info+"/:id/"+content, g.require(p+":id:content:get"), k.packageContent)
+			grp.PUT(f.info+"/:id/"+content, g.require(p+":id:content:put"), k.upload)
+		}
 		grp.GET(f.info+"/:id/"+f.file, g.require(p+":id:"+f.file+":get"), k.descriptor)
+		grp.GET(f.info+"/:id/artifacts/*path", g.require(p+":id:artifacts:get"), k.artifact)
 	}
 }
 
@@ -49,11 +56,16 @@ type CatalogueService interface {
 	List(ctx context.Context, scope models.Scope, kind catalogue.Kind, q filter.Query) (filter.Page[models.CatalogueEntry], error)
 	Delete(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, force bool) error
 	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error)
+	CreateEmpty(ctx context.Context, scope models.Scope, kind catalogue.Kind, userData map[string]any) (models.CatalogueEntry, error)
+	Upload(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, up catalogue.Upload, force bool) (models.CatalogueEntry, error)
+	Modify(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, m catalogue.Modifications) (models.CatalogueEntry, error)
+	Artifact(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid, name string) ([]byte, error)
 }
 
 type catalogueHandlers struct {
 	svc        CatalogueService
 	maxPackage int64
+	body       bodyReader
 }
 
 type kindHandlers struct {
@@ -92,11 +104,27 @@ var packageTypes = map[string]bool{
 //	@Router			/osm/vnfpkgm/v1/vnf_packages_content [post]
 //	@Router			/osm/nsd/v1/ns_descriptors_content [post]
 func (h kindHandlers) onboard(c *gin.Context) {
+	up, ok := h.readUpload(c)
+	if !ok {
+		return
+	}
+	e, err := h.svc.Onboard(c.Request.Context(), scopeOf(c), h.kind, up, accessOf(c).Force)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", strings.TrimSuffix(c.Request.URL.Path, "/")+"/"+e.UUID)
+	render(c, http.StatusCreated, map[string]string{"id": e.UUID})
+}
+
+// readUpload reads a package upload: its Content-Type one of a
+// package's, its size within MAX_PACKAGE_BYTES.
+func (h kindHandlers) readUpload(c *gin.Context) (catalogue.Upload, bool) {
 	ct := c.GetHeader("Content-Type")
 	media, _, err := mime.ParseMediaType(ct)
 	if err != nil || !packageTypes[strings.ToLower(media)] {
 		writeError(c, models.Errorf(models.CodeUnsupportedMedia, "Content-Type %s is not a package type: send application/gzip, application/zip, text/plain, application/yaml or application/json", models.Quote(ct)))
-		return
+		return catalogue.Upload{}, false
 	}
 	raw, err := readAll(c, h.maxPackage)
 	if err != nil {
@@ -104,16 +132,189 @@ func (h kindHandlers) onboard(c *gin.Context) {
 			err = models.Errorf(models.CodeTooLarge, "the package is larger than MAX_PACKAGE_BYTES (%d bytes)", h.maxPackage)
 		}
 		writeError(c, err)
+		return catalogue.Upload{}, false
+	}
+	return catalogue.Upload{Data: raw, Filename: c.GetHeader("Content-Filename"), MD5: c.GetHeader("Content-File-MD5")}, true
+}
+
+// upload gives an entry its package, or replaces it.
+//
+//	@Summary		Upload or replace a package
+//	@Description	The package of an entry made by POST of the package info (then ONBOARDED and ENABLED), or a new one for an onboarded entry: a new version of its descriptor, or another descriptor id (unique in the project). The same checks as onboarding.
+//	@Tags			catalogue
+//	@Accept			application/gzip,application/zip,text/plain,application/yaml,application/json
+//	@Security		BearerAuth
+//	@Security		BasicAuth
+//	@Param			id	path	string	true	"the entry's _id"
+//	@Success		204
+//	@Failure		401	{object}	ErrorBody
+//	@Failure		403	{object}	ErrorBody
+//	@Failure		404	{object}	ErrorBody
+//	@Failure		409	{object}	ErrorBody	"the descriptor id exists in the project"
+//	@Failure		413	{object}	ErrorBody
+//	@Failure		415	{object}	ErrorBody
+//	@Failure		422	{object}	ErrorBody
+//	@Router			/osm/vnfpkgm/v1/vnf_packages/{id}/package_content [put]
+//	@Router			/osm/vnfpkgm/v1/vnf_packages_content/{id} [put]
+//	@Router			/osm/nsd/v1/ns_descriptors/{id}/nsd_content [put]
+//	@Router			/osm/nsd/v1/ns_descriptors_content/{id} [put]
+func (h kindHandlers) upload(c *gin.Context) {
+	up, ok := h.readUpload(c)
+	if !ok {
 		return
 	}
-	e, err := h.svc.Onboard(c.Request.Context(), scopeOf(c), h.kind,
-		catalogue.Upload{Data: raw, Filename: c.GetHeader("Content-Filename"), MD5: c.GetHeader("Content-File-MD5")}, accessOf(c).Force)
+	_, err := h.svc.Upload(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), up, accessOf(c).Force)
+	done(c, err)
+}
+
+// InfoBody documents SOL005's package info bodies.
+type InfoBody struct {
+	OperationalState string         `json:"operationalState,omitempty" example:"DISABLED"`
+	UserDefinedData  map[string]any `json:"userDefinedData,omitempty"`
+}
+
+// infoBody reads an optional object body of SOL005's package info.
+func (h kindHandlers) infoBody(c *gin.Context) (catalogue.Modifications, bool) {
+	var m catalogue.Modifications
+	if c.Request.ContentLength == 0 {
+		return m, true
+	}
+	doc, err := h.body.read(c)
+	if err != nil {
+		writeError(c, err)
+		return m, false
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		writeError(c, models.Errorf(models.CodeInvalid, "the body must be an object {userDefinedData, operationalState}"))
+		return m, false
+	}
+	for k, v := range obj {
+		switch k {
+		case "userDefinedData":
+			data, ok := v.(map[string]any)
+			if !ok {
+				writeError(c, models.Errorf(models.CodeUnprocessable, "userDefinedData must be an object"))
+				return m, false
+			}
+			m.UserDefinedData = data
+		case "operationalState":
+			st, ok := v.(string)
+			if !ok {
+				writeError(c, models.Errorf(models.CodeUnprocessable, "operationalState must be ENABLED or DISABLED"))
+				return m, false
+			}
+			m.OperationalState = st
+		default:
+			writeError(c, models.Errorf(models.CodeUnprocessable, "the package info has no field %s: userDefinedData or operationalState", models.Quote(k)))
+			return m, false
+		}
+	}
+	return m, true
+}
+
+// createEmpty creates an entry without a package (SOL005).
+//
+//	@Summary	Create a package info, without its content (SOL005)
+//	@Tags		catalogue
+//	@Accept		application/json,application/yaml
+//	@Produce	application/json,application/yaml
+//	@Security	BearerAuth
+//	@Security	BasicAuth
+//	@Param		info	body		InfoBody	false	"userDefinedData"
+//	@Success	201		{object}	object
+//	@Header		201		{string}	Location	"the entry's URL"
+//	@Failure	401		{object}	ErrorBody
+//	@Failure	403		{object}	ErrorBody
+//	@Failure	422		{object}	ErrorBody
+//	@Router		/osm/vnfpkgm/v1/vnf_packages [post]
+//	@Router		/osm/nsd/v1/ns_descriptors [post]
+func (h kindHandlers) createEmpty(c *gin.Context) {
+	m, ok := h.infoBody(c)
+	if !ok {
+		return
+	}
+	if m.OperationalState != "" {
+		writeError(c, models.Errorf(models.CodeUnprocessable, "a new package info has no content to enable: upload it first"))
+		return
+	}
+	e, err := h.svc.CreateEmpty(c.Request.Context(), scopeOf(c), h.kind, m.UserDefinedData)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	v, err := entryView(e)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	c.Header("Location", strings.TrimSuffix(c.Request.URL.Path, "/")+"/"+e.UUID)
-	render(c, http.StatusCreated, map[string]string{"id": e.UUID})
+	render(c, http.StatusCreated, v)
+}
+
+// modify changes an entry's operational state or user-defined data.
+//
+//	@Summary		Modify a package info (SOL005)
+//	@Description	operationalState ENABLED or DISABLED (an onboarded package); userDefinedData merged (null removes a key).
+//	@Tags			catalogue
+//	@Accept			application/json,application/yaml
+//	@Produce		application/json,application/yaml
+//	@Security		BearerAuth
+//	@Security		BasicAuth
+//	@Param			id		path		string		true	"the entry's _id"
+//	@Param			changes	body		InfoBody	true	"the changes"
+//	@Success		200		{object}	InfoBody
+//	@Failure		401		{object}	ErrorBody
+//	@Failure		403		{object}	ErrorBody
+//	@Failure		404		{object}	ErrorBody
+//	@Failure		409		{object}	ErrorBody	"not onboarded yet"
+//	@Failure		422		{object}	ErrorBody
+//	@Router			/osm/vnfpkgm/v1/vnf_packages/{id} [patch]
+//	@Router			/osm/nsd/v1/ns_descriptors/{id} [patch]
+func (h kindHandlers) modify(c *gin.Context) {
+	m, ok := h.infoBody(c)
+	if !ok {
+		return
+	}
+	if _, err := h.svc.Modify(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), m); err != nil {
+		writeError(c, err)
+		return
+	}
+	render(c, http.StatusOK, m)
+}
+
+// artifact serves one file of the package.
+//
+//	@Summary	One file of the package (an icon, a script, ...)
+//	@Tags		catalogue
+//	@Produce	octet-stream
+//	@Security	BearerAuth
+//	@Security	BasicAuth
+//	@Param		id		path	string	true	"the entry's _id"
+//	@Param		path	path	string	true	"the file's path in the package (below an OSM package's folder)"
+//	@Success	200		{file}	binary
+//	@Failure	401		{object}	ErrorBody
+//	@Failure	403		{object}	ErrorBody
+//	@Failure	404		{object}	ErrorBody
+//	@Router		/osm/vnfpkgm/v1/vnf_packages/{id}/artifacts/{path} [get]
+//	@Router		/osm/nsd/v1/ns_descriptors/{id}/artifacts/{path} [get]
+func (h kindHandlers) artifact(c *gin.Context) {
+	data, err := h.svc.Artifact(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), c.Param("path"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	// A package is the client's content: nothing in it may run as this
+	// service's page (HTML, SVG, scripts are downloads), and nothing is
+	// sniffed.
+	ct := mime.TypeByExtension(path.Ext(c.Param("path")))
+	if low := strings.ToLower(ct); ct == "" || strings.Contains(low, "html") || strings.Contains(low, "xml") || strings.Contains(low, "javascript") {
+		ct = "application/octet-stream"
+		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": path.Base(c.Param("path"))}))
+	}
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("Content-Security-Policy", "sandbox")
+	c.Data(http.StatusOK, ct, data)
 }
 
 // entryView is an entry as OSM shows it: its fields, _id, and _admin with

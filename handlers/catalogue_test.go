@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -262,5 +263,69 @@ func TestCatalogueProjects(t *testing.T) {
 	}
 	if won != 1 || len(listOf(t, e, a, "/osm/vnfpkgm/v1/vnf_packages?id=hackfest_basic-vnf")) != 1 {
 		t.Errorf("%d racing uploads won (%v)", won, codes)
+	}
+}
+
+// TestCatalogueSOL005: the package info first, its content after;
+// modifications; artifacts; a replace.
+func TestCatalogueSOL005(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := bearer(e.admin(t))
+	rec := e.as(t, adm, http.MethodPost, "/osm/vnfpkgm/v1/vnf_packages", []byte(`{"userDefinedData":{"owner":"lab"}}`))
+	wantStatus(t, rec, http.StatusCreated)
+	info := decodeObject(t, rec)
+	id := info["_id"].(string)
+	admin := info["_admin"].(map[string]any)
+	if admin["onboardingState"] != "CREATED" || admin["operationalState"] != "DISABLED" || admin["userDefinedData"].(map[string]any)["owner"] != "lab" {
+		t.Errorf("new package info %v", info)
+	}
+	wantError(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/package_content", nil), 409, "CONFLICT")
+	wantError(t, e.as(t, adm, http.MethodPatch, "/osm/vnfpkgm/v1/vnf_packages/"+id, []byte(`{"operationalState":"ENABLED"}`)), 409, "CONFLICT")
+
+	icon := descriptorFixture(t, "osm/icons/cirros-64.png")
+	pkg := osmTarGz(t, "cirros_vnf", map[string][]byte{"cirros_vnfd.yaml": descriptorFixture(t, "osm/cirros_vnfd.yaml"), "icons/cirros-64.png": icon, "evil.html": []byte("<script>alert(1)</script>")})
+	rec = e.as(t, adm, http.MethodPut, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/package_content", pkg, "Content-Type", "application/zip")
+	wantStatus(t, rec, http.StatusNoContent)
+	info = decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id, nil))
+	admin = info["_admin"].(map[string]any)
+	if info["id"] != "cirros_vnfd" || admin["onboardingState"] != "ONBOARDED" || admin["operationalState"] != "ENABLED" || admin["userDefinedData"].(map[string]any)["owner"] != "lab" {
+		t.Errorf("after the upload %v", info)
+	}
+	rec = e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/artifacts/icons/cirros-64.png", nil)
+	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), icon) || rec.Header().Get("Content-Type") != "image/png" {
+		t.Errorf("artifact: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	rec = e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/artifacts/evil.html", nil)
+	if rec.Header().Get("Content-Type") != "application/octet-stream" || rec.Header().Get("Content-Security-Policy") != "sandbox" {
+		t.Errorf("an HTML artifact is served as %q", rec.Header().Get("Content-Type"))
+	}
+	wantError(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/artifacts/../../etc/passwd", nil), 404, "NOT_FOUND")
+
+	rec = e.as(t, adm, http.MethodPatch, "/osm/vnfpkgm/v1/vnf_packages/"+id, []byte(`{"operationalState":"DISABLED","userDefinedData":{"owner":null,"team":"a"}}`))
+	wantStatus(t, rec, http.StatusOK)
+	admin = decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id, nil))["_admin"].(map[string]any)
+	if admin["operationalState"] != "DISABLED" || fmt.Sprint(admin["userDefinedData"]) != "map[team:a]" {
+		t.Errorf("after PATCH: %v", admin)
+	}
+	for _, body := range []string{`{"operationalState":"GONE"}`, `{"colour":"red"}`, `{"userDefinedData":5}`} {
+		if rec := e.as(t, adm, http.MethodPatch, "/osm/vnfpkgm/v1/vnf_packages/"+id, []byte(body)); rec.Code != 422 {
+			t.Errorf("PATCH %s: %d", body, rec.Code)
+		}
+	}
+
+	// A replace: another descriptor, its id free; then one whose id
+	// another entry holds, refused with nothing changed.
+	hack := descriptorFixture(t, "sol006/hackfest_basic_vnfd.yaml")
+	wantStatus(t, e.as(t, adm, http.MethodPut, vnfPkgs+"/"+id, hack, "Content-Type", "text/plain"), http.StatusNoContent)
+	if got := decodeObject(t, e.as(t, adm, http.MethodGet, vnfPkgs+"/"+id, nil)); got["id"] != "hackfest_basic-vnf" {
+		t.Errorf("after the replace: %v", got["id"])
+	}
+	if rec := e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/vnfd", nil); !bytes.Equal(rec.Body.Bytes(), hack) {
+		t.Error("the descriptor served is not the new one")
+	}
+	wantStatus(t, upload(t, e, adm, vnfPkgs, "c.yaml", "text/plain", descriptorFixture(t, "osm/cirros_vnfd.yaml")), http.StatusCreated) // cirros_vnfd is free again
+	wantError(t, e.as(t, adm, http.MethodPut, vnfPkgs+"/"+id, descriptorFixture(t, "osm/cirros_vnfd.yaml"), "Content-Type", "text/plain"), 409, "CONFLICT")
+	if got := decodeObject(t, e.as(t, adm, http.MethodGet, vnfPkgs+"/"+id, nil)); got["id"] != "hackfest_basic-vnf" {
+		t.Errorf("a refused replace changed the entry: %v", got["id"])
 	}
 }

@@ -100,7 +100,7 @@ func NewRouter(cfg Config) (*gin.Engine, error) {
 		if cfg.MaxPackageBytes <= 0 {
 			cfg.MaxPackageBytes = DefaultMaxPackageBytes
 		}
-		registerCatalogueRoutes(r, gate, catalogueHandlers{svc: cfg.Catalogue, maxPackage: cfg.MaxPackageBytes})
+		registerCatalogueRoutes(r, gate, catalogueHandlers{svc: cfg.Catalogue, maxPackage: cfg.MaxPackageBytes, body: body})
 	}
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })

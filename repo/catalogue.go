@@ -9,6 +9,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
 )
@@ -37,8 +39,8 @@ func CatalogueSpec(kind string) CollectionSpec {
 // id "<kind>/<project>/<descriptor id>", body {"id": the entry's uuid}.
 var catalogueIDSpec = CollectionSpec{Name: "catalogue_ids"}
 
-// catalogueBlobs holds, per entry, the package as uploaded (its uuid)
-// and its descriptor (uuid + descriptorBlob).
+// catalogueBlobs holds the contents: a package as uploaded under its
+// content id, its descriptor under the id + descriptorBlob.
 const (
 	catalogueBlobs = "catalogue"
 	descriptorBlob = ".descriptor"
@@ -127,10 +129,50 @@ func (s *CatalogueStore) releaseKey(ctx context.Context, key, uuid string) {
 	}
 }
 
-// Create stores a new entry with its package and descriptor: owned by
-// scope's projects, its descriptor id unique in each of them. Nothing is
-// left behind when it fails.
-func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.CatalogueEntry, pkg, descriptor []byte) (models.CatalogueEntry, error) {
+// PutContent stores a package as uploaded and its descriptor, under a
+// new content id of their own: an entry names it (its storage), so a
+// replaced package is swapped in one write of the entry, and the old
+// content dropped after.
+func (s *CatalogueStore) PutContent(ctx context.Context, pkg, descriptor []byte) (string, error) {
+	id := "content/" + uuid.NewString()
+	blobs := s.db.Blobs(catalogueBlobs)
+	if _, err := blobs.Put(ctx, id, bytes.NewReader(pkg)); err != nil {
+		return "", err
+	}
+	if _, err := blobs.Put(ctx, id+descriptorBlob, bytes.NewReader(descriptor)); err != nil {
+		s.DropContent(ctx, id)
+		return "", err
+	}
+	return id, nil
+}
+
+// DropContent removes what PutContent stored under id ("" is none).
+func (s *CatalogueStore) DropContent(ctx context.Context, id string) {
+	if id == "" {
+		return
+	}
+	blobs := s.db.Blobs(catalogueBlobs)
+	_ = blobs.Delete(ctx, id)
+	_ = blobs.Delete(ctx, id+descriptorBlob)
+}
+
+// OpenContent reads the package (or its descriptor) stored under id: the
+// caller checks the entry naming it is in scope first.
+func (s *CatalogueStore) OpenContent(ctx context.Context, id string, descriptor bool) (io.ReadCloser, error) {
+	if descriptor {
+		id += descriptorBlob
+	}
+	rc, err := s.db.Blobs(catalogueBlobs).Open(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, models.Errorf(models.CodeNotFound, "the package is not stored")
+	}
+	return rc, err
+}
+
+// Create stores a new entry owned by scope's projects; descID, when not
+// empty, is its descriptor id, unique in each of those projects
+// (Conflict naming it otherwise). Nothing is left behind when it fails.
+func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.CatalogueEntry) (models.CatalogueEntry, error) {
 	owned, err := ownedAdmin(scope)
 	if err != nil {
 		return models.CatalogueEntry{}, Internal("create "+kind, err)
@@ -140,31 +182,85 @@ func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, d
 		return models.CatalogueEntry{}, Internal("create "+kind, err)
 	}
 	p, _ := projectsOf(admin)
-	if err := s.reserveID(ctx, kind, p.Write, descID, e.UUID); err != nil {
-		return models.CatalogueEntry{}, err
-	}
-	release := func() {
-		for _, pr := range p.Write {
-			s.releaseKey(ctx, s.idKey(kind, pr, descID), e.UUID)
+	if descID != "" {
+		if err := s.reserveID(ctx, kind, p.Write, descID, e.UUID); err != nil {
+			return models.CatalogueEntry{}, err
 		}
-		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, e.UUID)
-		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, e.UUID+descriptorBlob)
-	}
-	blobs := s.db.Blobs(catalogueBlobs)
-	if _, err := blobs.Put(ctx, e.UUID, bytes.NewReader(pkg)); err != nil {
-		release()
-		return models.CatalogueEntry{}, err
-	}
-	if _, err := blobs.Put(ctx, e.UUID+descriptorBlob, bytes.NewReader(descriptor)); err != nil {
-		release()
-		return models.CatalogueEntry{}, err
 	}
 	d, err := s.coll(kind).Insert(ctx, Doc{ID: e.UUID, Body: e.Body, Admin: admin})
 	if err != nil {
-		release()
+		s.releaseIDs(ctx, kind, p.Write, descID, e.UUID)
 		return models.CatalogueEntry{}, catalogueError(err, kind, e.UUID)
 	}
 	return entryOf(d), nil
+}
+
+func (s *CatalogueStore) releaseIDs(ctx context.Context, kind string, projects []string, descID, uuid string) {
+	if descID == "" {
+		return
+	}
+	for _, p := range projects {
+		s.releaseKey(ctx, s.idKey(kind, p, descID), uuid)
+	}
+}
+
+// Update changes an entry scope may change, in one write: change gets
+// the entry (its Body and Admin, the projects included) and returns the
+// next, with its descriptor id (the same, a new one, or "" for none).
+// A new descriptor id is reserved in the entry's projects first
+// (Conflict naming it), the old one released after.
+func (s *CatalogueStore) Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error)) (models.CatalogueEntry, error) {
+	c := within(s.coll(kind), scope)
+	cur, err := c.Get(ctx, uuid)
+	if err != nil {
+		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+	}
+	oldID, err := bodyID(cur.Body)
+	if err != nil {
+		return models.CatalogueEntry{}, Internal("read "+kind+" "+uuid, err)
+	}
+	probe, newID, err := change(entryOf(cur))
+	if err != nil {
+		return models.CatalogueEntry{}, err
+	}
+	p, _ := projectsOf(probe.Admin)
+	if newID != "" && newID != oldID {
+		if err := s.reserveID(ctx, kind, p.Write, newID, uuid); err != nil {
+			return models.CatalogueEntry{}, err
+		}
+	}
+	d, err := c.Update(ctx, uuid, func(d Doc) (Doc, error) {
+		if _, err := writable(d, scope); err != nil {
+			return Doc{}, err
+		}
+		next, id, err := change(entryOf(d))
+		if err != nil {
+			return Doc{}, err
+		}
+		if id != newID {
+			return Doc{}, models.Errorf(models.CodeConflict, "%s %s changed meanwhile; retry", kind, uuid)
+		}
+		d.Body, d.Admin = next.Body, next.Admin
+		return d, nil
+	})
+	if err != nil {
+		if newID != oldID {
+			s.releaseIDs(ctx, kind, p.Write, newID, uuid)
+		}
+		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+	}
+	if newID != oldID {
+		s.releaseIDs(ctx, kind, p.Write, oldID, uuid)
+	}
+	return entryOf(d), nil
+}
+
+func bodyID(body json.RawMessage) (string, error) {
+	var b struct {
+		ID string `json:"id"`
+	}
+	err := json.Unmarshal(body, &b)
+	return b.ID, err
 }
 
 // mergeAdmin is base with the members of extra set on it.
@@ -212,41 +308,23 @@ func (s *CatalogueStore) Count(ctx context.Context, scope models.Scope, kind str
 	return within(s.coll(kind), scope).Count(ctx, f)
 }
 
-// Delete removes an entry scope may change, its package, its descriptor
-// and its id.
-func (s *CatalogueStore) Delete(ctx context.Context, scope models.Scope, kind, uuid, descID string) error {
+// Delete removes an entry scope may change and frees its descriptor id;
+// it returns the entry as it was (its content is the caller's to drop).
+func (s *CatalogueStore) Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error) {
 	cur, err := within(s.coll(kind), scope).Get(ctx, uuid)
 	if err != nil {
-		return catalogueError(err, kind, uuid)
+		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
 	}
-	if err := deleteWithin(ctx, s.coll(kind), scope, uuid, nil); err != nil {
-		return catalogueError(err, kind, uuid)
-	}
-	p, _ := projectsOf(cur.Admin)
-	for _, pr := range p.Write {
-		s.releaseKey(ctx, s.idKey(kind, pr, descID), uuid)
-	}
-	blobs := s.db.Blobs(catalogueBlobs)
-	for _, id := range []string{uuid, uuid + descriptorBlob} {
-		if err := blobs.Delete(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
-			return err
+	if err := deleteWithin(ctx, s.coll(kind), scope, uuid, &models.Precondition{Versions: []int64{cur.Version}}); err != nil {
+		if errors.Is(err, ErrVersion) {
+			return models.CatalogueEntry{}, models.Errorf(models.CodeConflict, "%s %s changed meanwhile; retry", kind, uuid)
 		}
+		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
 	}
-	return nil
-}
-
-// Open reads an entry's package as uploaded (or its descriptor): the
-// caller checks the entry is in scope first.
-func (s *CatalogueStore) Open(ctx context.Context, uuid string, descriptor bool) (io.ReadCloser, error) {
-	id := uuid
-	if descriptor {
-		id += descriptorBlob
-	}
-	rc, err := s.db.Blobs(catalogueBlobs).Open(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, models.Errorf(models.CodeNotFound, "the package of %s is not stored", uuid)
-	}
-	return rc, err
+	descID, _ := bodyID(cur.Body)
+	p, _ := projectsOf(cur.Admin)
+	s.releaseIDs(ctx, kind, p.Write, descID, uuid)
+	return entryOf(cur), nil
 }
 
 func catalogueError(err error, kind, uuid string) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -21,12 +22,24 @@ import (
 // *models.Error: NotFound (also outside scope), Conflict (a descriptor
 // id taken in the project), Unavailable.
 type Store interface {
-	Create(ctx context.Context, scope models.Scope, kind, descID string, e models.CatalogueEntry, pkg, descriptor []byte) (models.CatalogueEntry, error)
+	// PutContent stores a package and its descriptor under a new content
+	// id; DropContent removes them; OpenContent reads one.
+	PutContent(ctx context.Context, pkg, descriptor []byte) (string, error)
+	DropContent(ctx context.Context, id string)
+	OpenContent(ctx context.Context, id string, descriptor bool) (io.ReadCloser, error)
+
+	// Create stores a new entry, its descriptor id (unless "") unique in
+	// each of its projects.
+	Create(ctx context.Context, scope models.Scope, kind, descID string, e models.CatalogueEntry) (models.CatalogueEntry, error)
+	// Update changes an entry in one write; change returns the next entry
+	// and its descriptor id, and may run more than once.
+	Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error)) (models.CatalogueEntry, error)
 	Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error)
 	List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.CatalogueEntry], error)
 	Count(ctx context.Context, scope models.Scope, kind string, f filter.Expr) (int64, error)
-	Delete(ctx context.Context, scope models.Scope, kind, uuid, descID string) error
-	Open(ctx context.Context, uuid string, descriptor bool) (io.ReadCloser, error)
+	// Delete removes an entry and frees its descriptor id; it returns the
+	// entry as it was.
+	Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error)
 }
 
 // Service is the catalogue's rules over a store.
@@ -48,25 +61,30 @@ type Upload struct {
 	MD5      string
 }
 
-// The states OSM shows under _admin.
+// OSM's states of an entry, under _admin.
 const (
+	created    = "CREATED"
 	onboarded  = "ONBOARDED"
 	enabled    = "ENABLED"
+	disabled   = "DISABLED"
 	notInUse   = "NOT_IN_USE"
 	modelField = "catalogue"
 )
 
-// entryAdmin is OSM's _admin of an entry, beside the projects.
+// entryAdmin is OSM's _admin of an entry, beside the projects (which the
+// store keeps in the same object, and a change keeps).
 type entryAdmin struct {
 	OnboardingState  string         `json:"onboardingState"`
 	OperationalState string         `json:"operationalState"`
 	UsageState       string         `json:"usageState"`
-	Storage          storage        `json:"storage"`
+	Storage          *storage       `json:"storage,omitempty"`
 	UserDefinedData  map[string]any `json:"userDefinedData"`
 }
 
 // storage says where the package lies and what it held.
 type storage struct {
+	// Content is the content id of the package and its descriptor.
+	Content    string  `json:"content"`
 	Filename   string  `json:"filename,omitempty"`
 	Archive    Archive `json:"archive"`
 	Descriptor string  `json:"descriptor"`
@@ -75,30 +93,76 @@ type storage struct {
 	Folder     string  `json:"pkg-dir,omitempty"`
 }
 
-// Onboard stores a package of kind: its descriptor, in any format,
-// becomes an entry with the catalogue model beside it. An NSD needs each
-// VNFD it names in the project, unless force. A 4xx leaves nothing.
-func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up Upload, force bool) (models.CatalogueEntry, error) {
+// adminOf reads an entry's _admin state, and every member of it (the
+// projects among them) to write back.
+func adminOf(e models.CatalogueEntry) (entryAdmin, map[string]json.RawMessage, error) {
+	var a entryAdmin
+	all := map[string]json.RawMessage{}
+	if len(e.Admin) > 0 {
+		if err := json.Unmarshal(e.Admin, &a); err != nil {
+			return a, nil, fmt.Errorf("catalogue: entry %s: %w", e.UUID, err)
+		}
+		if err := json.Unmarshal(e.Admin, &all); err != nil {
+			return a, nil, fmt.Errorf("catalogue: entry %s: %w", e.UUID, err)
+		}
+	}
+	if a.UserDefinedData == nil {
+		a.UserDefinedData = map[string]any{}
+	}
+	return a, all, nil
+}
+
+// withAdmin is all with a's members written over it.
+func withAdmin(all map[string]json.RawMessage, a entryAdmin) (json.RawMessage, error) {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return nil, err
+	}
+	out := map[string]json.RawMessage{}
+	for k, v := range all {
+		out[k] = v
+	}
+	for k, v := range members {
+		out[k] = v
+	}
+	return json.Marshal(out)
+}
+
+// prepared is an upload read and checked, its content stored.
+type prepared struct {
+	d       Descriptor
+	body    json.RawMessage
+	storage storage
+}
+
+// prepare reads, checks and stores an upload of kind: on success its
+// content is stored under p.storage.Content, which the caller drops if
+// what follows fails.
+func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up Upload, force bool) (prepared, error) {
 	sum := md5.Sum(up.Data)
 	sumHex := hex.EncodeToString(sum[:])
 	if up.MD5 != "" && !strings.EqualFold(strings.TrimSpace(up.MD5), sumHex) {
-		return models.CatalogueEntry{}, models.Errorf(models.CodeUnprocessable, "Content-File-MD5 %s does not match the package received (MD5 %s)", models.Quote(up.MD5), sumHex)
+		return prepared{}, models.Errorf(models.CodeUnprocessable, "Content-File-MD5 %s does not match the package received (MD5 %s)", models.Quote(up.MD5), sumHex)
 	}
 	pkg, err := Read(up.Data, s.limits)
 	if err != nil {
-		return models.CatalogueEntry{}, err
+		return prepared{}, err
 	}
 	file, err := DescriptorOf(pkg, kind)
 	if err != nil {
-		return models.CatalogueEntry{}, err
+		return prepared{}, err
 	}
 	d, err := Parse(file.Data, kind)
 	if err != nil {
-		return models.CatalogueEntry{}, err
+		return prepared{}, err
 	}
 	if kind == NSD && !force {
 		if err := s.checkConstituents(ctx, scope, d); err != nil {
-			return models.CatalogueEntry{}, err
+			return prepared{}, err
 		}
 	}
 	body, err := json.Marshal(map[string]any{
@@ -106,7 +170,7 @@ func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up
 		"format": d.Format, modelField: d,
 	})
 	if err != nil {
-		return models.CatalogueEntry{}, fmt.Errorf("catalogue: %w", err)
+		return prepared{}, fmt.Errorf("catalogue: %w", err)
 	}
 	st := storage{Filename: up.Filename, Archive: pkg.Archive, Descriptor: file.Path, Size: len(up.Data), MD5: sumHex}
 	if pkg.Archive == TarGz {
@@ -115,13 +179,125 @@ func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up
 	if st.Descriptor == "" {
 		st.Descriptor = path.Base(up.Filename)
 	}
-	admin, err := json.Marshal(entryAdmin{OnboardingState: onboarded, OperationalState: enabled, UsageState: notInUse,
-		Storage: st, UserDefinedData: map[string]any{}})
+	if st.Content, err = s.store.PutContent(ctx, up.Data, file.Data); err != nil {
+		return prepared{}, err
+	}
+	return prepared{d: d, body: body, storage: st}, nil
+}
+
+// Onboard creates an entry from a package of kind (OSM's "content"
+// routes): its descriptor, in any format, becomes the entry, with the
+// catalogue model beside it. An NSD needs each VNFD it names in the
+// project, unless force. A 4xx leaves nothing behind.
+func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up Upload, force bool) (models.CatalogueEntry, error) {
+	p, err := s.prepare(ctx, scope, kind, up, force)
+	if err != nil {
+		return models.CatalogueEntry{}, err
+	}
+	admin, err := withAdmin(nil, entryAdmin{OnboardingState: onboarded, OperationalState: enabled, UsageState: notInUse,
+		Storage: &p.storage, UserDefinedData: map[string]any{}})
+	if err != nil {
+		s.store.DropContent(ctx, p.storage.Content)
+		return models.CatalogueEntry{}, fmt.Errorf("catalogue: %w", err)
+	}
+	e, err := s.store.Create(ctx, scope, string(kind), p.d.ID, models.CatalogueEntry{UUID: uuid.NewString(), Body: p.body, Admin: admin})
+	if err != nil {
+		s.store.DropContent(ctx, p.storage.Content)
+	}
+	return e, err
+}
+
+// CreateEmpty creates an entry without a package (SOL005's POST of the
+// package info): CREATED, DISABLED, with the user-defined data given.
+func (s *Service) CreateEmpty(ctx context.Context, scope models.Scope, kind Kind, userData map[string]any) (models.CatalogueEntry, error) {
+	if userData == nil {
+		userData = map[string]any{}
+	}
+	admin, err := withAdmin(nil, entryAdmin{OnboardingState: created, OperationalState: disabled, UsageState: notInUse, UserDefinedData: userData})
 	if err != nil {
 		return models.CatalogueEntry{}, fmt.Errorf("catalogue: %w", err)
 	}
-	e := models.CatalogueEntry{UUID: uuid.NewString(), Body: body, Admin: admin}
-	return s.store.Create(ctx, scope, string(kind), d.ID, e, up.Data, file.Data)
+	return s.store.Create(ctx, scope, string(kind), "", models.CatalogueEntry{UUID: uuid.NewString(), Body: json.RawMessage(`{"id":""}`), Admin: admin})
+}
+
+// Upload gives an entry a package, or replaces its package (a new
+// version of the descriptor, or another descriptor id, unique in the
+// project): in one write, the old content dropped after.
+func (s *Service) Upload(ctx context.Context, scope models.Scope, kind Kind, uuid string, up Upload, force bool) (models.CatalogueEntry, error) {
+	if _, err := s.store.Get(ctx, scope, string(kind), uuid); err != nil {
+		return models.CatalogueEntry{}, err
+	}
+	p, err := s.prepare(ctx, scope, kind, up, force)
+	if err != nil {
+		return models.CatalogueEntry{}, err
+	}
+	var old string
+	e, err := s.store.Update(ctx, scope, string(kind), uuid, func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+		a, all, err := adminOf(cur)
+		if err != nil {
+			return cur, "", err
+		}
+		old = ""
+		if a.Storage != nil {
+			old = a.Storage.Content
+		}
+		if a.OnboardingState != onboarded {
+			a.OperationalState = enabled // a first upload enables it; a replace keeps the state
+		}
+		a.Storage, a.OnboardingState = &p.storage, onboarded
+		if cur.Admin, err = withAdmin(all, a); err != nil {
+			return cur, "", err
+		}
+		cur.Body = p.body
+		return cur, p.d.ID, nil
+	})
+	if err != nil {
+		s.store.DropContent(ctx, p.storage.Content)
+		return models.CatalogueEntry{}, err
+	}
+	s.store.DropContent(ctx, old)
+	return e, nil
+}
+
+// Modifications are SOL005's changes of an entry's info: its operational
+// state (ENABLED or DISABLED) and its user-defined data (merged: a null
+// removes a key).
+type Modifications struct {
+	OperationalState string         `json:"operationalState,omitempty"`
+	UserDefinedData  map[string]any `json:"userDefinedData,omitempty"`
+}
+
+// Modify applies m to an entry.
+func (s *Service) Modify(ctx context.Context, scope models.Scope, kind Kind, uuid string, m Modifications) (models.CatalogueEntry, error) {
+	switch m.OperationalState {
+	case "", enabled, disabled:
+	default:
+		return models.CatalogueEntry{}, models.Errorf(models.CodeUnprocessable, "operationalState %s is neither ENABLED nor DISABLED", models.Quote(m.OperationalState))
+	}
+	return s.store.Update(ctx, scope, string(kind), uuid, func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+		a, all, err := adminOf(cur)
+		if err != nil {
+			return cur, "", err
+		}
+		if m.OperationalState != "" {
+			if a.OnboardingState != onboarded {
+				return cur, "", models.Errorf(models.CodeConflict, "the package is %s, not ONBOARDED: upload its content first", a.OnboardingState)
+			}
+			a.OperationalState = m.OperationalState
+		}
+		for k, v := range m.UserDefinedData {
+			if v == nil {
+				delete(a.UserDefinedData, k)
+			} else {
+				a.UserDefinedData[k] = v
+			}
+		}
+		if cur.Admin, err = withAdmin(all, a); err != nil {
+			return cur, "", err
+		}
+		id, err := descriptorID(cur)
+		return cur, id, err
+	})
 }
 
 // byDescriptorID selects the entries whose descriptor id is id.
@@ -141,7 +317,7 @@ func (s *Service) checkConstituents(ctx context.Context, scope models.Scope, d D
 		if err != nil {
 			return err
 		}
-		if n == 0 && !containsString(missing, c.VNFD) {
+		if n == 0 && !slices.Contains(missing, c.VNFD) {
 			missing = append(missing, c.VNFD)
 		}
 	}
@@ -149,15 +325,6 @@ func (s *Service) checkConstituents(ctx context.Context, scope models.Scope, d D
 		return models.Errorf(models.CodeUnprocessable, "the NSD names VNFDs this project has not onboarded: %s (onboard them first, or FORCE=true)", strings.Join(missing, ", "))
 	}
 	return nil
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Get reads an entry.
@@ -170,8 +337,8 @@ func (s *Service) List(ctx context.Context, scope models.Scope, kind Kind, q fil
 	return s.store.List(ctx, scope, string(kind), q)
 }
 
-// Delete removes an entry: a VNFD an NSD of the project names is in use
-// (409 naming it) unless force.
+// Delete removes an entry and its content: a VNFD an NSD of the project
+// names is in use (409 naming it) unless force.
 func (s *Service) Delete(ctx context.Context, scope models.Scope, kind Kind, uuid string, force bool) error {
 	e, err := s.store.Get(ctx, scope, string(kind), uuid)
 	if err != nil {
@@ -181,7 +348,7 @@ func (s *Service) Delete(ctx context.Context, scope models.Scope, kind Kind, uui
 	if err != nil {
 		return err
 	}
-	if kind == VNFD && !force {
+	if kind == VNFD && descID != "" && !force {
 		f, err := filter.Where(filter.Options{}, filter.Condition{Path: []string{modelField, "constituents", "vnfd_id"}, Op: filter.OpEq, Value: descID})
 		if err != nil {
 			return fmt.Errorf("catalogue: %w", err)
@@ -195,7 +362,14 @@ func (s *Service) Delete(ctx context.Context, scope models.Scope, kind Kind, uui
 			return models.Errorf(models.CodeConflict, "VNFD %s is in use: NSD %s names it (delete that NSD first, or FORCE=true)", models.Quote(descID), models.Quote(nsd))
 		}
 	}
-	return s.store.Delete(ctx, scope, string(kind), uuid, descID)
+	gone, err := s.store.Delete(ctx, scope, string(kind), uuid)
+	if err != nil {
+		return err
+	}
+	if a, _, err := adminOf(gone); err == nil && a.Storage != nil {
+		s.store.DropContent(ctx, a.Storage.Content)
+	}
+	return nil
 }
 
 func descriptorID(e models.CatalogueEntry) (string, error) {
@@ -208,13 +382,21 @@ func descriptorID(e models.CatalogueEntry) (string, error) {
 	return b.ID, nil
 }
 
-// Content is an entry's package as uploaded, or its descriptor.
+// Content is an entry's package as uploaded (or its descriptor): 409
+// while it has none.
 func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error) {
 	e, err := s.store.Get(ctx, scope, string(kind), uuid)
 	if err != nil {
 		return e, nil, err
 	}
-	rc, err := s.store.Open(ctx, uuid, descriptor)
+	a, _, err := adminOf(e)
+	if err != nil {
+		return e, nil, err
+	}
+	if a.Storage == nil {
+		return e, nil, models.Errorf(models.CodeConflict, "%s %s has no package yet (onboardingState %s): upload it first", kind, uuid, a.OnboardingState)
+	}
+	rc, err := s.store.OpenContent(ctx, a.Storage.Content, descriptor)
 	if err != nil {
 		return e, nil, err
 	}
@@ -224,4 +406,25 @@ func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uu
 		return e, nil, fmt.Errorf("catalogue: read %s: %w", uuid, err)
 	}
 	return e, data, nil
+}
+
+// Artifact is one file of an entry's package, by its path in the package
+// (or below the package's folder, for an OSM package): 404 for none.
+func (s *Service) Artifact(ctx context.Context, scope models.Scope, kind Kind, uuid, name string) ([]byte, error) {
+	e, data, err := s.Content(ctx, scope, kind, uuid, false)
+	if err != nil {
+		return nil, err
+	}
+	pkg, err := Read(data, s.limits)
+	if err != nil {
+		return nil, err
+	}
+	a, _, _ := adminOf(e)
+	name = strings.TrimPrefix(name, "/")
+	for _, candidate := range []string{name, path.Join(a.Storage.Folder, name)} {
+		if f, ok := pkg.File(candidate); ok && pkg.Archive != Bare {
+			return f.Data, nil
+		}
+	}
+	return nil, models.Errorf(models.CodeNotFound, "the package holds no artifact %s", models.Quote(name))
 }
