@@ -331,7 +331,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		Auth:              ids,
 		AuthNone:          cfg.Auth == "none",
 		Catalogue: catalogue.NewService(repo.NewCatalogueStore(db),
-			catalogue.Limits{MaxUnpacked: max(catalogue.DefaultLimits().MaxUnpacked, 4*cfg.MaxPackageBytes)}),
+			catalogue.Limits{MaxUnpacked: max(catalogue.DefaultLimits().MaxUnpacked, 4*cfg.MaxPackageBytes)}, validator),
 		MaxPackageBytes: cfg.MaxPackageBytes,
 	})
 	if err != nil {

@@ -106,7 +106,7 @@ func routerConfig(t testing.TB, db repo.DB) handlers.Config {
 		MaxBodyBytes:      testMaxBody,
 		Auth:              authOn(t, db, auth.Config{}),
 		AuthNone:          true,
-		Catalogue:         catalogue.NewService(repo.NewCatalogueStore(db), catalogue.Limits{}),
+		Catalogue:         catalogue.NewService(repo.NewCatalogueStore(db), catalogue.Limits{}, v),
 	}
 }
 

@@ -5,6 +5,13 @@ import (
 	"time"
 )
 
+// The schema kinds of SONATA descriptors (beside the record kinds): the
+// catalogue validates SONATA VNFDs and NSDs against them.
+const (
+	KindSonataVNFD Kind = "sonata-vnfd"
+	KindSonataNSD  Kind = "sonata-nsd"
+)
+
 // CatalogueEntry is a catalogue entry (an onboarded VNF or NS package)
 // as stored: its uuid, the fields clients see and filter on (Body: id,
 // name, version, the catalogue model, ...), and OSM's _admin state

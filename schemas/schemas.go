@@ -18,12 +18,16 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-//go:embed nsr-schema.json vnfr-schema.json
+//go:embed nsr-schema.json vnfr-schema.json sonata-vnfd-schema.yml sonata-nsd-schema.yml
 var files embed.FS
 
 var schemaFile = map[models.Kind]string{
 	models.KindNSR:  "nsr-schema.json",
 	models.KindVNFR: "vnfr-schema.json",
+	// The SONATA descriptor schemas (tng-schema's, draft-04, in YAML),
+	// for the catalogue.
+	models.KindSonataVNFD: "sonata-vnfd-schema.yml",
+	models.KindSonataNSD:  "sonata-nsd-schema.yml",
 }
 
 // Validator holds one compiled schema per record kind. It is safe for
@@ -43,6 +47,15 @@ func New() (*Validator, error) {
 		raw, err := files.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("read schema %s: %w", name, err)
+		}
+		if strings.HasSuffix(name, ".yml") {
+			doc, err := document.DecodeYAML(raw, document.Limits{MaxValues: 1 << 20, MaxArrayItems: 1 << 16, MaxObjectMembers: 1 << 16, MaxDepth: 100})
+			if err != nil {
+				return nil, fmt.Errorf("read schema %s: %w", name, err)
+			}
+			if raw, err = json.Marshal(doc); err != nil {
+				return nil, fmt.Errorf("read schema %s: %w", name, err)
+			}
 		}
 		s, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(raw))
 		if err != nil {

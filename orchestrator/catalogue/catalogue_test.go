@@ -12,7 +12,18 @@ import (
 	"testing"
 
 	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/schemas"
 )
+
+// validator is the service's schema validator.
+func validator(t testing.TB) Validator {
+	t.Helper()
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
 
 // reference is a file of the repository's fixtures/descriptors/.
 func reference(t testing.TB, rel string) []byte {
@@ -50,7 +61,7 @@ func TestParseReferenceDescriptors(t *testing.T) {
 		{"sonata/simplest-example.yml", NSD, SONATA, "", 0, 0},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			d, err := Parse(reference(t, tc.file), tc.kind)
+			d, err := Parse(reference(t, tc.file), tc.kind, validator(t))
 			if err != nil {
 				t.Fatalf("%v %+v", err, err)
 			}
@@ -76,7 +87,7 @@ func TestParseReferenceDescriptors(t *testing.T) {
 			if tc.kind == NSD {
 				other = VNFD
 			}
-			if _, err := Parse(reference(t, tc.file), other); models.ErrorCodeOf(err) != models.CodeUnprocessable || !strings.Contains(err.Error(), routeOf(tc.kind)) {
+			if _, err := Parse(reference(t, tc.file), other, validator(t)); models.ErrorCodeOf(err) != models.CodeUnprocessable || !strings.Contains(err.Error(), routeOf(tc.kind)) {
 				t.Errorf("as a %s: %v", other, err)
 			}
 		})
@@ -105,10 +116,11 @@ func TestParseRefusals(t *testing.T) {
 		{"SOL006 NSD without vnfd-id", "nsd:\n  nsd:\n  - id: n\n", NSD, models.CodeUnprocessable, []string{"/nsd/nsd/0/vnfd-id"}},
 		{"SOL006 NSD, a profile of another VNFD", "nsd:\n  nsd:\n  - id: n\n    vnfd-id: [v]\n    df:\n    - vnf-profile:\n      - {id: '1', vnfd-id: w}\n", NSD, models.CodeUnprocessable, []string{"/nsd/nsd/0/df/0/vnf-profile/0/vnfd-id"}},
 		{"SONATA VNFD without name", "vendor: x\nversion: '1'\nvirtual_deployment_units:\n- id: a\n", VNFD, models.CodeUnprocessable, []string{"/name"}},
+		{"SONATA VNFD against its schema", "descriptor_schema: https://raw.githubusercontent.com/sonata-nfv/tng-schema/master/function-descriptor/vnfd-schema.yml\nvendor: x\nname: n\nversion: '1'\nvirtual_deployment_units:\n- id: a\n  resource_requirements: 5\n", VNFD, models.CodeUnprocessable, []string{"/virtual_deployment_units/0/resource_requirements"}},
 		{"SONATA NSD, a function without vendor", "vendor: x\nname: n\nversion: '1'\nnetwork_functions:\n- {vnf_id: a, vnf_name: f, vnf_version: '1'}\n", NSD, models.CodeUnprocessable, []string{"/network_functions/0/vnf_vendor"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.doc), tc.kind)
+			_, err := Parse([]byte(tc.doc), tc.kind, validator(t))
 			if models.ErrorCodeOf(err) != tc.code {
 				t.Fatalf("%v, want %s", err, tc.code)
 			}
@@ -203,7 +215,7 @@ func TestReadPackages(t *testing.T) {
 			t.Errorf("%s of the 5GTANGO package: %q %v", kind, f.Path, err)
 			continue
 		}
-		if _, err := Parse(f.Data, kind); err != nil {
+		if _, err := Parse(f.Data, kind, validator(t)); err != nil {
 			t.Errorf("parse %s: %v", want, err)
 		}
 	}

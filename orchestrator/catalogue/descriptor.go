@@ -157,11 +157,18 @@ func tangoDescriptor(pkg Package, want Kind) (File, error) {
 	return one(found, want)
 }
 
+// Validator checks a SONATA descriptor against its schema (schemas.Validator,
+// kinds models.KindSonataVNFD and KindSonataNSD).
+type Validator interface {
+	Validate(kind models.Kind, doc any) ([]models.Violation, error)
+}
+
 // Parse reads a descriptor of kind want, in any format, and derives the
 // catalogue model from it: 400 when it is not YAML or JSON, 422 naming
 // every path that instantiation needs and the descriptor lacks or gets
-// wrong, or when it is another kind or no known format.
-func Parse(raw []byte, want Kind) (Descriptor, error) {
+// wrong (for a SONATA descriptor, every violation of its schema too,
+// when v is not nil), or when it is another kind or no known format.
+func Parse(raw []byte, want Kind, v Validator) (Descriptor, error) {
 	doc, err := document.DecodeYAML(raw, document.DefaultLimits())
 	if err != nil {
 		return Descriptor{}, models.Errorf(models.CodeInvalid, "the descriptor is not YAML or JSON: %v", err)
@@ -190,6 +197,17 @@ func Parse(raw []byte, want Kind) (Descriptor, error) {
 	}
 	if d.Kind != "" && d.Kind != want {
 		return Descriptor{}, refused("this is a %s, not a %s: onboard it at %s", strings.ToUpper(string(d.Kind)), strings.ToUpper(string(want)), routeOf(d.Kind))
+	}
+	if d.Format == SONATA && v != nil {
+		schema := models.KindSonataVNFD
+		if d.Kind == NSD {
+			schema = models.KindSonataNSD
+		}
+		violations, err := v.Validate(schema, doc)
+		if err != nil {
+			return Descriptor{}, fmt.Errorf("catalogue: %w", err)
+		}
+		c.violations = append(violations, c.violations...)
 	}
 	if len(c.violations) > 0 {
 		return Descriptor{}, &models.Error{Code: models.CodeUnprocessable,

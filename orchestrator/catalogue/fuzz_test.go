@@ -47,7 +47,7 @@ func FuzzRead(f *testing.F) {
 				}
 				continue
 			}
-			d, err := Parse(file.Data, kind)
+			d, err := Parse(file.Data, kind, nil)
 			var me *models.Error
 			if err != nil && (!errors.As(err, &me) || me.Code == models.CodeInternal) {
 				t.Fatalf("Parse: %v", err)

@@ -44,13 +44,16 @@ type Store interface {
 
 // Service is the catalogue's rules over a store.
 type Service struct {
-	store  Store
-	limits Limits
+	store     Store
+	limits    Limits
+	validator Validator
 }
 
 // NewService is the catalogue over store; lim bounds what a package may
-// unpack to.
-func NewService(store Store, lim Limits) *Service { return &Service{store: store, limits: lim} }
+// unpack to; v checks SONATA descriptors against their schemas.
+func NewService(store Store, lim Limits, v Validator) *Service {
+	return &Service{store: store, limits: lim, validator: v}
+}
 
 // Upload is a package as a client sends it.
 type Upload struct {
@@ -156,7 +159,7 @@ func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up
 	if err != nil {
 		return prepared{}, err
 	}
-	d, err := Parse(file.Data, kind)
+	d, err := Parse(file.Data, kind, s.validator)
 	if err != nil {
 		return prepared{}, err
 	}
