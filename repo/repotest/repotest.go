@@ -69,6 +69,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("APPC", func(t *testing.T) { t.Parallel(); testAPPC(t, b) })
 	t.Run("Readers", func(t *testing.T) { t.Parallel(); testReaders(t, b) })
 	t.Run("Auth", func(t *testing.T) { t.Parallel(); testAuth(t, b) })
+	t.Run("Catalogue", func(t *testing.T) { t.Parallel(); testCatalogue(t, b) })
 }
 
 // needAtomic skips a test of racing writers on a backend whose writes

@@ -1,0 +1,121 @@
+package repotest
+
+import (
+	"encoding/json"
+	"io"
+	"testing"
+
+	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
+	"github.com/nfv-records/nfv-records/repo"
+)
+
+// testCatalogue checks the catalogue store on the backend: contents in
+// and out, descriptor ids unique per project through create, update and
+// delete, entries seen by their projects only.
+func testCatalogue(t *testing.T, b Backend) {
+	db := b.Open(t, NewClock(t0).Now)
+	s := repo.NewCatalogueStore(db)
+	ctx := t.Context()
+	pa, pb := models.ProjectScope("A"), models.ProjectScope("B")
+
+	content, err := s.PutContent(ctx, []byte("the package"), []byte("the descriptor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		descriptor bool
+		data       string
+	}{{false, "the package"}, {true, "the descriptor"}} {
+		rc, err := s.OpenContent(ctx, content, want.descriptor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(got) != want.data {
+			t.Errorf("content: %q, want %q", got, want.data)
+		}
+	}
+	s.DropContent(ctx, content)
+	if _, err := s.OpenContent(ctx, content, false); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("a dropped content: %v", err)
+	}
+
+	entry := func(uuid, id string) models.CatalogueEntry {
+		body, _ := json.Marshal(map[string]string{"id": id, "name": id})
+		return models.CatalogueEntry{UUID: uuid, Body: body, Admin: json.RawMessage(`{"onboardingState":"ONBOARDED"}`)}
+	}
+	e, err := s.Create(ctx, pa, "vnfd", "v", entry("u1", "v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admin map[string]any
+	_ = json.Unmarshal(e.Admin, &admin)
+	if admin["onboardingState"] != "ONBOARDED" || admin["projects_read"] == nil {
+		t.Errorf("created entry's admin %s", e.Admin)
+	}
+	if _, err := s.Create(ctx, pa, "vnfd", "v", entry("u2", "v")); models.ErrorCodeOf(err) != models.CodeConflict {
+		t.Errorf("a second v in A: %v, want Conflict", err)
+	}
+	if _, err := s.Get(ctx, pa, "vnfd", "u2"); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("the refused entry was stored: %v", err)
+	}
+	if _, err := s.Create(ctx, pb, "vnfd", "v", entry("u3", "v")); err != nil {
+		t.Errorf("v in B: %v", err)
+	}
+	if _, err := s.Create(ctx, pa, "nsd", "v", entry("u4", "v")); err != nil {
+		t.Errorf("an NSD v beside the VNFD v: %v", err)
+	}
+	if _, err := s.Get(ctx, pb, "vnfd", "u1"); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("B reads A's entry: %v", err)
+	}
+	f, _ := filter.Where(filter.Options{}, filter.Condition{Path: []string{"id"}, Op: filter.OpEq, Value: "v"})
+	if n, err := s.Count(ctx, pa, "vnfd", f); err != nil || n != 1 {
+		t.Errorf("A counts %d %v, want 1", n, err)
+	}
+
+	// An update to another id reserves it and frees the old one; an
+	// update to a taken id changes nothing.
+	if _, err := s.Create(ctx, pa, "vnfd", "w", entry("u5", "w")); err != nil {
+		t.Fatal(err)
+	}
+	rename := func(uuid, id string) error {
+		_, err := s.Update(ctx, pa, "vnfd", uuid, func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+			cur.Body = entry(uuid, id).Body
+			return cur, id, nil
+		})
+		return err
+	}
+	if err := rename("u1", "w"); models.ErrorCodeOf(err) != models.CodeConflict {
+		t.Errorf("rename onto a taken id: %v", err)
+	}
+	if err := rename("u1", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(ctx, pa, "vnfd", "v", entry("u6", "v")); err != nil {
+		t.Errorf("v is free after the rename: %v", err)
+	}
+	if _, err := s.Update(ctx, pb, "vnfd", "u1", func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+		t.Error("change ran for another project")
+		return cur, "x", nil
+	}); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("B updates A's entry: %v", err)
+	}
+
+	// Delete frees the id.
+	if _, err := s.Delete(ctx, pb, "vnfd", "u1"); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("B deletes A's entry: %v", err)
+	}
+	gone, err := s.Delete(ctx, pa, "vnfd", "u1")
+	if err != nil || gone.UUID != "u1" {
+		t.Fatalf("delete: %+v %v", gone, err)
+	}
+	if _, err := s.Create(ctx, pa, "vnfd", "x", entry("u7", "x")); err != nil {
+		t.Errorf("x is free after the delete: %v", err)
+	}
+	page, err := s.List(ctx, pa, "vnfd", filter.Query{Limit: 100})
+	if err != nil || page.Total != 3 { // u5 w, u6 v, u7 x, and none of B's
+		t.Errorf("A lists %d (%v)", page.Total, err)
+	}
+}
