@@ -130,13 +130,17 @@ func (e benchEnv) clear(b *testing.B) {
 
 // serve sends one request through h and fails b unless it is answered
 // want.
-func serve(b *testing.B, h http.Handler, method, target string, body []byte, want int) *httptest.ResponseRecorder {
+// A body is JSON unless the header pairs say otherwise.
+func serve(b *testing.B, h http.Handler, method, target string, body []byte, want int, headers ...string) *httptest.ResponseRecorder {
 	var req *http.Request
 	if body != nil {
 		req = httptest.NewRequest(method, target, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 	} else {
 		req = httptest.NewRequest(method, target, nil)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -321,18 +323,32 @@ func (h kindHandlers) artifact(c *gin.Context) {
 // the times in epoch seconds.
 func entryView(e models.CatalogueEntry) (map[string]any, error) {
 	var v map[string]any
-	if err := json.Unmarshal(e.Body, &v); err != nil {
+	if err := json.Unmarshal(appendEntry(nil, e), &v); err != nil {
 		return nil, err
 	}
-	admin := map[string]any{}
-	if len(e.Admin) > 0 {
-		if err := json.Unmarshal(e.Admin, &admin); err != nil {
-			return nil, err
-		}
-	}
-	admin["created"], admin["modified"] = epoch(e.Created), epoch(e.Modified)
-	v["_id"], v["_admin"] = e.UUID, admin
 	return v, nil
+}
+
+// appendEntry appends an entry's JSON, spliced from what is stored (its
+// fields and its _admin are JSON objects): `{"_id":…, <fields>,
+// "_admin":{"created":…,"modified":…, <admin>}}`.
+func appendEntry(dst []byte, e models.CatalogueEntry) []byte {
+	id, _ := json.Marshal(e.UUID)
+	dst = append(dst, `{"_id":`...)
+	dst = append(dst, id...)
+	if body := bytes.TrimSpace(e.Body); len(body) > 2 {
+		dst = append(dst, ',')
+		dst = append(dst, body[1:len(body)-1]...)
+	}
+	dst = append(dst, `,"_admin":{"created":`...)
+	dst = strconv.AppendFloat(dst, epoch(e.Created), 'f', -1, 64)
+	dst = append(dst, `,"modified":`...)
+	dst = strconv.AppendFloat(dst, epoch(e.Modified), 'f', -1, 64)
+	if admin := bytes.TrimSpace(e.Admin); len(admin) > 2 {
+		dst = append(dst, ',')
+		dst = append(dst, admin[1:len(admin)-1]...)
+	}
+	return append(dst, "}}"...)
 }
 
 // list lists the entries of the caller's projects that the SOL005
@@ -366,16 +382,14 @@ func (h kindHandlers) list(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	out := make([]map[string]any, 0, len(page.Items))
-	for _, e := range page.Items {
-		v, err := entryView(e)
-		if err != nil {
-			writeError(c, err)
-			return
+	doc := []byte{'['}
+	for i, e := range page.Items {
+		if i > 0 {
+			doc = append(doc, ',')
 		}
-		out = append(out, v)
+		doc = appendEntry(doc, e)
 	}
-	render(c, http.StatusOK, out)
+	renderJSON(c, http.StatusOK, append(doc, "]\n"...))
 }
 
 // maxCatalogueList bounds a catalogue list's answer.
@@ -403,12 +417,7 @@ func (h kindHandlers) get(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	v, err := entryView(e)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	render(c, http.StatusOK, v)
+	renderJSON(c, http.StatusOK, append(appendEntry(nil, e), '\n'))
 }
 
 // remove deletes an entry.

@@ -123,10 +123,13 @@ func one(found []File, want Kind) (File, error) {
 	return File{}, refused("the package holds %d descriptors (%s): one is onboarded at a time", len(found), strings.Join(names, ", "))
 }
 
+// napdPath is where a 5GTANGO package lists its contents.
+const napdPath = "TOSCA-Metadata/NAPD.yaml"
+
 // tangoDescriptor is the descriptor a 5GTANGO package lists in
 // TOSCA-Metadata/NAPD.yaml with the content type of kind want.
 func tangoDescriptor(pkg Package, want Kind) (File, error) {
-	napd, ok := pkg.File("TOSCA-Metadata/NAPD.yaml")
+	napd, ok := pkg.File(napdPath)
 	if !ok {
 		return File{}, refused("the zip package has no TOSCA-Metadata/NAPD.yaml listing its descriptors")
 	}

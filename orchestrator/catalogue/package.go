@@ -73,6 +73,13 @@ func (p Package) File(name string) (File, bool) {
 // archive (an entry escaping it, a link, a device, a duplicate path,
 // past the limits, corrupt) is refused with a 4xx that says why.
 func Read(raw []byte, lim Limits) (Package, error) {
+	return ReadOnly(raw, lim, nil)
+}
+
+// ReadOnly is Read keeping the content of the files keep accepts only
+// (nil: all): every entry is still checked and counted, but a large image
+// that nothing reads is not held in memory.
+func ReadOnly(raw []byte, lim Limits, keep func(path string) bool) (Package, error) {
 	def := DefaultLimits()
 	if lim.MaxFiles <= 0 {
 		lim.MaxFiles = def.MaxFiles
@@ -84,9 +91,9 @@ func Read(raw []byte, lim Limits) (Package, error) {
 	case len(raw) == 0:
 		return Package{}, models.Errorf(models.CodeInvalid, "the package is empty")
 	case bytes.HasPrefix(raw, []byte{0x1f, 0x8b}):
-		return readTarGz(raw, lim)
+		return readTarGz(raw, lim, keep)
 	case bytes.HasPrefix(raw, []byte("PK\x03\x04")), bytes.HasPrefix(raw, []byte("PK\x05\x06")):
-		return readZip(raw, lim)
+		return readZip(raw, lim, keep)
 	}
 	return Package{Archive: Bare, Files: []File{{Data: raw}}}, nil
 }
@@ -97,6 +104,7 @@ type unpacked struct {
 	files int
 	bytes int64
 	seen  map[string]bool
+	keep  func(string) bool
 }
 
 func (u *unpacked) add(name string) (string, error) {
@@ -114,28 +122,37 @@ func (u *unpacked) add(name string) (string, error) {
 	return p, nil
 }
 
-// read reads one file's content within what is left of the limit.
+// read reads one file's content within what is left of the limit: nil
+// for a file not kept (read through and counted all the same).
 func (u *unpacked) read(r io.Reader, name string) ([]byte, error) {
 	left := u.lim.MaxUnpacked - u.bytes
-	data, err := io.ReadAll(io.LimitReader(r, left+1))
+	var data []byte
+	var n int64
+	var err error
+	if u.keep == nil || u.keep(name) {
+		data, err = io.ReadAll(io.LimitReader(r, left+1))
+		n = int64(len(data))
+	} else {
+		n, err = io.Copy(io.Discard, io.LimitReader(r, left+1))
+	}
 	if err != nil {
 		return nil, refused("the archive is corrupt at %s: %v", models.Quote(name), err)
 	}
-	if int64(len(data)) > left {
+	if n > left {
 		return nil, tooLarge("the archive unpacks to more than %d bytes", u.lim.MaxUnpacked)
 	}
-	u.bytes += int64(len(data))
+	u.bytes += n
 	return data, nil
 }
 
-func readTarGz(raw []byte, lim Limits) (Package, error) {
+func readTarGz(raw []byte, lim Limits, keep func(string) bool) (Package, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
 		return Package{}, refused("the package is not a valid gzip stream: %v", err)
 	}
 	zr.Multistream(false)
 	tr := tar.NewReader(zr)
-	u := &unpacked{lim: lim, seen: map[string]bool{}}
+	u := &unpacked{lim: lim, seen: map[string]bool{}, keep: keep}
 	pkg := Package{Archive: TarGz}
 	for {
 		h, err := tr.Next()
@@ -178,7 +195,7 @@ func readTarGz(raw []byte, lim Limits) (Package, error) {
 	return pkg, nil
 }
 
-func readZip(raw []byte, lim Limits) (Package, error) {
+func readZip(raw []byte, lim Limits, keep func(string) bool) (Package, error) {
 	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		return Package{}, refused("the package is not a valid zip archive: %v", err)
@@ -186,7 +203,7 @@ func readZip(raw []byte, lim Limits) (Package, error) {
 	if len(zr.File) > lim.MaxFiles {
 		return Package{}, tooLarge("the archive holds more than %d files", lim.MaxFiles)
 	}
-	u := &unpacked{lim: lim, seen: map[string]bool{}}
+	u := &unpacked{lim: lim, seen: map[string]bool{}, keep: keep}
 	pkg := Package{Archive: Zip}
 	for _, f := range zr.File {
 		mode := f.Mode()

@@ -151,7 +151,7 @@ func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up
 	if up.MD5 != "" && !strings.EqualFold(strings.TrimSpace(up.MD5), sumHex) {
 		return prepared{}, models.Errorf(models.CodeUnprocessable, "Content-File-MD5 %s does not match the package received (MD5 %s)", models.Quote(up.MD5), sumHex)
 	}
-	pkg, err := Read(up.Data, s.limits)
+	pkg, err := ReadOnly(up.Data, s.limits, mayDescribe)
 	if err != nil {
 		return prepared{}, err
 	}
@@ -303,6 +303,12 @@ func (s *Service) Modify(ctx context.Context, scope models.Scope, kind Kind, uui
 	})
 }
 
+// mayDescribe says which files of a package onboarding reads: those that
+// may be a descriptor, and 5GTANGO's list of them.
+func mayDescribe(p string) bool {
+	return isDescriptorName(p) || p == napdPath
+}
+
 // byDescriptorID selects the entries whose descriptor id is id.
 func byDescriptorID(id string) (filter.Expr, error) {
 	return filter.Where(filter.Options{}, filter.Condition{Path: []string{"id"}, Op: filter.OpEq, Value: id})
@@ -418,13 +424,14 @@ func (s *Service) Artifact(ctx context.Context, scope models.Scope, kind Kind, u
 	if err != nil {
 		return nil, err
 	}
-	pkg, err := Read(data, s.limits)
+	a, _, _ := adminOf(e)
+	name = strings.TrimPrefix(name, "/")
+	candidates := []string{name, path.Join(a.Storage.Folder, name)}
+	pkg, err := ReadOnly(data, s.limits, func(p string) bool { return slices.Contains(candidates, p) })
 	if err != nil {
 		return nil, err
 	}
-	a, _, _ := adminOf(e)
-	name = strings.TrimPrefix(name, "/")
-	for _, candidate := range []string{name, path.Join(a.Storage.Folder, name)} {
+	for _, candidate := range candidates {
 		if f, ok := pkg.File(candidate); ok && pkg.Archive != Bare {
 			return f.Data, nil
 		}
