@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"path"
@@ -58,6 +59,7 @@ type CatalogueService interface {
 	List(ctx context.Context, scope models.Scope, kind catalogue.Kind, q filter.Query) (filter.Page[models.CatalogueEntry], error)
 	Delete(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, force bool) error
 	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error)
+	Open(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, io.ReadCloser, error)
 	CreateEmpty(ctx context.Context, scope models.Scope, kind catalogue.Kind, userData map[string]any) (models.CatalogueEntry, error)
 	Upload(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, up catalogue.Upload, force bool) (models.CatalogueEntry, error)
 	Modify(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, m catalogue.Modifications) (models.CatalogueEntry, error)
@@ -456,15 +458,17 @@ func (h kindHandlers) remove(c *gin.Context) {
 //	@Router		/osm/vnfpkgm/v1/vnf_packages/{id}/package_content [get]
 //	@Router		/osm/nsd/v1/ns_descriptors/{id}/nsd_content [get]
 func (h kindHandlers) packageContent(c *gin.Context) {
-	e, data, err := h.svc.Content(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), false)
+	e, rc, err := h.svc.Open(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), false)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
+	defer rc.Close()
 	var admin struct {
 		Storage struct {
 			Archive  catalogue.Archive `json:"archive"`
 			Filename string            `json:"filename"`
+			Size     int64             `json:"size"`
 		} `json:"storage"`
 	}
 	_ = json.Unmarshal(e.Admin, &admin)
@@ -475,10 +479,12 @@ func (h kindHandlers) packageContent(c *gin.Context) {
 	case catalogue.Zip:
 		ct = "application/zip"
 	}
+	var extra map[string]string
 	if admin.Storage.Filename != "" {
-		c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": admin.Storage.Filename}))
+		extra = map[string]string{"Content-Disposition": mime.FormatMediaType("attachment", map[string]string{"filename": admin.Storage.Filename})}
 	}
-	c.Data(http.StatusOK, ct, data)
+	// Streamed from the store: a 100 MiB package is not held whole.
+	c.DataFromReader(http.StatusOK, admin.Storage.Size, ct, rc, extra)
 }
 
 // descriptor serves the descriptor verbatim.

@@ -391,9 +391,9 @@ func descriptorID(e models.CatalogueEntry) (string, error) {
 	return b.ID, nil
 }
 
-// Content is an entry's package as uploaded (or its descriptor): 409
-// while it has none.
-func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error) {
+// Open reads an entry's package as uploaded (or its descriptor), for the
+// caller to stream and close: 409 while it has none.
+func (s *Service) Open(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.CatalogueEntry, io.ReadCloser, error) {
 	e, err := s.store.Get(ctx, scope, string(kind), uuid)
 	if err != nil {
 		return e, nil, err
@@ -406,6 +406,12 @@ func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uu
 		return e, nil, models.Errorf(models.CodeConflict, "%s %s has no package yet (onboardingState %s): upload it first", kind, uuid, a.OnboardingState)
 	}
 	rc, err := s.store.OpenContent(ctx, a.Storage.Content, descriptor)
+	return e, rc, err
+}
+
+// Content is Open, read whole.
+func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error) {
+	e, rc, err := s.Open(ctx, scope, kind, uuid, descriptor)
 	if err != nil {
 		return e, nil, err
 	}
