@@ -66,6 +66,9 @@ type Options struct {
 	YAMLValues bool
 	// Fields are the envelope attributes; time fields take time values.
 	Fields Fields
+	// Admin makes _admin.* paths filters: the server-side state a store
+	// shows there (OSM's _admin.onboardingState, ... of the catalogue).
+	Admin bool
 }
 
 // Cond is one condition as the client wrote it, for logging and

@@ -37,8 +37,18 @@ var reservedKeys = map[string]bool{
 // IsReservedKey reports whether a query key is a reserved (non-filter) key.
 func IsReservedKey(key string) bool { return reservedKeys[key] }
 
-// protected are stored top-level names users cannot filter on directly.
+// protected are stored top-level names users cannot filter on directly,
+// unless the options say otherwise (unprotects).
 var protected = map[string]bool{"_id": true, "_admin": true}
+
+// unprotects reports whether the options open a protected name: an
+// envelope field of that name, or _admin with Options.Admin.
+func (o Options) unprotects(name string) bool {
+	if _, ok := o.Fields[name]; ok {
+		return true
+	}
+	return name == "_admin" && o.Admin
+}
 
 var operators = map[string]Op{
 	"eq": OpEq, "neq": OpNeq, "ne": OpNeq, "gt": OpGt, "gte": OpGte,
@@ -66,7 +76,7 @@ func ParseQuery(values url.Values, opts Options) (Expr, error) {
 	b := builder{opts: opts}
 	nconds, nvalues := 0, 0
 	for _, k := range keys {
-		path, op, err := parseKey(k, opts.Fields)
+		path, op, err := parseKey(k, opts)
 		if err != nil {
 			return Expr{}, err
 		}
@@ -107,7 +117,8 @@ func (op Op) ordered() bool { return op == OpGt || op == OpGte || op == OpLt || 
 // parseKey splits a key into its attribute path and operator. A last
 // segment that is not an operator is part of the path (OSM does the same),
 // so "name.foo" is the attribute name.foo and "x.gt" is x greater than.
-func parseKey(key string, fields Fields) ([]string, Op, error) {
+func parseKey(key string, opts Options) ([]string, Op, error) {
+	fields := opts.Fields
 	if key == "" {
 		return nil, "", invalid(key, "empty attribute name")
 	}
@@ -149,7 +160,7 @@ func parseKey(key string, fields Fields) ([]string, Op, error) {
 			}
 		}
 	}
-	if protected[segs[0]] {
+	if protected[segs[0]] && !opts.unprotects(segs[0]) {
 		return nil, "", invalid(key, "%s is not filterable", segs[0])
 	}
 	if _, ok := fields[segs[0]]; ok && len(segs) > 1 {

@@ -373,7 +373,7 @@ func appendEntry(dst []byte, e models.CatalogueEntry) []byte {
 func (h kindHandlers) list(c *gin.Context) {
 	q := c.Request.URL.Query()
 	delete(q, "output")
-	f, err := filter.ParseQuery(q, filter.Options{Fields: filter.Fields{"_id": {}},
+	f, err := filter.ParseQuery(q, filter.Options{Fields: filter.Fields{"_id": {}}, Admin: true,
 		YAMLValues: strings.EqualFold(c.GetHeader("Query-String-Format"), "yaml")})
 	if err != nil {
 		writeError(c, err)

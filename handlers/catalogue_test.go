@@ -280,6 +280,11 @@ func TestCatalogueSOL005(t *testing.T) {
 		t.Errorf("new package info %v", info)
 	}
 	wantError(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/package_content", nil), 409, "CONFLICT")
+	for _, q := range []string{"_admin.onboardingState=CREATED", "_id=" + id, "_admin.userDefinedData.owner=lab"} {
+		if got := listOf(t, e, adm, "/osm/vnfpkgm/v1/vnf_packages?"+q); len(got) != 1 || got[0]["_id"] != id {
+			t.Errorf("%s: %v", q, got)
+		}
+	}
 	wantError(t, e.as(t, adm, http.MethodPatch, "/osm/vnfpkgm/v1/vnf_packages/"+id, []byte(`{"operationalState":"ENABLED"}`)), 409, "CONFLICT")
 
 	icon := descriptorFixture(t, "osm/icons/cirros-64.png")

@@ -114,6 +114,27 @@ func testCatalogue(t *testing.T, b Backend) {
 	if _, err := s.Create(ctx, pa, "vnfd", "x", entry("u7", "x")); err != nil {
 		t.Errorf("x is free after the delete: %v", err)
 	}
+	// OSM's _admin states filter as any field does.
+	if _, err := s.Create(ctx, pa, "vnfd", "", models.CatalogueEntry{UUID: "u8", Body: json.RawMessage(`{"id":""}`),
+		Admin: json.RawMessage(`{"onboardingState":"CREATED"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for state, want := range map[string]int64{"CREATED": 1, "ONBOARDED": 3} {
+		f, err := filter.Where(filter.Options{}, filter.Condition{Path: []string{"_admin", "onboardingState"}, Op: filter.OpEq, Value: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.List(ctx, pa, "vnfd", filter.Query{Filter: f, Limit: 100})
+		if err != nil || p.Total != want || int64(len(p.Items)) != want {
+			t.Errorf("_admin.onboardingState=%s: %d %v, want %d", state, p.Total, err, want)
+		}
+		if n, err := s.Count(ctx, pa, "vnfd", f); err != nil || n != want {
+			t.Errorf("count _admin.onboardingState=%s: %d %v, want %d", state, n, err, want)
+		}
+	}
+	if _, err := s.Delete(ctx, pa, "vnfd", "u8"); err != nil {
+		t.Fatal(err)
+	}
 	page, err := s.List(ctx, pa, "vnfd", filter.Query{Limit: 100})
 	if err != nil || page.Total != 3 { // u5 w, u6 v, u7 x, and none of B's
 		t.Errorf("A lists %d (%v)", page.Total, err)

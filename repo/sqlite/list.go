@@ -341,6 +341,11 @@ func (c *collection) scan(ctx context.Context, q queryer, plan *viewPlan, cond s
 		cols += `, body`
 		dest = append(dest, &body)
 	}
+	var admin sql.RawBytes
+	if plan.admin {
+		cols += `, admin`
+		dest = append(dest, &admin)
+	}
 	rows, err := q.QueryContext(ctx, `SELECT `+cols+` FROM `+c.t.name+cond, args...)
 	if err != nil {
 		return classify(err, "scan "+c.spec.Name)
@@ -353,7 +358,7 @@ func (c *collection) scan(ctx context.Context, q queryer, plan *viewPlan, cond s
 		if err := rows.Scan(dest...); err != nil {
 			return classify(err, "scan "+c.spec.Name)
 		}
-		r.body = body
+		r.body, r.admin = body, admin
 		r.id = ""
 		if plan.id {
 			r.id = string(id)

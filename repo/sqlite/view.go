@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -176,12 +178,20 @@ type viewPlan struct {
 	// decoded (row.id is empty). created and modified likewise: a column
 	// read is a value the driver boxes, per row.
 	id, created, modified bool
+	// admin is set when some path reads _admin, the server-side state
+	// (OSM's _admin.onboardingState, ...): the admin column, read whole.
+	admin bool
 }
+
+// adminName is the name under which views show the server-side state.
+const adminName = "_admin"
 
 func newViewPlan(paths [][]string, env repo.Envelope) *viewPlan {
 	p := &viewPlan{root: newPathTrie(paths), env: env}
 	for name := range p.root.names {
 		switch {
+		case name == adminName:
+			p.admin = true
 		case !p.isEnvelope(name):
 			p.body = true
 		default:
@@ -216,6 +226,7 @@ type row struct {
 	id                string
 	created, modified int64 // Unix milliseconds
 	body              []byte
+	admin             []byte // JSON text, nil when none
 }
 
 // view decodes the partial view of one row. body is only read during
@@ -245,7 +256,7 @@ func (p *viewPlan) view(r row) (map[string]any, error) {
 				return nil, err
 			}
 			t, ok := p.root.names[name]
-			if !ok || p.isEnvelope(name) {
+			if !ok || p.isEnvelope(name) || name == adminName {
 				continue
 			}
 			x, err := t.value(v)
@@ -254,6 +265,15 @@ func (p *viewPlan) view(r row) (map[string]any, error) {
 			}
 			view[t.name] = x // the trie's copy of the name: the row's bytes are not kept
 		}
+	}
+	if p.admin && len(r.admin) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(r.admin))
+		dec.UseNumber()
+		var admin any
+		if err := dec.Decode(&admin); err != nil {
+			return nil, fmt.Errorf("_admin: %w", err)
+		}
+		view[adminName] = admin
 	}
 	for _, name := range p.envelope {
 		switch name {
