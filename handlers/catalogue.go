@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -57,6 +58,7 @@ type CatalogueService interface {
 	Onboard(ctx context.Context, scope models.Scope, kind catalogue.Kind, up catalogue.Upload, force bool) (models.CatalogueEntry, error)
 	Get(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string) (models.CatalogueEntry, error)
 	List(ctx context.Context, scope models.Scope, kind catalogue.Kind, q filter.Query) (filter.Page[models.CatalogueEntry], error)
+	Count(ctx context.Context, scope models.Scope, kind catalogue.Kind, f filter.Expr) (int64, error)
 	Delete(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, force bool) error
 	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error)
 	Open(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, io.ReadCloser, error)
@@ -371,27 +373,83 @@ func appendEntry(dst []byte, e models.CatalogueEntry) []byte {
 //	@Router		/osm/nsd/v1/ns_descriptors [get]
 //	@Router		/osm/nsd/v1/ns_descriptors_content [get]
 func (h kindHandlers) list(c *gin.Context) {
-	q := c.Request.URL.Query()
-	delete(q, "output")
-	f, err := filter.ParseQuery(q, filter.Options{Fields: filter.Fields{"_id": {}}, Admin: true,
-		YAMLValues: strings.EqualFold(c.GetHeader("Query-String-Format"), "yaml")})
+	req, err := parseListRequest(c, catalogueListOptions, catalogueComplex)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	page, err := h.svc.List(c.Request.Context(), scopeOf(c), h.kind, filter.Query{Filter: f, Limit: maxCatalogueList})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	doc := []byte{'['}
-	for i, e := range page.Items {
-		if i > 0 {
-			doc = append(doc, ',')
+	ctx := c.Request.Context()
+	if req.count {
+		n, err := h.svc.Count(ctx, scopeOf(c), h.kind, req.filter)
+		if err != nil {
+			writeError(c, err)
+			return
 		}
-		doc = appendEntry(doc, e)
+		render(c, http.StatusOK, Count{Count: n})
+		return
 	}
-	renderJSON(c, http.StatusOK, append(doc, "]\n"...))
+	q := req.query()
+	if !pagingAsked(req.values) {
+		// OSM's clients read a list whole: without paging parameters, a
+		// list is all of it, up to maxCatalogueList.
+		q.Limit = maxCatalogueList
+	}
+	page, err := h.svc.List(ctx, scopeOf(c), h.kind, q)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	next := ""
+	if page.Next != nil {
+		next = req.order.Marker(*page.Next)
+	}
+	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
+	paging := req.paging
+	if !pagingAsked(req.values) {
+		paging = pageRequest{limit: q.Limit, byOffset: true}
+	}
+	c.Header("Link", linkHeader(c.Request.URL.Path, req.values, paging, page.Total, page.Next != nil, next))
+	if req.fields.All() {
+		doc := []byte{'['}
+		for i, e := range page.Items {
+			if i > 0 {
+				doc = append(doc, ',')
+			}
+			doc = appendEntry(doc, e)
+		}
+		renderJSON(c, http.StatusOK, append(doc, "]\n"...))
+		return
+	}
+	out := make([]map[string]any, 0, len(page.Items))
+	for _, e := range page.Items {
+		v, err := entryView(e)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		kept := req.fields.Apply(v)
+		kept["_id"] = v["_id"] // an entry's id is always kept, as a record's uuid
+		out = append(out, kept)
+	}
+	render(c, http.StatusOK, out)
+}
+
+// catalogueListOptions are the filter options of catalogue lists: _id,
+// and OSM's _admin states.
+var catalogueListOptions = filter.Options{Fields: filter.Fields{"_id": {}}, Admin: true}
+
+// catalogueComplex are what exclude_default leaves out of a catalogue
+// list: the derived model and the _admin state.
+var catalogueComplex = []string{"_admin", "catalogue"}
+
+// pagingAsked reports whether a list request names a page.
+func pagingAsked(q url.Values) bool {
+	for _, k := range []string{"page_number", "page_size", "offset", "limit", markerKey} {
+		if _, ok := q[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // maxCatalogueList bounds a catalogue list's answer.

@@ -148,6 +148,29 @@ func TestCatalogueOnboarding(t *testing.T) {
 	if got := listOf(t, e, adm, "/osm/nsd/v1/ns_descriptors?format=sol006"); len(got) != 1 || got[0]["_id"] != hackNS {
 		t.Errorf("format=sol006: %v", got)
 	}
+	// The record lists' paging, sort, count and selectors.
+	if got := decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages?count&format=osm-im", nil)); got["count"] != float64(2) {
+		t.Errorf("count of osm-im VNFDs: %v", got)
+	}
+	rec = e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages?page_size=2&sort=name", nil)
+	var page []map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &page)
+	if len(page) != 2 || rec.Header().Get("X-Total-Count") != fmt.Sprint(len(list)) || !strings.Contains(rec.Header().Get("Link"), `rel="next"`) {
+		t.Errorf("a page of 2: %d entries, X-Total-Count %q, Link %q", len(page), rec.Header().Get("X-Total-Count"), rec.Header().Get("Link"))
+	}
+	if len(page) == 2 && page[0]["name"].(string) > page[1]["name"].(string) {
+		t.Errorf("sort=name: %v then %v", page[0]["name"], page[1]["name"])
+	}
+	for _, v := range listOf(t, e, adm, "/osm/vnfpkgm/v1/vnf_packages?fields=name") {
+		if v["name"] == nil || v["_id"] == nil || v["_admin"] != nil || v["catalogue"] != nil || v["version"] != nil {
+			t.Errorf("fields=name: %v", v)
+		}
+	}
+	for _, v := range listOf(t, e, adm, "/osm/vnfpkgm/v1/vnf_packages?exclude_default") {
+		if v["_admin"] != nil || v["catalogue"] != nil || v["name"] == nil {
+			t.Errorf("exclude_default: %v", v)
+		}
+	}
 	one := decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/nsd/v1/ns_descriptors/"+hackNS, nil))
 	model, _ := one["catalogue"].(map[string]any)
 	if one["id"] != "hackfest_basic-ns" || model == nil || len(model["constituents"].([]any)) != 1 {

@@ -29,13 +29,19 @@ type listRequest struct {
 // parseList reads a list request. Every part is checked before the
 // database is asked anything, so a bad parameter is a 400 that names it.
 func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
+	return parseListRequest(c, filter.Options{Fields: records.Fields()}, h.complexAttrs)
+}
+
+// parseListRequest reads a list request of any family: its filter with
+// opts, sort, paging, marker, count and attribute selectors
+// (complexAttrs are what exclude_default leaves out).
+func parseListRequest(c *gin.Context, opts filter.Options, complexAttrs []string) (listRequest, error) {
 	// URL.Query would drop malformed pairs silently; a list must not
 	// answer as if a filter the caller wrote were not there.
 	query, err := url.ParseQuery(c.Request.URL.RawQuery)
 	if err != nil {
 		return listRequest{}, models.Errorf(models.CodeInvalid, "malformed query string: %v", err)
 	}
-	opts := filter.Options{Fields: records.Fields()}
 	switch format := c.GetHeader("Query-String-Format"); strings.ToLower(format) {
 	case "":
 	case "yaml":
@@ -50,7 +56,7 @@ func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
 	if req.order, err = filter.ParseSort(query, opts); err != nil {
 		return listRequest{}, err
 	}
-	if req.fields, err = selector.Parse(query, h.complexAttrs); err != nil {
+	if req.fields, err = selector.Parse(query, complexAttrs); err != nil {
 		return listRequest{}, err
 	}
 	if req.count, err = wantsCount(query); err != nil {

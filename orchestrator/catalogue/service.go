@@ -341,6 +341,11 @@ func (s *Service) Get(ctx context.Context, scope models.Scope, kind Kind, uuid s
 	return s.store.Get(ctx, scope, string(kind), uuid)
 }
 
+// Count is how many entries f selects.
+func (s *Service) Count(ctx context.Context, scope models.Scope, kind Kind, f filter.Expr) (int64, error) {
+	return s.store.Count(ctx, scope, string(kind), f)
+}
+
 // List is a page of the entries q selects.
 func (s *Service) List(ctx context.Context, scope models.Scope, kind Kind, q filter.Query) (filter.Page[models.CatalogueEntry], error) {
 	return s.store.List(ctx, scope, string(kind), q)
