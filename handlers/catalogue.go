@@ -66,6 +66,7 @@ type CatalogueService interface {
 	Upload(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, up catalogue.Upload, force bool) (models.CatalogueEntry, error)
 	Modify(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, m catalogue.Modifications) (models.CatalogueEntry, error)
 	Artifact(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid, name string) ([]byte, error)
+	Receive(ctx context.Context, owner string, kind catalogue.Kind, entry string, up catalogue.Upload, ch catalogue.Chunk) (string, []byte, catalogue.Upload, error)
 }
 
 type catalogueHandlers struct {
@@ -110,7 +111,7 @@ var packageTypes = map[string]bool{
 //	@Router			/osm/vnfpkgm/v1/vnf_packages_content [post]
 //	@Router			/osm/nsd/v1/ns_descriptors_content [post]
 func (h kindHandlers) onboard(c *gin.Context) {
-	up, ok := h.readUpload(c)
+	up, ok := h.readUpload(c, "")
 	if !ok {
 		return
 	}
@@ -123,9 +124,11 @@ func (h kindHandlers) onboard(c *gin.Context) {
 	render(c, http.StatusCreated, map[string]string{"id": e.UUID})
 }
 
-// readUpload reads a package upload: its Content-Type one of a
-// package's, its size within MAX_PACKAGE_BYTES.
-func (h kindHandlers) readUpload(c *gin.Context) (catalogue.Upload, bool) {
+// readUpload reads a package upload for entry ("" for a new one): its
+// Content-Type one of a package's, its size within MAX_PACKAGE_BYTES. A
+// chunk (Content-Range) that does not complete its upload is answered
+// here, 202 with its Transaction-Id; the one that does yields the whole.
+func (h kindHandlers) readUpload(c *gin.Context, entry string) (catalogue.Upload, bool) {
 	ct := c.GetHeader("Content-Type")
 	media, _, err := mime.ParseMediaType(ct)
 	if err != nil || !packageTypes[strings.ToLower(media)] {
@@ -140,7 +143,63 @@ func (h kindHandlers) readUpload(c *gin.Context) (catalogue.Upload, bool) {
 		writeError(c, err)
 		return catalogue.Upload{}, false
 	}
-	return catalogue.Upload{Data: raw, Filename: c.GetHeader("Content-Filename"), MD5: c.GetHeader("Content-File-MD5")}, true
+	up := catalogue.Upload{Data: raw, Filename: c.GetHeader("Content-Filename"), MD5: c.GetHeader("Content-File-MD5")}
+	cr := c.GetHeader("Content-Range")
+	if cr == "" {
+		return up, true
+	}
+	ch, err := parseContentRange(cr, h.maxPackage)
+	if err != nil {
+		writeError(c, err)
+		return up, false
+	}
+	ch.Tx = c.GetHeader("Transaction-Id")
+	id := identityOf(c)
+	tx, whole, up, err := h.svc.Receive(c.Request.Context(), id.UserID+"/"+id.ProjectID, h.kind, entry, up, ch)
+	if err != nil {
+		writeError(c, err)
+		return up, false
+	}
+	if whole == nil {
+		c.Header("Transaction-Id", tx)
+		render(c, http.StatusAccepted, UploadProgress{TransactionID: tx, Received: ch.Last + 1, Total: ch.Total})
+		return up, false
+	}
+	return up, true
+}
+
+// UploadProgress is the answer to a chunk that does not end its upload.
+type UploadProgress struct {
+	TransactionID string `json:"transaction_id" example:"0b9c7a1e-3c55-4a8f-9d5e-6f0e1d2c3b4a"`
+	Received      int64  `json:"received" example:"1048576"`
+	Total         int64  `json:"total" example:"4194304"`
+}
+
+// parseContentRange reads Content-Range: "bytes first-last/total" (or
+// without "bytes "), the chunk within the total, the total within
+// maxPackage.
+func parseContentRange(h string, maxPackage int64) (catalogue.Chunk, error) {
+	bad := func() (catalogue.Chunk, error) {
+		return catalogue.Chunk{}, models.Errorf(models.CodeInvalid, "Content-Range %s is not \"bytes first-last/total\" with first <= last < total", models.Quote(h))
+	}
+	spec := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(h), "bytes"))
+	rng, total, ok := strings.Cut(spec, "/")
+	first, last, ok2 := strings.Cut(rng, "-")
+	if !ok || !ok2 {
+		return bad()
+	}
+	var ch catalogue.Chunk
+	var err1, err2, err3 error
+	ch.First, err1 = strconv.ParseInt(strings.TrimSpace(first), 10, 64)
+	ch.Last, err2 = strconv.ParseInt(strings.TrimSpace(last), 10, 64)
+	ch.Total, err3 = strconv.ParseInt(strings.TrimSpace(total), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || ch.First < 0 || ch.First > ch.Last || ch.Last >= ch.Total {
+		return bad()
+	}
+	if ch.Total > maxPackage {
+		return ch, models.Errorf(models.CodeTooLarge, "the package is larger than MAX_PACKAGE_BYTES (%d bytes)", maxPackage)
+	}
+	return ch, nil
 }
 
 // upload gives an entry its package, or replaces it.
@@ -165,7 +224,7 @@ func (h kindHandlers) readUpload(c *gin.Context) (catalogue.Upload, bool) {
 //	@Router			/osm/nsd/v1/ns_descriptors/{id}/nsd_content [put]
 //	@Router			/osm/nsd/v1/ns_descriptors_content/{id} [put]
 func (h kindHandlers) upload(c *gin.Context) {
-	up, ok := h.readUpload(c)
+	up, ok := h.readUpload(c, c.Param("id"))
 	if !ok {
 		return
 	}

@@ -357,3 +357,46 @@ func TestCatalogueSOL005(t *testing.T) {
 		t.Errorf("a refused replace changed the entry: %v", got["id"])
 	}
 }
+
+// TestCatalogueChunkedUpload: a package sent in parts (Content-Range,
+// Transaction-Id) onboards once the last part is in, whichever router
+// took each part; a part out of order, another user's, or a bad range
+// is refused.
+func TestCatalogueChunkedUpload(t *testing.T) {
+	e := newAuthEnv(t)
+	other := authEnvOn(t, e.db, e.clock) // a second replica
+	adm := bearer(e.admin(t))
+	e.mkUser(t, "eve", "admin", "project_admin")
+	pkg := osmTarGz(t, "cirros_vnf", map[string][]byte{"cirros_vnfd.yaml": descriptorFixture(t, "osm/cirros_vnfd.yaml"), "icons/cirros-64.png": descriptorFixture(t, "osm/icons/cirros-64.png")})
+	third := len(pkg) / 3
+	part := func(env *authEnv, cred []string, from, to int, tx string) *httptest.ResponseRecorder {
+		h := []string{"Content-Type", "application/gzip", "Content-Range", fmt.Sprintf("bytes %d-%d/%d", from, to-1, len(pkg))}
+		if tx != "" {
+			h = append(h, "Transaction-Id", tx)
+		}
+		return env.as(t, cred, http.MethodPost, vnfPkgs, pkg[from:to], h...)
+	}
+	rec := part(e, adm, 0, third, "")
+	wantStatus(t, rec, http.StatusAccepted)
+	tx := rec.Header().Get("Transaction-Id")
+	if tx == "" || decodeObject(t, rec)["received"] != float64(third) {
+		t.Fatalf("first part: %s %s", tx, rec.Body.String())
+	}
+	wantError(t, part(other, adm, 2*third, len(pkg), tx), 409, "CONFLICT")              // out of order
+	wantError(t, part(other, basic("eve", "pw-eve"), third, 2*third, tx), 404, "NOT_FOUND") // another user's upload
+	wantError(t, part(other, adm, third, 2*third, ""), 400, "BAD_REQUEST")               // no Transaction-Id
+	wantStatus(t, part(other, adm, third, 2*third, tx), http.StatusAccepted)
+	rec = part(e, adm, 2*third, len(pkg), tx)
+	wantStatus(t, rec, http.StatusCreated)
+	id := decodeObject(t, rec)["id"].(string)
+	if got := e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/package_content", nil); !bytes.Equal(got.Body.Bytes(), pkg) {
+		t.Error("the package put together is not the one sent")
+	}
+	wantError(t, part(e, adm, 2*third, len(pkg), tx), 404, "NOT_FOUND") // the upload is over
+
+	for _, cr := range []string{"bytes 5-2/10", "bytes 0-10/10", "0-1", "bytes a-b/c"} {
+		wantError(t, e.as(t, adm, http.MethodPost, vnfPkgs, []byte("xx"), "Content-Type", "application/gzip", "Content-Range", cr), 400, "BAD_REQUEST")
+	}
+	wantError(t, e.as(t, adm, http.MethodPost, vnfPkgs, []byte("xx"), "Content-Type", "application/gzip", "Content-Range", "bytes 0-2/10"), 400, "BAD_REQUEST") // 3 bytes said, 2 sent
+	wantError(t, e.as(t, adm, http.MethodPost, vnfPkgs, []byte("xx"), "Content-Type", "application/gzip", "Content-Range", "bytes 0-1/999999999999"), 413, "PAYLOAD_TOO_LARGE")
+}

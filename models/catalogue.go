@@ -24,3 +24,18 @@ type CatalogueEntry struct {
 	Modified time.Time
 	Version  int64
 }
+
+// PendingUpload is a chunked upload under way.
+type PendingUpload struct {
+	// Owner is who sends it (a user and a project): only they continue it.
+	Owner string `json:"owner"`
+	// Kind and Entry are what it is for: a new entry of kind (Entry "")
+	// or the content of Entry.
+	Kind     string `json:"kind"`
+	Entry    string `json:"entry,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	MD5      string `json:"md5,omitempty"`
+	Total    int64  `json:"total"`
+	Received int64  `json:"received"`
+	Chunks   int    `json:"chunks"`
+}

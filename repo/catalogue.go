@@ -342,3 +342,144 @@ func catalogueError(err error, kind, uuid string) error {
 	}
 	return Internal(fmt.Sprintf("%s %s", kind, uuid), err)
 }
+
+// Chunked uploads (Content-Range with Transaction-Id): each pending
+// upload is a document (what has arrived, who sends it) and its chunks
+// are blobs, put together once the last arrives. Any replica takes the
+// next chunk.
+var catalogueUploadSpec = CollectionSpec{Name: "catalogue_uploads", Envelope: Envelope{Created: "started"}}
+
+func chunkBlob(tx string, n int) string { return fmt.Sprintf("upload/%s/%d", tx, n) }
+
+// StartUpload stores a new pending upload under the transaction id tx,
+// with its first chunk.
+func (s *CatalogueStore) StartUpload(ctx context.Context, tx string, u models.PendingUpload, chunk []byte) error {
+	if _, err := s.db.Blobs(catalogueBlobs).Put(ctx, chunkBlob(tx, 0), bytes.NewReader(chunk)); err != nil {
+		return err
+	}
+	u.Received, u.Chunks = int64(len(chunk)), 1
+	body, err := json.Marshal(u)
+	if err != nil {
+		return Internal("encode upload", err)
+	}
+	if _, err := s.db.Collection(catalogueUploadSpec).Insert(ctx, Doc{ID: tx, Body: body}); err != nil {
+		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, chunkBlob(tx, 0))
+		return catalogueError(err, "upload", tx)
+	}
+	return nil
+}
+
+// AddChunk adds the chunk that starts at first to the upload tx of
+// owner: NotFound for another's or none, Conflict when first is not
+// where the upload stands (a chunk lost or sent twice). It returns the
+// upload as it stands after.
+func (s *CatalogueStore) AddChunk(ctx context.Context, tx, owner string, first int64, chunk []byte) (models.PendingUpload, error) {
+	uploads := s.db.Collection(catalogueUploadSpec)
+	d, err := uploads.Get(ctx, tx)
+	if err != nil {
+		return models.PendingUpload{}, models.Errorf(models.CodeNotFound, "no upload under way with Transaction-Id %s", models.Quote(tx))
+	}
+	var u models.PendingUpload
+	if err := json.Unmarshal(d.Body, &u); err != nil {
+		return models.PendingUpload{}, Internal("read upload "+tx, err)
+	}
+	if u.Owner != owner {
+		return models.PendingUpload{}, models.Errorf(models.CodeNotFound, "no upload under way with Transaction-Id %s", models.Quote(tx))
+	}
+	if first != u.Received {
+		return models.PendingUpload{}, models.Errorf(models.CodeConflict, "the upload stands at byte %d: the next chunk starts there, not at %d", u.Received, first)
+	}
+	blob := chunkBlob(tx, u.Chunks)
+	if _, err := s.db.Blobs(catalogueBlobs).Put(ctx, blob, bytes.NewReader(chunk)); err != nil {
+		return models.PendingUpload{}, err
+	}
+	var after models.PendingUpload
+	_, err = uploads.Update(ctx, tx, func(cur Doc) (Doc, error) {
+		var c models.PendingUpload
+		if err := json.Unmarshal(cur.Body, &c); err != nil {
+			return Doc{}, err
+		}
+		if c.Received != first || c.Chunks != u.Chunks {
+			return Doc{}, models.Errorf(models.CodeConflict, "another chunk of the upload arrived meanwhile: it stands at byte %d", c.Received)
+		}
+		c.Received += int64(len(chunk))
+		c.Chunks++
+		after = c
+		body, err := json.Marshal(c)
+		cur.Body = body
+		return cur, err
+	})
+	if err != nil {
+		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, blob)
+		return models.PendingUpload{}, catalogueError(err, "upload", tx)
+	}
+	return after, nil
+}
+
+// TakeUpload ends the upload tx: its chunks put together, the upload
+// and its chunks removed.
+func (s *CatalogueStore) TakeUpload(ctx context.Context, tx string) ([]byte, error) {
+	uploads := s.db.Collection(catalogueUploadSpec)
+	d, err := uploads.Get(ctx, tx)
+	if err != nil {
+		return nil, catalogueError(err, "upload", tx)
+	}
+	var u models.PendingUpload
+	if err := json.Unmarshal(d.Body, &u); err != nil {
+		return nil, Internal("read upload "+tx, err)
+	}
+	var all bytes.Buffer
+	all.Grow(int(u.Received))
+	for n := range u.Chunks {
+		rc, err := s.db.Blobs(catalogueBlobs).Open(ctx, chunkBlob(tx, n))
+		if err != nil {
+			return nil, catalogueError(err, "upload chunk", tx)
+		}
+		_, err = io.Copy(&all, rc)
+		rc.Close()
+		if err != nil {
+			return nil, Internal("read upload "+tx, err)
+		}
+	}
+	s.dropUpload(ctx, tx, u.Chunks)
+	return all.Bytes(), nil
+}
+
+func (s *CatalogueStore) dropUpload(ctx context.Context, tx string, chunks int) {
+	_ = s.db.Collection(catalogueUploadSpec).Delete(ctx, tx, nil)
+	for n := range chunks {
+		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, chunkBlob(tx, n))
+	}
+}
+
+// PruneUploads removes the uploads started before t, with their chunks.
+func (s *CatalogueStore) PruneUploads(ctx context.Context, before time.Time) (int, error) {
+	f, err := filter.Where(filter.Options{Fields: catalogueUploadSpec.Envelope.Fields()},
+		filter.Condition{Path: []string{"started"}, Op: filter.OpLt, Value: before})
+	if err != nil {
+		return 0, Internal("prune uploads", err)
+	}
+	p, err := s.db.Collection(catalogueUploadSpec).List(ctx, filter.Query{Filter: f, Limit: 1000})
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range p.Items {
+		var u models.PendingUpload
+		_ = json.Unmarshal(d.Body, &u)
+		s.dropUpload(ctx, d.ID, u.Chunks)
+	}
+	return len(p.Items), nil
+}
+
+// Upload is the pending upload tx of owner.
+func (s *CatalogueStore) Upload(ctx context.Context, tx, owner string) (models.PendingUpload, error) {
+	d, err := s.db.Collection(catalogueUploadSpec).Get(ctx, tx)
+	var u models.PendingUpload
+	if err == nil {
+		err = json.Unmarshal(d.Body, &u)
+	}
+	if err != nil || u.Owner != owner {
+		return models.PendingUpload{}, models.Errorf(models.CodeNotFound, "no upload under way with Transaction-Id %s", models.Quote(tx))
+	}
+	return u, nil
+}

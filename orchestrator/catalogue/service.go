@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -40,6 +41,7 @@ type Store interface {
 	// Delete removes an entry and frees its descriptor id; it returns the
 	// entry as it was.
 	Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error)
+	Uploads
 }
 
 // Service is the catalogue's rules over a store.
@@ -448,4 +450,76 @@ func (s *Service) Artifact(ctx context.Context, scope models.Scope, kind Kind, u
 		}
 	}
 	return nil, models.Errorf(models.CodeNotFound, "the package holds no artifact %s", models.Quote(name))
+}
+
+// Chunk is one part of a chunked upload (Content-Range: bytes
+// First-Last/Total), continuing the upload Tx unless it is the first.
+type Chunk struct {
+	First, Last, Total int64
+	Tx                 string
+}
+
+// Uploads is what chunked uploads need of the store: pending uploads and
+// their chunks, in the database (any replica takes the next chunk).
+type Uploads interface {
+	StartUpload(ctx context.Context, tx string, u models.PendingUpload, chunk []byte) error
+	AddChunk(ctx context.Context, tx, owner string, first int64, chunk []byte) (models.PendingUpload, error)
+	TakeUpload(ctx context.Context, tx string) ([]byte, error)
+	Upload(ctx context.Context, tx, owner string) (models.PendingUpload, error)
+	PruneUploads(ctx context.Context, before time.Time) (int, error)
+}
+
+// uploadLife is how long a chunked upload may stay unfinished.
+const uploadLife = time.Hour
+
+// Receive takes one chunk of an upload for kind (entry: the entry whose
+// content it is, "" for a new one) sent by owner. It returns the upload's
+// transaction id and, once the chunk completes it, the whole package and
+// the upload as begun (its file name and MD5).
+func (s *Service) Receive(ctx context.Context, owner string, kind Kind, entry string, up Upload, ch Chunk) (string, []byte, Upload, error) {
+	uploads := s.store
+	if int64(len(up.Data)) != ch.Last-ch.First+1 {
+		return "", nil, up, models.Errorf(models.CodeInvalid, "Content-Range says %d bytes (%d-%d), the body holds %d", ch.Last-ch.First+1, ch.First, ch.Last, len(up.Data))
+	}
+	tx := ch.Tx
+	switch {
+	case ch.First == 0 && tx == "":
+		if _, err := uploads.PruneUploads(ctx, time.Now().Add(-uploadLife)); err != nil {
+			return "", nil, up, err
+		}
+		tx = uuid.NewString()
+		err := uploads.StartUpload(ctx, tx, models.PendingUpload{Owner: owner, Kind: string(kind), Entry: entry,
+			Filename: up.Filename, MD5: up.MD5, Total: ch.Total}, up.Data)
+		if err != nil {
+			return "", nil, up, err
+		}
+	case tx == "":
+		return "", nil, up, models.Errorf(models.CodeInvalid, "a chunk past the first (byte %d) needs the Transaction-Id of the upload", ch.First)
+	default:
+		u, err := uploads.Upload(ctx, tx, owner)
+		if err != nil {
+			return "", nil, up, err
+		}
+		if u.Kind != string(kind) || u.Entry != entry || u.Total != ch.Total {
+			return "", nil, up, models.Errorf(models.CodeConflict, "Transaction-Id %s is an upload of another package (or another total size)", models.Quote(tx))
+		}
+		if _, err := uploads.AddChunk(ctx, tx, owner, ch.First, up.Data); err != nil {
+			return "", nil, up, err
+		}
+		if up.Filename == "" {
+			up.Filename = u.Filename
+		}
+		if up.MD5 == "" {
+			up.MD5 = u.MD5
+		}
+	}
+	if ch.Last+1 < ch.Total {
+		return tx, nil, up, nil
+	}
+	data, err := uploads.TakeUpload(ctx, tx)
+	if err != nil {
+		return tx, nil, up, err
+	}
+	up.Data = data
+	return tx, data, up, nil
 }
