@@ -382,9 +382,9 @@ func TestCatalogueChunkedUpload(t *testing.T) {
 	if tx == "" || decodeObject(t, rec)["received"] != float64(third) {
 		t.Fatalf("first part: %s %s", tx, rec.Body.String())
 	}
-	wantError(t, part(other, adm, 2*third, len(pkg), tx), 409, "CONFLICT")              // out of order
+	wantError(t, part(other, adm, 2*third, len(pkg), tx), 409, "CONFLICT")                  // out of order
 	wantError(t, part(other, basic("eve", "pw-eve"), third, 2*third, tx), 404, "NOT_FOUND") // another user's upload
-	wantError(t, part(other, adm, third, 2*third, ""), 400, "BAD_REQUEST")               // no Transaction-Id
+	wantError(t, part(other, adm, third, 2*third, ""), 400, "BAD_REQUEST")                  // no Transaction-Id
 	wantStatus(t, part(other, adm, third, 2*third, tx), http.StatusAccepted)
 	rec = part(e, adm, 2*third, len(pkg), tx)
 	wantStatus(t, rec, http.StatusCreated)
