@@ -144,6 +144,24 @@ func (h kindHandlers) readUpload(c *gin.Context, entry string) (catalogue.Upload
 		return catalogue.Upload{}, false
 	}
 	up := catalogue.Upload{Data: raw, Filename: c.GetHeader("Content-Filename"), MD5: c.GetHeader("Content-File-MD5")}
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		writeError(c, models.Errorf(models.CodeInvalid, "malformed query string: %v", err))
+		return up, false
+	}
+	for k, vs := range q {
+		if filter.IsReservedKey(k) || k == "output" {
+			continue // FORCE, ... are the gate's
+		}
+		if up.Overrides == nil {
+			up.Overrides = map[string]string{}
+		}
+		up.Overrides[k] = vs[len(vs)-1]
+	}
+	if err := catalogue.CheckOverrides(up.Overrides); err != nil {
+		writeError(c, err)
+		return up, false
+	}
 	cr := c.GetHeader("Content-Range")
 	if cr == "" {
 		return up, true

@@ -341,6 +341,16 @@ func TestCatalogueSOL005(t *testing.T) {
 		}
 	}
 
+	// Query-string overrides of the entry's fields (the descriptor stays
+	// as uploaded).
+	rec = upload(t, e, adm, vnfPkgs+"?name=renamed&version=9.9&FORCE=true", "o.yaml", "text/plain", descriptorFixture(t, "osm/osm_vnfd.yaml"))
+	wantStatus(t, rec, http.StatusCreated)
+	over := decodeObject(t, e.as(t, adm, http.MethodGet, vnfPkgs+"/"+decodeObject(t, rec)["id"].(string), nil))
+	if over["name"] != "renamed" || over["version"] != "9.9" || over["id"] != "hackfest1-vnf" {
+		t.Errorf("overrides: %v", over)
+	}
+	wantError(t, upload(t, e, adm, vnfPkgs+"?colour=red", "o.yaml", "text/plain", descriptorFixture(t, "osm/osm_vnfd.yaml")), 400, "BAD_REQUEST")
+
 	// A replace: another descriptor, its id free; then one whose id
 	// another entry holds, refused with nothing changed.
 	hack := descriptorFixture(t, "sol006/hackfest_basic_vnfd.yaml")

@@ -64,6 +64,25 @@ type Upload struct {
 	// checked when given.
 	Filename string
 	MD5      string
+	// Overrides are the query string's values for the entry's fields
+	// (OSM: "it allows override ... with the values of this query
+	// string"): name, version, vendor, description. The descriptor
+	// itself is kept as uploaded.
+	Overrides map[string]string
+}
+
+// overridable are the entry fields a query string may set.
+var overridable = []string{"name", "version", "vendor", "description"}
+
+// CheckOverrides refuses a query override of a field that is not one of
+// overridable.
+func CheckOverrides(o map[string]string) error {
+	for k := range o {
+		if !slices.Contains(overridable, k) {
+			return models.Errorf(models.CodeInvalid, "query parameter %s: an upload's query string may set %s, nothing else", models.Quote(k), strings.Join(overridable, ", "))
+		}
+	}
+	return nil
 }
 
 // OSM's states of an entry, under _admin.
@@ -168,6 +187,21 @@ func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up
 	if kind == NSD && !force {
 		if err := s.checkConstituents(ctx, scope, d); err != nil {
 			return prepared{}, err
+		}
+	}
+	if err := CheckOverrides(up.Overrides); err != nil {
+		return prepared{}, err
+	}
+	for k, v := range up.Overrides {
+		switch k {
+		case "name":
+			d.Name = v
+		case "version":
+			d.Version = v
+		case "vendor":
+			d.Vendor = v
+		case "description":
+			d.Description = v
 		}
 	}
 	body, err := json.Marshal(map[string]any{
