@@ -399,21 +399,31 @@ func (c *checker) configPrimitives(obj map[string]any, ptr, level, vdu string, k
 	return out
 }
 
-func (c *checker) osmVNFD(obj map[string]any) Descriptor {
-	d := Descriptor{Kind: VNFD, Format: OSMIM}
-	cat, p := c.object(obj, "", true, "vnfd:vnfd-catalog", "vnfd-catalog")
+// osmCatalog is the one descriptor of an OSM IM catalog (under one of
+// catalogKeys, in its list under one of listKeys), its header read into d.
+func (c *checker) osmCatalog(obj map[string]any, d *Descriptor, catalogKeys []string, listKeys ...string) (map[string]any, string) {
+	cat, p := c.object(obj, "", true, catalogKeys...)
 	if cat == nil {
-		return d
+		return nil, p
 	}
-	v, p := c.only(cat, p, "vnfd", "vnfd:vnfd")
-	if v == nil {
-		return d
+	item, p := c.only(cat, p, listKeys...)
+	if item == nil {
+		return nil, p
 	}
-	d.ID, d.Name = c.str(v, p, true, "id"), c.str(v, p, true, "name")
+	d.ID, d.Name = c.str(item, p, true, "id"), c.str(item, p, true, "name")
 	if d.Name == "" {
 		d.Name = d.ID
 	}
-	d.Version, d.Vendor, d.Description = c.str(v, p, false, "version"), c.str(v, p, false, "vendor"), c.str(v, p, false, "description")
+	d.Version, d.Vendor, d.Description = c.str(item, p, false, "version"), c.str(item, p, false, "vendor"), c.str(item, p, false, "description")
+	return item, p
+}
+
+func (c *checker) osmVNFD(obj map[string]any) Descriptor {
+	d := Descriptor{Kind: VNFD, Format: OSMIM}
+	v, p := c.osmCatalog(obj, &d, []string{"vnfd:vnfd-catalog", "vnfd-catalog"}, "vnfd", "vnfd:vnfd")
+	if v == nil {
+		return d
+	}
 	vdus, vp := c.list(v, p, true, "vdu")
 	var ids []string
 	for i, u := range vdus {
@@ -447,19 +457,10 @@ func (c *checker) osmVNFD(obj map[string]any) Descriptor {
 
 func (c *checker) osmNSD(obj map[string]any) Descriptor {
 	d := Descriptor{Kind: NSD, Format: OSMIM}
-	cat, p := c.object(obj, "", true, "nsd:nsd-catalog", "nsd-catalog")
-	if cat == nil {
-		return d
-	}
-	n, p := c.only(cat, p, "nsd", "nsd:nsd")
+	n, p := c.osmCatalog(obj, &d, []string{"nsd:nsd-catalog", "nsd-catalog"}, "nsd", "nsd:nsd")
 	if n == nil {
 		return d
 	}
-	d.ID, d.Name = c.str(n, p, true, "id"), c.str(n, p, true, "name")
-	if d.Name == "" {
-		d.Name = d.ID
-	}
-	d.Version, d.Vendor, d.Description = c.str(n, p, false, "version"), c.str(n, p, false, "vendor"), c.str(n, p, false, "description")
 	members, mp := c.list(n, p, true, "constituent-vnfd")
 	var idx []string
 	for i, m := range members {
