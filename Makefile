@@ -61,7 +61,7 @@ fuzz:
 	  pkg=$$(dirname $$(grep -rl "func $$t(" --include='*_test.go' . | head -1)); \
 	  echo "== $$t in $$pkg"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; done
 
-## seed: load the example records in fixtures/ into a running service at URL
+## seed: load the example records and descriptors in fixtures/ into a running service at URL
 seed:
 	$(GO) run ./cmd/nfv-seed -url $(URL) -wait 3m
 

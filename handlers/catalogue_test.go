@@ -177,8 +177,13 @@ func TestCatalogueOnboarding(t *testing.T) {
 		t.Errorf("the NSD's entry: %v", one)
 	}
 
+	// In use: not replaced by a package of another id either.
+	m := wantError(t, e.as(t, adm, http.MethodPut, vnfPkgs+"/"+cirrosID, descriptorFixture(t, "sonata/iperf-vnfd.yml"), "Content-Type", "text/plain"), 409, "CONFLICT")
+	if !strings.Contains(m["detail"].(string), "cannot be replaced") {
+		t.Errorf("a replace of a VNFD in use: %v", m["detail"])
+	}
 	// In use, deleted, gone.
-	m := wantError(t, e.as(t, adm, http.MethodDelete, vnfPkgs+"/"+cirrosID, nil), 409, "CONFLICT")
+	m = wantError(t, e.as(t, adm, http.MethodDelete, vnfPkgs+"/"+cirrosID, nil), 409, "CONFLICT")
 	if !strings.Contains(m["detail"].(string), "cirros_nsd") {
 		t.Errorf("in use: %v", m["detail"])
 	}
@@ -299,7 +304,7 @@ func TestCatalogueSOL005(t *testing.T) {
 	info := decodeObject(t, rec)
 	id := info["_id"].(string)
 	admin := info["_admin"].(map[string]any)
-	if admin["onboardingState"] != "CREATED" || admin["operationalState"] != "DISABLED" || admin["userDefinedData"].(map[string]any)["owner"] != "lab" {
+	if _, hasID := info["id"]; hasID || admin["onboardingState"] != "CREATED" || admin["operationalState"] != "DISABLED" || admin["userDefinedData"].(map[string]any)["owner"] != "lab" {
 		t.Errorf("new package info %v", info)
 	}
 	wantError(t, e.as(t, adm, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+id+"/package_content", nil), 409, "CONFLICT")

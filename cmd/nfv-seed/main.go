@@ -1,14 +1,31 @@
-// Command nfv-seed loads the example records of fixtures/ into a running
-// nfv-records service:
+// Command nfv-seed loads the examples of fixtures/ into a running
+// nfv-records service: the records, then the descriptors of the catalogue.
 //
 //	go run ./cmd/nfv-seed -url http://localhost:4012 [-dir fixtures]
 //
-// Every *.json file of <dir>/nsr is POSTed to /nsrs and every *.json file of
-// <dir>/vnfr to /vnfrs, as is, with Content-Type application/json. Other
-// folders (such as <dir>/invalid) are left alone. One line is printed per
-// file. 200 means loaded and 409 means the record is already there: both are
-// fine, so seeding twice is harmless. Any other answer is a failure, and the
-// command exits 1 once every file has been tried.
+// Records: every *.json file of <dir>/nsr is POSTed to /nsrs and every
+// *.json file of <dir>/vnfr to /vnfrs, as is, with Content-Type
+// application/json. Other folders (such as <dir>/invalid) are left alone.
+//
+// Descriptors, after the records: every *.yaml, *.yml and *.json file of
+// <dir>/descriptors/sonata, osm and sol006 (in that order) is onboarded as
+// is, with Content-Type text/plain (application/json for *.json),
+// Content-Filename and Content-File-MD5. Each is first sent as a VNFD
+// (POST /osm/vnfpkgm/v1/vnf_packages_content); one the service answers is
+// an NSD (422 "this is an NSD") is onboarded once every VNFD is, at POST
+// /osm/nsd/v1/ns_descriptors_content. The service decides what a file is,
+// so nfv-seed never guesses a format. An NSD refused because VNFDs it
+// names are not onboarded (as a SONATA example naming another vendor's
+// VNFs) is sent again with ?FORCE=true, and its line says so. Last, every
+// package of <dir>/descriptors/packages (*.tgo and *.zip as
+// application/zip, *.tar.gz and *.tgz as application/gzip) is onboarded
+// as a VNF package, then as an NS descriptor (a 5GTANGO package holds
+// both).
+//
+// One line is printed per file (per route, for a package). 200 or 201 means
+// loaded and 409 means the record or the descriptor id is already there:
+// both are fine, so seeding twice is harmless. Any other answer is a
+// failure, and the command exits 1 once every file has been tried.
 //
 // Before posting, nfv-seed waits (up to -wait, 30s by default) for /ping to
 // answer "pong", so `make run & make seed` works.
@@ -32,6 +49,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -42,6 +61,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -94,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 	fs := flag.NewFlagSet("nfv-seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	rawURL := fs.String("url", defaultURL, "base URL of the nfv-records service")
-	dir := fs.String("dir", defaultDir, "fixtures directory, holding nsr/ and vnfr/")
+	dir := fs.String("dir", defaultDir, "fixtures directory, holding nsr/, vnfr/ and descriptors/")
 	wait := fs.Duration("wait", defaultWait, "how long to wait for the service to answer /ping")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
 	var cred credentials
@@ -164,8 +185,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, client *h
 		fmt.Fprintln(stderr, "nfv-seed:", err)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "%d files: %d loaded, %d already there, %d failed\n",
-		sum.Loaded+sum.Existing+sum.Failed, sum.Loaded, sum.Existing, sum.Failed)
+	fmt.Fprintf(stdout, "%d records, %d descriptors: %d loaded, %d already there, %d failed\n",
+		sum.Records, sum.Descriptors, sum.Loaded, sum.Existing, sum.Failed)
 	if sum.Unauthorized > 0 || sum.Forbidden > 0 {
 		fmt.Fprintln(stderr, "nfv-seed:", cred.refusedHint(sum.Unauthorized > 0))
 	}
@@ -253,8 +274,9 @@ func (c *credentials) refusedHint(unauthorized bool) string {
 		if c.token != "" {
 			who = "the user of -token"
 		}
-		return "the service refused the records to " + who + " (403): log in as a user whose role in the project grants " +
-			"ns_instances:post and vnf_instances:post (system_admin or project_admin do), or name another project with -project"
+		return "the service refused the records or descriptors to " + who + " (403): log in as a user whose role in the project grants " +
+			"ns_instances:post, vnf_instances:post, vnfds:content:post and nsds:content:post, and force for the lines sent with FORCE=true " +
+			"(system_admin and project_admin do), or name another project with -project"
 	case c.none():
 		return "the service asks for credentials (401: it runs AUTH=token, its default) and none were given: " + howTo
 	case c.token != "":
@@ -396,21 +418,59 @@ func ping(ctx context.Context, client *http.Client, base string) error {
 	return nil
 }
 
-// summary counts the outcomes of one seeding; Unauthorized and Forbidden
+// summary counts the outcomes of one seeding: Records and Descriptors
+// are the lines of each part (a package is onboarded twice, as a VNF
+// package and as an NS descriptor: two lines); Unauthorized and Forbidden
 // count the failures that were 401 and 403.
 type summary struct {
+	Records, Descriptors     int
 	Loaded, Existing, Failed int
 	Unauthorized, Forbidden  int
 }
 
-// seed POSTs every JSON file of dir/nsr to base/nsrs and of dir/vnfr to
-// base/vnfrs, with the Authorization header authz (none when ""), writing
-// one line per file to out. A refused file is counted in
-// the summary, not returned as an error: every file is tried. The error is
-// for a directory that cannot be read or holds no record files.
-func seed(ctx context.Context, client *http.Client, base, authz, dir string, out io.Writer) (summary, error) {
-	type job struct{ file, rel, path string }
-	var jobs []job
+// count adds one outcome (an HTTP status, 0 for none) to the summary.
+func (s *summary) count(status int) {
+	switch status {
+	case http.StatusOK, http.StatusCreated:
+		s.Loaded++
+		return
+	case http.StatusConflict:
+		s.Existing++
+		return
+	case http.StatusUnauthorized:
+		s.Unauthorized++
+	case http.StatusForbidden:
+		s.Forbidden++
+	}
+	s.Failed++
+}
+
+// The catalogue's folders under <dir>/descriptors: bare descriptors in
+// descriptorFolders, in this order; archives in packagesFolder.
+const (
+	descriptorsFolder = "descriptors"
+	packagesFolder    = "packages"
+)
+
+var descriptorFolders = []string{"sonata", "osm", "sol006"}
+
+// The catalogue's routes that onboard a package in one request (OSM's
+// "content" routes).
+const (
+	vnfdRoute = "/osm/vnfpkgm/v1/vnf_packages_content"
+	nsdRoute  = "/osm/nsd/v1/ns_descriptors_content"
+)
+
+// upload is one file to send: its path, its name relative to -dir (for
+// the output), its Content-Type.
+type upload struct {
+	file, rel, contentType string
+}
+
+// recordJobs are the record files of dir, per collection, by name.
+func recordJobs(dir string) ([]upload, []string, error) {
+	var files []upload
+	var paths []string
 	for _, c := range collections {
 		folder := filepath.Join(dir, c.folder)
 		entries, err := os.ReadDir(folder)
@@ -418,91 +478,296 @@ func seed(ctx context.Context, client *http.Client, base, authz, dir string, out
 			continue
 		}
 		if err != nil {
-			return summary{}, fmt.Errorf("read %s: %w", folder, err)
+			return nil, nil, fmt.Errorf("read %s: %w", folder, err)
 		}
 		for _, e := range entries { // ReadDir sorts by name
 			if e.IsDir() || !strings.EqualFold(filepath.Ext(e.Name()), ".json") {
 				continue
 			}
-			jobs = append(jobs, job{filepath.Join(folder, e.Name()), c.folder + "/" + e.Name(), c.path})
+			files = append(files, upload{filepath.Join(folder, e.Name()), c.folder + "/" + e.Name(), "application/json"})
+			paths = append(paths, c.path)
 		}
 	}
-	if len(jobs) == 0 {
-		return summary{}, fmt.Errorf("no *.json files in %s or %s (run from the repository root, or pass -dir)",
-			filepath.Join(dir, "nsr"), filepath.Join(dir, "vnfr"))
-	}
-
-	width := 0
-	for _, j := range jobs {
-		width = max(width, len(j.rel))
-	}
-	var sum summary
-	for _, j := range jobs {
-		if err := ctx.Err(); err != nil {
-			return sum, fmt.Errorf("interrupted: %w", err)
-		}
-		status, note, err := post(ctx, client, base, authz, j.path, j.file)
-		line := fmt.Sprintf("%-*s  POST %-6s ", width, j.rel, j.path)
-		switch {
-		case err != nil:
-			sum.Failed++
-			fmt.Fprintf(out, "%sFAILED: %v\n", line, err)
-		case status == http.StatusOK:
-			sum.Loaded++
-			fmt.Fprintf(out, "%s200 loaded%s\n", line, note)
-		case status == http.StatusConflict:
-			sum.Existing++
-			fmt.Fprintf(out, "%s409 already there\n", line)
-		default:
-			sum.Failed++
-			switch status {
-			case http.StatusUnauthorized:
-				sum.Unauthorized++
-			case http.StatusForbidden:
-				sum.Forbidden++
-			}
-			fmt.Fprintf(out, "%s%d FAILED: %s\n", line, status, note)
-		}
-	}
-	return sum, nil
+	return files, paths, nil
 }
 
-// post sends one file (with the Authorization header authz, unless "") and
-// returns the status and a note on the answer: the stored uuid on success,
-// the error detail otherwise.
-func post(ctx context.Context, client *http.Client, base, authz, path, file string) (int, string, error) {
-	body, err := os.ReadFile(file)
-	if err != nil {
-		return 0, "", fmt.Errorf("read file: %w", err)
+// descriptorType is the Content-Type of a bare descriptor file, "" for a
+// file that is none.
+func descriptorType(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".yaml", ".yml":
+		return "text/plain"
+	case ".json":
+		return "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
-	if err != nil {
-		return 0, "", fmt.Errorf("build request: %w", err)
+	return ""
+}
+
+// packageType is the Content-Type of a package file, "" for a file that
+// is none.
+func packageType(name string) string {
+	low := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(low, ".tgo"), strings.HasSuffix(low, ".zip"):
+		return "application/zip"
+	case strings.HasSuffix(low, ".tar.gz"), strings.HasSuffix(low, ".tgz"):
+		return "application/gzip"
 	}
-	req.Header.Set("Content-Type", "application/json")
+	return ""
+}
+
+// descriptorJobs are the bare descriptors of dir/descriptors (folder by
+// folder, each by name) and its packages. A missing folder holds none.
+func descriptorJobs(dir string) (files, packages []upload, err error) {
+	list := func(folder string, typeOf func(string) string) ([]upload, error) {
+		path := filepath.Join(dir, descriptorsFolder, folder)
+		entries, err := os.ReadDir(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		var out []upload
+		for _, e := range entries {
+			if ct := typeOf(e.Name()); ct != "" && e.Type().IsRegular() {
+				out = append(out, upload{filepath.Join(path, e.Name()), descriptorsFolder + "/" + folder + "/" + e.Name(), ct})
+			}
+		}
+		return out, nil
+	}
+	for _, folder := range descriptorFolders {
+		found, err := list(folder, descriptorType)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, found...)
+	}
+	packages, err = list(packagesFolder, packageType)
+	return files, packages, err
+}
+
+// seed loads dir into base with the Authorization header authz (none when
+// ""), writing one line per file to out: the records of dir/nsr and
+// dir/vnfr, then the descriptors of dir/descriptors (VNFDs first, then
+// NSDs, then the packages). A refused file is counted in the summary, not
+// returned as an error: every file is tried. The error is for a directory
+// that cannot be read or holds nothing to load.
+func seed(ctx context.Context, client *http.Client, base, authz, dir string, out io.Writer) (summary, error) {
+	records, paths, err := recordJobs(dir)
+	if err != nil {
+		return summary{}, err
+	}
+	files, packages, err := descriptorJobs(dir)
+	if err != nil {
+		return summary{}, err
+	}
+	if len(records)+len(files)+len(packages) == 0 {
+		return summary{}, fmt.Errorf("no *.json files in %s or %s, and no descriptors in %s (run from the repository root, or pass -dir)",
+			filepath.Join(dir, "nsr"), filepath.Join(dir, "vnfr"), filepath.Join(dir, descriptorsFolder))
+	}
+	s := &seeder{ctx: ctx, client: client, base: base, authz: authz, out: out}
+	if err := s.records(records, paths); err != nil {
+		return s.sum, err
+	}
+	return s.sum, s.descriptors(files, packages)
+}
+
+// seeder sends files and reports each outcome.
+type seeder struct {
+	ctx          context.Context
+	client       *http.Client
+	base, authz  string
+	out          io.Writer
+	sum          summary
+	width, pathW int // of the file and path columns
+}
+
+// columns sets the widths of the file and path columns for files sent
+// to paths.
+func (s *seeder) columns(files []upload, paths ...string) {
+	s.width, s.pathW = 0, 0
+	for _, f := range files {
+		s.width = max(s.width, len(f.rel))
+	}
+	for _, p := range paths {
+		s.pathW = max(s.pathW, len(p))
+	}
+}
+
+// line writes the outcome of sending f to path: the status and what the
+// answer says (note, on success), then how it was sent (how, when not
+// plainly).
+func (s *seeder) line(f upload, path string, r result, note, how string) {
+	head := fmt.Sprintf("%-*s  POST %-*s ", s.width, f.rel, s.pathW, path)
+	if how != "" {
+		how = "; " + how
+	}
+	switch {
+	case r.err != nil:
+		fmt.Fprintf(s.out, "%sFAILED: %v%s\n", head, r.err, how)
+	case r.status == http.StatusOK || r.status == http.StatusCreated:
+		fmt.Fprintf(s.out, "%s%d loaded%s%s\n", head, r.status, note, how)
+	case r.status == http.StatusConflict:
+		fmt.Fprintf(s.out, "%s409 already there%s\n", head, how)
+	default:
+		fmt.Fprintf(s.out, "%s%d FAILED: %s%s\n", head, r.status, describe(r.answer), how)
+	}
+	status := r.status
+	if r.err != nil {
+		status = 0
+	}
+	s.sum.count(status)
+}
+
+// records POSTs each record file to its collection's path.
+func (s *seeder) records(files []upload, paths []string) error {
+	s.columns(files, paths...)
+	s.pathW = max(s.pathW, len("/vnfrs")) // the column the records' lines always had
+	for i, f := range files {
+		if err := s.ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted: %w", err)
+		}
+		r := s.send(paths[i], f, false)
+		note := ""
+		if r.status == http.StatusOK {
+			var rec struct {
+				UUID string `json:"uuid"`
+			}
+			if json.Unmarshal(r.answer, &rec) == nil && rec.UUID != "" {
+				note = " (uuid " + rec.UUID + ")"
+			}
+		}
+		s.sum.Records++
+		s.line(f, paths[i], r, note, "")
+	}
+	return nil
+}
+
+// isNSD is the service's 422 for an NSD sent as a VNFD ("this is an NSD,
+// not a VNFD").
+var isNSD = regexp.MustCompile(`(?i)\bthis is an? NSD\b`)
+
+// missingVNFDs is the service's 422 for an NSD naming VNFDs the project
+// has not onboarded; its group is their ids.
+var missingVNFDs = regexp.MustCompile(`(?i)names VNFDs[^:]*not onboarded:\s*([^(]*)`)
+
+// descriptors onboards the descriptor files, each as a VNFD and, when
+// the service says it is an NSD, as an NSD after every VNFD; then each
+// package as a VNF package and as an NS descriptor.
+func (s *seeder) descriptors(files, packages []upload) error {
+	s.columns(append(slices.Clone(files), packages...), vnfdRoute, nsdRoute)
+	var nsds []upload
+	for _, f := range files {
+		if err := s.ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted: %w", err)
+		}
+		r := s.send(vnfdRoute, f, false)
+		if r.err == nil && r.status == http.StatusUnprocessableEntity && isNSD.MatchString(detailOf(r.answer)) {
+			nsds = append(nsds, f)
+			continue
+		}
+		s.descriptorLine(f, vnfdRoute, r, "")
+	}
+	for _, f := range nsds {
+		if err := s.ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted: %w", err)
+		}
+		s.nsd(f)
+	}
+	for _, f := range packages {
+		if err := s.ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted: %w", err)
+		}
+		s.descriptorLine(f, vnfdRoute, s.send(vnfdRoute, f, false), "")
+		s.nsd(f)
+	}
+	return nil
+}
+
+// nsd onboards f as an NSD: plainly, then, when the service answers that
+// VNFDs it names are not onboarded, again with FORCE=true.
+func (s *seeder) nsd(f upload) {
+	r := s.send(nsdRoute, f, false)
+	how := ""
+	if r.err == nil && r.status == http.StatusUnprocessableEntity {
+		if m := missingVNFDs.FindStringSubmatch(detailOf(r.answer)); m != nil {
+			how = "sent again with FORCE=true: it names VNFDs not onboarded (" + strings.TrimSpace(m[1]) + ")"
+			r = s.send(nsdRoute, f, true)
+		}
+	}
+	s.descriptorLine(f, nsdRoute, r, how)
+}
+
+// descriptorLine reports the onboarding of f at path (sent as how says,
+// when not plainly): the entry's _id on success.
+func (s *seeder) descriptorLine(f upload, path string, r result, how string) {
+	note := ""
+	if r.status == http.StatusCreated {
+		var created struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(r.answer, &created) == nil && created.ID != "" {
+			note = " (_id " + created.ID + ")"
+		}
+	}
+	s.sum.Descriptors++
+	s.line(f, path, r, note, how)
+}
+
+// result is the answer to one upload: its status and body, or err when
+// there is none.
+type result struct {
+	status int
+	answer []byte
+	err    error
+}
+
+// send POSTs one file to path (with ?FORCE=true when force) with its
+// Content-Type, and, for a descriptor or a package, its Content-Filename
+// and Content-File-MD5.
+func (s *seeder) send(path string, f upload, force bool) result {
+	body, err := os.ReadFile(f.file)
+	if err != nil {
+		return result{err: fmt.Errorf("read file: %w", err)}
+	}
+	target := s.base + path
+	if force {
+		target += "?FORCE=true"
+	}
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return result{err: fmt.Errorf("build request: %w", err)}
+	}
+	req.Header.Set("Content-Type", f.contentType)
 	req.Header.Set("Accept", "application/json")
-	if authz != "" {
-		req.Header.Set("Authorization", authz)
+	if path == vnfdRoute || path == nsdRoute {
+		sum := md5.Sum(body)
+		req.Header.Set("Content-Filename", filepath.Base(f.file))
+		req.Header.Set("Content-File-MD5", hex.EncodeToString(sum[:]))
 	}
-	resp, err := client.Do(req)
+	if s.authz != "" {
+		req.Header.Set("Authorization", s.authz)
+	}
+	resp, err := s.client.Do(req)
 	if err != nil {
-		return 0, "", fmt.Errorf("service not reachable: %w", unwrapURLError(err))
+		return result{err: fmt.Errorf("service not reachable: %w", unwrapURLError(err))}
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return 0, "", fmt.Errorf("read answer (%s): %w", resp.Status, err)
+		return result{err: fmt.Errorf("read answer (%s): %w", resp.Status, err)}
 	}
-	if resp.StatusCode == http.StatusOK {
-		var rec struct {
-			UUID string `json:"uuid"`
-		}
-		if json.Unmarshal(answer, &rec) == nil && rec.UUID != "" {
-			return resp.StatusCode, " (uuid " + rec.UUID + ")", nil
-		}
-		return resp.StatusCode, "", nil
+	return result{status: resp.StatusCode, answer: answer}
+}
+
+// detailOf is the detail of an error answer, "" for none.
+func detailOf(body []byte) string {
+	var e struct {
+		Detail string `json:"detail"`
 	}
-	return resp.StatusCode, describe(answer), nil
+	_ = json.Unmarshal(body, &e)
+	return e.Detail
 }
 
 // describe summarises an error answer: the service's {"code","detail"} when

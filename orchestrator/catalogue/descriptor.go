@@ -199,7 +199,7 @@ func Parse(raw []byte, want Kind, v Validator) (Descriptor, error) {
 		return Descriptor{}, refused("the descriptor is in no known format: a SONATA descriptor, OSM's vnfd:vnfd-catalog or nsd:nsd-catalog, or SOL006's vnfd: or nsd:")
 	}
 	if d.Kind != "" && d.Kind != want {
-		return Descriptor{}, refused("this is a %s, not a %s: onboard it at %s", strings.ToUpper(string(d.Kind)), strings.ToUpper(string(want)), routeOf(d.Kind))
+		return Descriptor{}, refused("this is %s, not %s: onboard it at %s", article(d.Kind), article(want), routeOf(d.Kind))
 	}
 	if d.Format == SONATA && v != nil {
 		schema := models.KindSonataVNFD
@@ -210,7 +210,18 @@ func Parse(raw []byte, want Kind, v Validator) (Descriptor, error) {
 		if err != nil {
 			return Descriptor{}, fmt.Errorf("catalogue: %w", err)
 		}
-		c.violations = append(violations, c.violations...)
+		// The schema's own say first; the catalogue's checks add what
+		// it does not already say at a pointer.
+		seen := map[string]bool{}
+		for _, v := range violations {
+			seen[v.Pointer] = true
+		}
+		for _, v := range c.violations {
+			if !seen[v.Pointer] {
+				violations = append(violations, v)
+			}
+		}
+		c.violations = violations
 	}
 	if len(c.violations) > 0 {
 		return Descriptor{}, &models.Error{Code: models.CodeUnprocessable,
@@ -218,6 +229,14 @@ func Parse(raw []byte, want Kind, v Validator) (Descriptor, error) {
 			Violations: c.violations}
 	}
 	return d, nil
+}
+
+// article is "a VNFD" or "an NSD".
+func article(k Kind) string {
+	if k == NSD {
+		return "an NSD"
+	}
+	return "a VNFD"
 }
 
 func routeOf(k Kind) string {

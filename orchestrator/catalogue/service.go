@@ -256,7 +256,7 @@ func (s *Service) CreateEmpty(ctx context.Context, scope models.Scope, kind Kind
 	if err != nil {
 		return models.CatalogueEntry{}, fmt.Errorf("catalogue: %w", err)
 	}
-	return s.store.Create(ctx, scope, string(kind), "", models.CatalogueEntry{UUID: uuid.NewString(), Body: json.RawMessage(`{"id":""}`), Admin: admin})
+	return s.store.Create(ctx, scope, string(kind), "", models.CatalogueEntry{UUID: uuid.NewString(), Body: json.RawMessage(`{}`), Admin: admin})
 }
 
 // Upload gives an entry a package, or replaces its package (a new
@@ -269,6 +269,18 @@ func (s *Service) Upload(ctx context.Context, scope models.Scope, kind Kind, uui
 	p, err := s.prepare(ctx, scope, kind, up, force)
 	if err != nil {
 		return models.CatalogueEntry{}, err
+	}
+	if kind == VNFD && !force {
+		// A VNFD that NSDs name keeps its id: a replace under another id
+		// would leave them naming nothing.
+		if cur, err := s.store.Get(ctx, scope, string(kind), uuid); err == nil {
+			if oldID, _ := descriptorID(cur); oldID != "" && oldID != p.d.ID {
+				if err := s.inUse(ctx, scope, oldID, "replaced by a package of another id"); err != nil {
+					s.store.DropContent(ctx, p.storage.Content)
+					return models.CatalogueEntry{}, err
+				}
+			}
+		}
 	}
 	var old string
 	e, err := s.store.Update(ctx, scope, string(kind), uuid, func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
@@ -399,17 +411,8 @@ func (s *Service) Delete(ctx context.Context, scope models.Scope, kind Kind, uui
 		return err
 	}
 	if kind == VNFD && descID != "" && !force {
-		f, err := filter.Where(filter.Options{}, filter.Condition{Path: []string{modelField, "constituents", "vnfd_id"}, Op: filter.OpEq, Value: descID})
-		if err != nil {
-			return fmt.Errorf("catalogue: %w", err)
-		}
-		users, err := s.store.List(ctx, scope, string(NSD), filter.Query{Filter: f, Limit: 1})
-		if err != nil {
+		if err := s.inUse(ctx, scope, descID, "deleted"); err != nil {
 			return err
-		}
-		if len(users.Items) > 0 {
-			nsd, _ := descriptorID(users.Items[0])
-			return models.Errorf(models.CodeConflict, "VNFD %s is in use: NSD %s names it (delete that NSD first, or FORCE=true)", models.Quote(descID), models.Quote(nsd))
 		}
 	}
 	gone, err := s.store.Delete(ctx, scope, string(kind), uuid)
@@ -418,6 +421,24 @@ func (s *Service) Delete(ctx context.Context, scope models.Scope, kind Kind, uui
 	}
 	if a, _, err := adminOf(gone); err == nil && a.Storage != nil {
 		s.store.DropContent(ctx, a.Storage.Content)
+	}
+	return nil
+}
+
+// inUse refuses (409, naming an NSD) to let a VNFD that NSDs of the
+// project name be what.
+func (s *Service) inUse(ctx context.Context, scope models.Scope, vnfd, what string) error {
+	f, err := filter.Where(filter.Options{}, filter.Condition{Path: []string{modelField, "constituents", "vnfd_id"}, Op: filter.OpEq, Value: vnfd})
+	if err != nil {
+		return fmt.Errorf("catalogue: %w", err)
+	}
+	users, err := s.store.List(ctx, scope, string(NSD), filter.Query{Filter: f, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(users.Items) > 0 {
+		nsd, _ := descriptorID(users.Items[0])
+		return models.Errorf(models.CodeConflict, "VNFD %s is in use: NSD %s names it, so it cannot be %s (delete that NSD first, or FORCE=true)", models.Quote(vnfd), models.Quote(nsd), what)
 	}
 	return nil
 }
