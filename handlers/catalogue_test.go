@@ -415,3 +415,58 @@ func TestCatalogueChunkedUpload(t *testing.T) {
 	wantError(t, e.as(t, adm, http.MethodPost, vnfPkgs, []byte("xx"), "Content-Type", "application/gzip", "Content-Range", "bytes 0-2/10"), 400, "BAD_REQUEST") // 3 bytes said, 2 sent
 	wantError(t, e.as(t, adm, http.MethodPost, vnfPkgs, []byte("xx"), "Content-Type", "application/gzip", "Content-Range", "bytes 0-1/999999999999"), 413, "PAYLOAD_TOO_LARGE")
 }
+
+// TestCatalogueSOL005EveryExample: every example descriptor onboards
+// through SOL005's form too (the info, then its content).
+func TestCatalogueSOL005EveryExample(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := bearer(e.admin(t))
+	onboard := func(info, content string, data []byte, ct, query string) {
+		t.Helper()
+		rec := e.as(t, adm, http.MethodPost, info, nil)
+		wantStatus(t, rec, http.StatusCreated)
+		id := decodeObject(t, rec)["_id"].(string)
+		rec = e.as(t, adm, http.MethodPut, info+"/"+id+"/"+content+query, data, "Content-Type", ct)
+		if rec.Code != http.StatusNoContent {
+			t.Fatalf("upload to %s: %d %s", info, rec.Code, rec.Body.String())
+		}
+		got := decodeObject(t, e.as(t, adm, http.MethodGet, info+"/"+id, nil))
+		if got["_admin"].(map[string]any)["onboardingState"] != "ONBOARDED" {
+			t.Errorf("%s: %v", info, got["_admin"])
+		}
+	}
+	const vnfInfo, nsInfo = "/osm/vnfpkgm/v1/vnf_packages", "/osm/nsd/v1/ns_descriptors"
+	var nsdFiles []string
+	for _, dir := range []string{"sonata", "osm", "sol006"} {
+		entries, err := os.ReadDir(filepath.Join("..", "fixtures", "descriptors", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range entries {
+			if f.IsDir() {
+				continue
+			}
+			data := descriptorFixture(t, dir+"/"+f.Name())
+			rec := e.as(t, adm, http.MethodPost, vnfInfo, nil)
+			id := decodeObject(t, rec)["_id"].(string)
+			rec = e.as(t, adm, http.MethodPut, vnfInfo+"/"+id+"/package_content", data, "Content-Type", "text/plain")
+			switch {
+			case rec.Code == http.StatusNoContent:
+			case rec.Code == 422 && strings.Contains(rec.Body.String(), "this is an NSD"):
+				nsdFiles = append(nsdFiles, dir+"/"+f.Name())
+				wantStatus(t, e.as(t, adm, http.MethodDelete, vnfInfo+"/"+id, nil), http.StatusNoContent)
+			default:
+				t.Errorf("%s: %d %s", f.Name(), rec.Code, rec.Body.String())
+			}
+		}
+	}
+	for _, f := range nsdFiles {
+		onboard(nsInfo, "nsd_content", descriptorFixture(t, f), "application/yaml", "?FORCE=true") // SONATA's examples name other vendors' VNFDs
+	}
+	tgo := descriptorFixture(t, "packages/eu.5gtango.ns-package-example.0.1.tgo")
+	onboard(vnfInfo, "package_content", tgo, "application/zip", "")
+	onboard(nsInfo, "nsd_content", tgo, "application/zip", "")
+	if n := len(listOf(t, e, adm, nsInfo)); n != len(nsdFiles)+1 {
+		t.Errorf("%d NS descriptors, want %d", n, len(nsdFiles)+1)
+	}
+}
