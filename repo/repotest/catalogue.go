@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
@@ -14,7 +15,8 @@ import (
 // and out, descriptor ids unique per project through create, update and
 // delete, entries seen by their projects only.
 func testCatalogue(t *testing.T, b Backend) {
-	db := b.Open(t, NewClock(t0).Now)
+	clock := NewClock(t0)
+	db := b.Open(t, clock.Now)
 	s := repo.NewCatalogueStore(db)
 	ctx := t.Context()
 	pa, pb := models.ProjectScope("A"), models.ProjectScope("B")
@@ -138,5 +140,43 @@ func testCatalogue(t *testing.T, b Backend) {
 	page, err := s.List(ctx, pa, "vnfd", filter.Query{Limit: 100})
 	if err != nil || page.Total != 3 { // u5 w, u6 v, u7 x, and none of B's
 		t.Errorf("A lists %d (%v)", page.Total, err)
+	}
+
+	// Uploads in parts: in order, by their owner; taken whole; pruned
+	// when old.
+	if err := s.StartUpload(ctx, "tx1", models.PendingUpload{Owner: "o", Kind: "vnfd", Total: 6}, []byte("ab")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddChunk(ctx, "tx1", "o", 4, []byte("ef")); models.ErrorCodeOf(err) != models.CodeConflict {
+		t.Errorf("a part out of order: %v", err)
+	}
+	if _, err := s.AddChunk(ctx, "tx1", "other", 2, []byte("cd")); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("another owner's part: %v", err)
+	}
+	for _, part := range []struct {
+		first int64
+		data  string
+	}{{2, "cd"}, {4, "ef"}} {
+		u, err := s.AddChunk(ctx, "tx1", "o", part.first, []byte(part.data))
+		if err != nil || u.Received != part.first+2 {
+			t.Fatalf("part at %d: %+v %v", part.first, u, err)
+		}
+	}
+	whole, err := s.TakeUpload(ctx, "tx1")
+	if err != nil || string(whole) != "abcdef" {
+		t.Errorf("the upload put together: %q %v", whole, err)
+	}
+	if _, err := s.Upload(ctx, "tx1", "o"); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("a taken upload: %v", err)
+	}
+	if err := s.StartUpload(ctx, "tx2", models.PendingUpload{Owner: "o", Kind: "vnfd", Total: 9}, []byte("abc")); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	if n, err := s.PruneUploads(ctx, clock.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Errorf("pruned %d (%v), want 1", n, err)
+	}
+	if _, err := s.Upload(ctx, "tx2", "o"); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("a pruned upload: %v", err)
 	}
 }
