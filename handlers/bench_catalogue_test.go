@@ -54,7 +54,7 @@ func BenchmarkCatalogueUpload(b *testing.B) {
 				b.Fatal(err)
 			}
 			uuid := fmt.Sprint("bench-", i)
-			e := models.CatalogueEntry{UUID: uuid, Body: json.RawMessage(`{"id":"cirros_vnfd"}`), Admin: json.RawMessage(`{"storage":{"content":"` + content + `"}}`)}
+			e := models.Entry{UUID: uuid, Body: json.RawMessage(`{"id":"cirros_vnfd"}`), Admin: json.RawMessage(`{"storage":{"content":"` + content + `"}}`)}
 			if _, err := store.Create(ctx, testScope, "vnfd", "cirros_vnfd", e); err != nil {
 				b.Fatal(err)
 			}
@@ -129,7 +129,7 @@ func BenchmarkCatalogueList(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e := models.CatalogueEntry{UUID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i), Body: body,
+		e := models.Entry{UUID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i), Body: body,
 			Admin: json.RawMessage(`{"onboardingState":"ONBOARDED","storage":{"content":"` + content + `"}}`)}
 		if _, err := store.Create(b.Context(), models.ProjectScope(defaultProject), "vnfd", id, e); err != nil {
 			b.Fatal(err)

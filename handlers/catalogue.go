@@ -55,16 +55,16 @@ func registerCatalogueRoutes(r gin.IRouter, g authGate, h catalogueHandlers) {
 
 // CatalogueService is the catalogue (orchestrator/catalogue.Service).
 type CatalogueService interface {
-	Onboard(ctx context.Context, scope models.Scope, kind catalogue.Kind, up catalogue.Upload, force bool) (models.CatalogueEntry, error)
-	Get(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string) (models.CatalogueEntry, error)
-	List(ctx context.Context, scope models.Scope, kind catalogue.Kind, q filter.Query) (filter.Page[models.CatalogueEntry], error)
+	Onboard(ctx context.Context, scope models.Scope, kind catalogue.Kind, up catalogue.Upload, force bool) (models.Entry, error)
+	Get(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string) (models.Entry, error)
+	List(ctx context.Context, scope models.Scope, kind catalogue.Kind, q filter.Query) (filter.Page[models.Entry], error)
 	Count(ctx context.Context, scope models.Scope, kind catalogue.Kind, f filter.Expr) (int64, error)
 	Delete(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, force bool) error
-	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error)
-	Open(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.CatalogueEntry, io.ReadCloser, error)
-	CreateEmpty(ctx context.Context, scope models.Scope, kind catalogue.Kind, userData map[string]any) (models.CatalogueEntry, error)
-	Upload(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, up catalogue.Upload, force bool) (models.CatalogueEntry, error)
-	Modify(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, m catalogue.Modifications) (models.CatalogueEntry, error)
+	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.Entry, []byte, error)
+	Open(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.Entry, io.ReadCloser, error)
+	CreateEmpty(ctx context.Context, scope models.Scope, kind catalogue.Kind, userData map[string]any) (models.Entry, error)
+	Upload(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, up catalogue.Upload, force bool) (models.Entry, error)
+	Modify(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, m catalogue.Modifications) (models.Entry, error)
 	Artifact(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid, name string) ([]byte, error)
 	Receive(ctx context.Context, owner string, kind catalogue.Kind, entry string, up catalogue.Upload, ch catalogue.Chunk) (string, []byte, catalogue.Upload, error)
 }
@@ -402,7 +402,7 @@ func (h kindHandlers) artifact(c *gin.Context) {
 
 // entryView is an entry as OSM shows it: its fields, _id, and _admin with
 // the times in epoch seconds.
-func entryView(e models.CatalogueEntry) (map[string]any, error) {
+func entryView(e models.Entry) (map[string]any, error) {
 	var v map[string]any
 	if err := json.Unmarshal(appendEntry(nil, e), &v); err != nil {
 		return nil, err
@@ -413,7 +413,7 @@ func entryView(e models.CatalogueEntry) (map[string]any, error) {
 // appendEntry appends an entry's JSON, spliced from what is stored (its
 // fields and its _admin are JSON objects): `{"_id":…, <fields>,
 // "_admin":{"created":…,"modified":…, <admin>}}`.
-func appendEntry(dst []byte, e models.CatalogueEntry) []byte {
+func appendEntry(dst []byte, e models.Entry) []byte {
 	id, _ := json.Marshal(e.UUID)
 	dst = append(dst, `{"_id":`...)
 	dst = append(dst, id...)

@@ -12,11 +12,11 @@ const (
 	KindSonataNSD  Kind = "sonata-nsd"
 )
 
-// CatalogueEntry is a catalogue entry (an onboarded VNF or NS package)
-// as stored: its uuid, the fields clients see and filter on (Body: id,
-// name, version, the catalogue model, ...), and OSM's _admin state
-// (Admin: onboardingState, storage, the projects, ...).
-type CatalogueEntry struct {
+// Entry is a document of OSM's shape as stored (a catalogue entry, a VIM
+// account): its uuid, the fields clients see and filter on (Body: id,
+// name, version, ...), and OSM's _admin state (Admin: onboardingState,
+// operationalState, storage, the projects, ...).
+type Entry struct {
 	UUID     string
 	Body     json.RawMessage
 	Admin    json.RawMessage

@@ -22,10 +22,25 @@ import (
 // race.
 type CatalogueStore struct {
 	db DB
+	// spec is the collection of a kind of entries; key names what is
+	// unique in a project ("id", "name").
+	spec func(kind string) CollectionSpec
+	key  string
 }
 
 // NewCatalogueStore is the catalogue store over db.
-func NewCatalogueStore(db DB) *CatalogueStore { return &CatalogueStore{db: db} }
+func NewCatalogueStore(db DB) *CatalogueStore {
+	return &CatalogueStore{db: db, spec: CatalogueSpec, key: "id"}
+}
+
+// NewVIMStore is the store of VIM accounts over db: entries of kind
+// "vim", each name unique in its projects, in their own collection.
+func NewVIMStore(db DB) *CatalogueStore {
+	return &CatalogueStore{db: db, spec: func(string) CollectionSpec { return VIMSpec }, key: "name"}
+}
+
+// VIMSpec is the collection of VIM accounts, found by name.
+var VIMSpec = CollectionSpec{Name: "vim_accounts", Envelope: catalogueEnvelope, Indexed: []string{"name"}}
 
 // catalogueEnvelope: entries are named by _id (their uuid).
 var catalogueEnvelope = Envelope{ID: []string{"_id"}, Created: "created", Modified: "modified"}
@@ -46,10 +61,10 @@ const (
 	descriptorBlob = ".descriptor"
 )
 
-func (s *CatalogueStore) coll(kind string) Collection { return s.db.Collection(CatalogueSpec(kind)) }
+func (s *CatalogueStore) coll(kind string) Collection { return s.db.Collection(s.spec(kind)) }
 
-func entryOf(d Doc) models.CatalogueEntry {
-	return models.CatalogueEntry{UUID: d.ID, Body: d.Body, Admin: d.Admin, Created: d.Created, Modified: d.Modified, Version: d.Version}
+func entryOf(d Doc) models.Entry {
+	return models.Entry{UUID: d.ID, Body: d.Body, Admin: d.Admin, Created: d.Created, Modified: d.Modified, Version: d.Version}
 }
 
 func (s *CatalogueStore) idKey(kind, project, descID string) string {
@@ -74,7 +89,7 @@ func (s *CatalogueStore) reserveID(ctx context.Context, kind string, projects []
 				s.releaseKey(ctx, k, uuid)
 			}
 			if errors.Is(err, ErrExists) {
-				return models.Errorf(models.CodeConflict, "a %s with id %s exists in this project: replace it with a PUT, or delete it first", kind, models.Quote(descID))
+				return models.Errorf(models.CodeConflict, "a %s with %s %s exists in this project: replace it with a PUT, or delete it first", kind, s.key, models.Quote(descID))
 			}
 			return err
 		}
@@ -172,25 +187,25 @@ func (s *CatalogueStore) OpenContent(ctx context.Context, id string, descriptor 
 // Create stores a new entry owned by scope's projects; descID, when not
 // empty, is its descriptor id, unique in each of those projects
 // (Conflict naming it otherwise). Nothing is left behind when it fails.
-func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.CatalogueEntry) (models.CatalogueEntry, error) {
+func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.Entry) (models.Entry, error) {
 	owned, err := ownedAdmin(scope)
 	if err != nil {
-		return models.CatalogueEntry{}, Internal("create "+kind, err)
+		return models.Entry{}, Internal("create "+kind, err)
 	}
 	admin, err := mergeAdmin(e.Admin, owned)
 	if err != nil {
-		return models.CatalogueEntry{}, Internal("create "+kind, err)
+		return models.Entry{}, Internal("create "+kind, err)
 	}
 	p, _ := projectsOf(admin)
 	if descID != "" {
 		if err := s.reserveID(ctx, kind, p.Write, descID, e.UUID); err != nil {
-			return models.CatalogueEntry{}, err
+			return models.Entry{}, err
 		}
 	}
 	d, err := s.coll(kind).Insert(ctx, Doc{ID: e.UUID, Body: e.Body, Admin: admin})
 	if err != nil {
 		s.releaseIDs(ctx, kind, p.Write, descID, e.UUID)
-		return models.CatalogueEntry{}, catalogueError(err, kind, e.UUID)
+		return models.Entry{}, catalogueError(err, kind, e.UUID)
 	}
 	return entryOf(d), nil
 }
@@ -209,24 +224,24 @@ func (s *CatalogueStore) releaseIDs(ctx context.Context, kind string, projects [
 // next, with its descriptor id (the same, a new one, or "" for none).
 // A new descriptor id is reserved in the entry's projects first
 // (Conflict naming it), the old one released after.
-func (s *CatalogueStore) Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error)) (models.CatalogueEntry, error) {
+func (s *CatalogueStore) Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.Entry) (models.Entry, string, error)) (models.Entry, error) {
 	c := within(s.coll(kind), scope)
 	cur, err := c.Get(ctx, uuid)
 	if err != nil {
-		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+		return models.Entry{}, catalogueError(err, kind, uuid)
 	}
-	oldID, err := bodyID(cur.Body)
+	oldID, err := s.bodyKey(cur.Body)
 	if err != nil {
-		return models.CatalogueEntry{}, Internal("read "+kind+" "+uuid, err)
+		return models.Entry{}, Internal("read "+kind+" "+uuid, err)
 	}
 	probe, newID, err := change(entryOf(cur))
 	if err != nil {
-		return models.CatalogueEntry{}, err
+		return models.Entry{}, err
 	}
 	p, _ := projectsOf(probe.Admin)
 	if newID != "" && newID != oldID {
 		if err := s.reserveID(ctx, kind, p.Write, newID, uuid); err != nil {
-			return models.CatalogueEntry{}, err
+			return models.Entry{}, err
 		}
 	}
 	d, err := c.Update(ctx, uuid, func(d Doc) (Doc, error) {
@@ -247,7 +262,7 @@ func (s *CatalogueStore) Update(ctx context.Context, scope models.Scope, kind, u
 		if newID != oldID {
 			s.releaseIDs(ctx, kind, p.Write, newID, uuid)
 		}
-		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+		return models.Entry{}, catalogueError(err, kind, uuid)
 	}
 	if newID != oldID {
 		s.releaseIDs(ctx, kind, p.Write, oldID, uuid)
@@ -255,12 +270,19 @@ func (s *CatalogueStore) Update(ctx context.Context, scope models.Scope, kind, u
 	return entryOf(d), nil
 }
 
-func bodyID(body json.RawMessage) (string, error) {
-	var b struct {
-		ID string `json:"id"`
+// bodyKey is the unique key of an entry's body: its field s.key.
+func (s *CatalogueStore) bodyKey(body json.RawMessage) (string, error) {
+	var b map[string]json.RawMessage
+	if err := json.Unmarshal(body, &b); err != nil {
+		return "", err
 	}
-	err := json.Unmarshal(body, &b)
-	return b.ID, err
+	var k string
+	if raw, ok := b[s.key]; ok {
+		if err := json.Unmarshal(raw, &k); err != nil {
+			return "", err
+		}
+	}
+	return k, nil
 }
 
 // mergeAdmin is base with the members of extra set on it.
@@ -282,21 +304,21 @@ func mergeAdmin(base, extra json.RawMessage) (json.RawMessage, error) {
 }
 
 // Get reads an entry in scope.
-func (s *CatalogueStore) Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error) {
+func (s *CatalogueStore) Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error) {
 	d, err := within(s.coll(kind), scope).Get(ctx, uuid)
 	if err != nil {
-		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+		return models.Entry{}, catalogueError(err, kind, uuid)
 	}
 	return entryOf(d), nil
 }
 
 // List is a page of the entries in scope q selects.
-func (s *CatalogueStore) List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.CatalogueEntry], error) {
+func (s *CatalogueStore) List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.Entry], error) {
 	p, err := within(s.coll(kind), scope).List(ctx, q)
 	if err != nil {
-		return filter.Page[models.CatalogueEntry]{}, err
+		return filter.Page[models.Entry]{}, err
 	}
-	out := filter.Page[models.CatalogueEntry]{Items: make([]models.CatalogueEntry, len(p.Items)), Total: p.Total, Next: p.Next}
+	out := filter.Page[models.Entry]{Items: make([]models.Entry, len(p.Items)), Total: p.Total, Next: p.Next}
 	for i, d := range p.Items {
 		out.Items[i] = entryOf(d)
 	}
@@ -310,18 +332,18 @@ func (s *CatalogueStore) Count(ctx context.Context, scope models.Scope, kind str
 
 // Delete removes an entry scope may change and frees its descriptor id;
 // it returns the entry as it was (its content is the caller's to drop).
-func (s *CatalogueStore) Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error) {
+func (s *CatalogueStore) Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error) {
 	cur, err := within(s.coll(kind), scope).Get(ctx, uuid)
 	if err != nil {
-		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+		return models.Entry{}, catalogueError(err, kind, uuid)
 	}
 	if err := deleteWithin(ctx, s.coll(kind), scope, uuid, &models.Precondition{Versions: []int64{cur.Version}}); err != nil {
 		if errors.Is(err, ErrVersion) {
-			return models.CatalogueEntry{}, models.Errorf(models.CodeConflict, "%s %s changed meanwhile; retry", kind, uuid)
+			return models.Entry{}, models.Errorf(models.CodeConflict, "%s %s changed meanwhile; retry", kind, uuid)
 		}
-		return models.CatalogueEntry{}, catalogueError(err, kind, uuid)
+		return models.Entry{}, catalogueError(err, kind, uuid)
 	}
-	descID, _ := bodyID(cur.Body)
+	descID, _ := s.bodyKey(cur.Body)
 	p, _ := projectsOf(cur.Admin)
 	s.releaseIDs(ctx, kind, p.Write, descID, uuid)
 	return entryOf(cur), nil

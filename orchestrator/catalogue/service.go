@@ -31,16 +31,16 @@ type Store interface {
 
 	// Create stores a new entry, its descriptor id (unless "") unique in
 	// each of its projects.
-	Create(ctx context.Context, scope models.Scope, kind, descID string, e models.CatalogueEntry) (models.CatalogueEntry, error)
+	Create(ctx context.Context, scope models.Scope, kind, descID string, e models.Entry) (models.Entry, error)
 	// Update changes an entry in one write; change returns the next entry
 	// and its descriptor id, and may run more than once.
-	Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error)) (models.CatalogueEntry, error)
-	Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error)
-	List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.CatalogueEntry], error)
+	Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.Entry) (models.Entry, string, error)) (models.Entry, error)
+	Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error)
+	List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.Entry], error)
 	Count(ctx context.Context, scope models.Scope, kind string, f filter.Expr) (int64, error)
 	// Delete removes an entry and frees its descriptor id; it returns the
 	// entry as it was.
-	Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.CatalogueEntry, error)
+	Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error)
 	Uploads
 }
 
@@ -119,7 +119,7 @@ type storage struct {
 
 // adminOf reads an entry's _admin state, and every member of it (the
 // projects among them) to write back.
-func adminOf(e models.CatalogueEntry) (entryAdmin, map[string]json.RawMessage, error) {
+func adminOf(e models.Entry) (entryAdmin, map[string]json.RawMessage, error) {
 	var a entryAdmin
 	all := map[string]json.RawMessage{}
 	if len(e.Admin) > 0 {
@@ -228,18 +228,18 @@ func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up
 // routes): its descriptor, in any format, becomes the entry, with the
 // catalogue model beside it. An NSD needs each VNFD it names in the
 // project, unless force. A 4xx leaves nothing behind.
-func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up Upload, force bool) (models.CatalogueEntry, error) {
+func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up Upload, force bool) (models.Entry, error) {
 	p, err := s.prepare(ctx, scope, kind, up, force)
 	if err != nil {
-		return models.CatalogueEntry{}, err
+		return models.Entry{}, err
 	}
 	admin, err := withAdmin(nil, entryAdmin{OnboardingState: onboarded, OperationalState: enabled, UsageState: notInUse,
 		Storage: &p.storage, UserDefinedData: map[string]any{}})
 	if err != nil {
 		s.store.DropContent(ctx, p.storage.Content)
-		return models.CatalogueEntry{}, fmt.Errorf("catalogue: %w", err)
+		return models.Entry{}, fmt.Errorf("catalogue: %w", err)
 	}
-	e, err := s.store.Create(ctx, scope, string(kind), p.d.ID, models.CatalogueEntry{UUID: uuid.NewString(), Body: p.body, Admin: admin})
+	e, err := s.store.Create(ctx, scope, string(kind), p.d.ID, models.Entry{UUID: uuid.NewString(), Body: p.body, Admin: admin})
 	if err != nil {
 		s.store.DropContent(ctx, p.storage.Content)
 	}
@@ -248,27 +248,27 @@ func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up
 
 // CreateEmpty creates an entry without a package (SOL005's POST of the
 // package info): CREATED, DISABLED, with the user-defined data given.
-func (s *Service) CreateEmpty(ctx context.Context, scope models.Scope, kind Kind, userData map[string]any) (models.CatalogueEntry, error) {
+func (s *Service) CreateEmpty(ctx context.Context, scope models.Scope, kind Kind, userData map[string]any) (models.Entry, error) {
 	if userData == nil {
 		userData = map[string]any{}
 	}
 	admin, err := withAdmin(nil, entryAdmin{OnboardingState: created, OperationalState: disabled, UsageState: notInUse, UserDefinedData: userData})
 	if err != nil {
-		return models.CatalogueEntry{}, fmt.Errorf("catalogue: %w", err)
+		return models.Entry{}, fmt.Errorf("catalogue: %w", err)
 	}
-	return s.store.Create(ctx, scope, string(kind), "", models.CatalogueEntry{UUID: uuid.NewString(), Body: json.RawMessage(`{}`), Admin: admin})
+	return s.store.Create(ctx, scope, string(kind), "", models.Entry{UUID: uuid.NewString(), Body: json.RawMessage(`{}`), Admin: admin})
 }
 
 // Upload gives an entry a package, or replaces its package (a new
 // version of the descriptor, or another descriptor id, unique in the
 // project): in one write, the old content dropped after.
-func (s *Service) Upload(ctx context.Context, scope models.Scope, kind Kind, uuid string, up Upload, force bool) (models.CatalogueEntry, error) {
+func (s *Service) Upload(ctx context.Context, scope models.Scope, kind Kind, uuid string, up Upload, force bool) (models.Entry, error) {
 	if _, err := s.store.Get(ctx, scope, string(kind), uuid); err != nil {
-		return models.CatalogueEntry{}, err
+		return models.Entry{}, err
 	}
 	p, err := s.prepare(ctx, scope, kind, up, force)
 	if err != nil {
-		return models.CatalogueEntry{}, err
+		return models.Entry{}, err
 	}
 	if kind == VNFD && !force {
 		// A VNFD that NSDs name keeps its id: a replace under another id
@@ -277,13 +277,13 @@ func (s *Service) Upload(ctx context.Context, scope models.Scope, kind Kind, uui
 			if oldID, _ := descriptorID(cur); oldID != "" && oldID != p.d.ID {
 				if err := s.inUse(ctx, scope, oldID, "replaced by a package of another id"); err != nil {
 					s.store.DropContent(ctx, p.storage.Content)
-					return models.CatalogueEntry{}, err
+					return models.Entry{}, err
 				}
 			}
 		}
 	}
 	var old string
-	e, err := s.store.Update(ctx, scope, string(kind), uuid, func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+	e, err := s.store.Update(ctx, scope, string(kind), uuid, func(cur models.Entry) (models.Entry, string, error) {
 		a, all, err := adminOf(cur)
 		if err != nil {
 			return cur, "", err
@@ -304,7 +304,7 @@ func (s *Service) Upload(ctx context.Context, scope models.Scope, kind Kind, uui
 	})
 	if err != nil {
 		s.store.DropContent(ctx, p.storage.Content)
-		return models.CatalogueEntry{}, err
+		return models.Entry{}, err
 	}
 	s.store.DropContent(ctx, old)
 	return e, nil
@@ -319,13 +319,13 @@ type Modifications struct {
 }
 
 // Modify applies m to an entry.
-func (s *Service) Modify(ctx context.Context, scope models.Scope, kind Kind, uuid string, m Modifications) (models.CatalogueEntry, error) {
+func (s *Service) Modify(ctx context.Context, scope models.Scope, kind Kind, uuid string, m Modifications) (models.Entry, error) {
 	switch m.OperationalState {
 	case "", enabled, disabled:
 	default:
-		return models.CatalogueEntry{}, models.Errorf(models.CodeUnprocessable, "operationalState %s is neither ENABLED nor DISABLED", models.Quote(m.OperationalState))
+		return models.Entry{}, models.Errorf(models.CodeUnprocessable, "operationalState %s is neither ENABLED nor DISABLED", models.Quote(m.OperationalState))
 	}
-	return s.store.Update(ctx, scope, string(kind), uuid, func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+	return s.store.Update(ctx, scope, string(kind), uuid, func(cur models.Entry) (models.Entry, string, error) {
 		a, all, err := adminOf(cur)
 		if err != nil {
 			return cur, "", err
@@ -385,7 +385,7 @@ func (s *Service) checkConstituents(ctx context.Context, scope models.Scope, d D
 }
 
 // Get reads an entry.
-func (s *Service) Get(ctx context.Context, scope models.Scope, kind Kind, uuid string) (models.CatalogueEntry, error) {
+func (s *Service) Get(ctx context.Context, scope models.Scope, kind Kind, uuid string) (models.Entry, error) {
 	return s.store.Get(ctx, scope, string(kind), uuid)
 }
 
@@ -395,7 +395,7 @@ func (s *Service) Count(ctx context.Context, scope models.Scope, kind Kind, f fi
 }
 
 // List is a page of the entries q selects.
-func (s *Service) List(ctx context.Context, scope models.Scope, kind Kind, q filter.Query) (filter.Page[models.CatalogueEntry], error) {
+func (s *Service) List(ctx context.Context, scope models.Scope, kind Kind, q filter.Query) (filter.Page[models.Entry], error) {
 	return s.store.List(ctx, scope, string(kind), q)
 }
 
@@ -443,7 +443,7 @@ func (s *Service) inUse(ctx context.Context, scope models.Scope, vnfd, what stri
 	return nil
 }
 
-func descriptorID(e models.CatalogueEntry) (string, error) {
+func descriptorID(e models.Entry) (string, error) {
 	var b struct {
 		ID string `json:"id"`
 	}
@@ -455,7 +455,7 @@ func descriptorID(e models.CatalogueEntry) (string, error) {
 
 // Open reads an entry's package as uploaded (or its descriptor), for the
 // caller to stream and close: 409 while it has none.
-func (s *Service) Open(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.CatalogueEntry, io.ReadCloser, error) {
+func (s *Service) Open(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.Entry, io.ReadCloser, error) {
 	e, err := s.store.Get(ctx, scope, string(kind), uuid)
 	if err != nil {
 		return e, nil, err
@@ -472,7 +472,7 @@ func (s *Service) Open(ctx context.Context, scope models.Scope, kind Kind, uuid 
 }
 
 // Content is Open, read whole.
-func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.CatalogueEntry, []byte, error) {
+func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.Entry, []byte, error) {
 	e, rc, err := s.Open(ctx, scope, kind, uuid, descriptor)
 	if err != nil {
 		return e, nil, err

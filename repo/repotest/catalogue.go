@@ -44,9 +44,9 @@ func testCatalogue(t *testing.T, b Backend) {
 		t.Errorf("a dropped content: %v", err)
 	}
 
-	entry := func(uuid, id string) models.CatalogueEntry {
+	entry := func(uuid, id string) models.Entry {
 		body, _ := json.Marshal(map[string]string{"id": id, "name": id})
-		return models.CatalogueEntry{UUID: uuid, Body: body, Admin: json.RawMessage(`{"onboardingState":"ONBOARDED"}`)}
+		return models.Entry{UUID: uuid, Body: body, Admin: json.RawMessage(`{"onboardingState":"ONBOARDED"}`)}
 	}
 	e, err := s.Create(ctx, pa, "vnfd", "v", entry("u1", "v"))
 	if err != nil {
@@ -83,7 +83,7 @@ func testCatalogue(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	rename := func(uuid, id string) error {
-		_, err := s.Update(ctx, pa, "vnfd", uuid, func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+		_, err := s.Update(ctx, pa, "vnfd", uuid, func(cur models.Entry) (models.Entry, string, error) {
 			cur.Body = entry(uuid, id).Body
 			return cur, id, nil
 		})
@@ -98,7 +98,7 @@ func testCatalogue(t *testing.T, b Backend) {
 	if _, err := s.Create(ctx, pa, "vnfd", "v", entry("u6", "v")); err != nil {
 		t.Errorf("v is free after the rename: %v", err)
 	}
-	if _, err := s.Update(ctx, pb, "vnfd", "u1", func(cur models.CatalogueEntry) (models.CatalogueEntry, string, error) {
+	if _, err := s.Update(ctx, pb, "vnfd", "u1", func(cur models.Entry) (models.Entry, string, error) {
 		t.Error("change ran for another project")
 		return cur, "x", nil
 	}); models.ErrorCodeOf(err) != models.CodeNotFound {
@@ -117,7 +117,7 @@ func testCatalogue(t *testing.T, b Backend) {
 		t.Errorf("x is free after the delete: %v", err)
 	}
 	// OSM's _admin states filter as any field does.
-	if _, err := s.Create(ctx, pa, "vnfd", "", models.CatalogueEntry{UUID: "u8", Body: json.RawMessage(`{"id":""}`),
+	if _, err := s.Create(ctx, pa, "vnfd", "", models.Entry{UUID: "u8", Body: json.RawMessage(`{"id":""}`),
 		Admin: json.RawMessage(`{"onboardingState":"CREATED"}`)}); err != nil {
 		t.Fatal(err)
 	}
