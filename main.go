@@ -39,6 +39,7 @@ import (
 	"github.com/nfv-records/nfv-records/handlers"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/orchestrator/catalogue"
+	"github.com/nfv-records/nfv-records/orchestrator/nslcm"
 	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/mongo"
@@ -79,6 +80,9 @@ type config struct {
 	AdminPassword string
 	// MaxPackageBytes bounds an uploaded package.
 	MaxPackageBytes int64
+	// SecretKey seals secrets at rest (VIM passwords); empty: on the
+	// embedded store, the key in DATA_DIR/secret-key (made on first start).
+	SecretKey string
 	// TLSCertFile and TLSKeyFile, both set, serve HTTPS.
 	TLSCertFile string
 	TLSKeyFile  string
@@ -151,6 +155,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&authCache, "auth-cache-ttl", env("AUTH_CACHE_TTL", "1s"), "how long a replica trusts what it read of a token or a role, at most 1s; 0 reads the database on every call (AUTH_CACHE_TTL)")
 	fs.StringVar(&c.AdminPassword, "admin-password", env("ADMIN_PASSWORD", ""), "password of user admin, created on first start when there is no user; empty generates one, printed once (ADMIN_PASSWORD)")
 	fs.StringVar(&maxPackage, "max-package-bytes", env("MAX_PACKAGE_BYTES", strconv.Itoa(handlers.DefaultMaxPackageBytes)), "largest package (descriptor or archive) accepted; larger is 413 (MAX_PACKAGE_BYTES)")
+	fs.StringVar(&c.SecretKey, "secret-key", env("SECRET_KEY", ""), "key sealing secrets at rest (VIM passwords): 64 hex digits or base64 of 32 bytes; the same on every replica; empty on the embedded store: DATA_DIR/secret-key, made on first start (SECRET_KEY)")
 	fs.StringVar(&c.TLSCertFile, "tls-cert-file", env("TLS_CERT_FILE", ""), "PEM certificate (chain): serve HTTPS with TLS_KEY_FILE; SIGHUP reloads both (TLS_CERT_FILE)")
 	fs.StringVar(&c.TLSKeyFile, "tls-key-file", env("TLS_KEY_FILE", ""), "PEM private key of TLS_CERT_FILE (TLS_KEY_FILE)")
 	// The old flag names, for scripts that pass them.
@@ -307,6 +312,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	box, err := secretBox(cfg, kind, log)
+	if err != nil {
+		return err
+	}
 
 	engine, err := appc.NewEngine(repo.NewAPPCStore(db, nil, log.With("component", "appc")), appc.EngineConfig{
 		LockIdle: cfg.APPCLockIdle, DefaultTTL: cfg.APPCDefaultTTL, RequestRetention: cfg.APPCRequestRetention,
@@ -333,6 +342,7 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		Catalogue: catalogue.NewService(repo.NewCatalogueStore(db),
 			catalogue.Limits{MaxUnpacked: max(catalogue.DefaultLimits().MaxUnpacked, 4*cfg.MaxPackageBytes)}, validator),
 		MaxPackageBytes: cfg.MaxPackageBytes,
+		VIMs:            nslcm.NewVIMs(repo.NewVIMStore(db), box, nil, nil),
 	})
 	if err != nil {
 		return err

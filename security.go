@@ -16,6 +16,7 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/auth"
 	"github.com/nfv-records/nfv-records/repo"
+	"github.com/nfv-records/nfv-records/seal"
 )
 
 // adminPasswordFile is where, on the embedded store, a generated admin
@@ -101,6 +102,34 @@ func reportAdmin(cfg config, kind string, b auth.Bootstrapped, log *slog.Logger)
 		}
 	}
 	log.Warn("created user admin with a generated password: it is shown this once; change it with PATCH /osm/admin/v1/users/admin", attrs...)
+}
+
+// secretKeyFile is where the embedded store keeps its secret key.
+const secretKeyFile = "secret-key"
+
+// secretBox is what seals secrets at rest: SECRET_KEY's key, or on the
+// embedded store the key of DATA_DIR/secret-key (made on first start).
+// MongoDB replicas must share one key: there SECRET_KEY is required.
+func secretBox(cfg config, kind string, log *slog.Logger) (*seal.Box, error) {
+	if cfg.SecretKey != "" {
+		key, err := seal.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("SECRET_KEY: %w", err)
+		}
+		return seal.New(key)
+	}
+	if kind != "sqlite" {
+		return nil, fmt.Errorf("SECRET_KEY is required with MONGO_URI: every replica seals and opens VIM passwords with it (64 hex digits: openssl rand -hex 32)")
+	}
+	path := filepath.Join(cfg.DataDir, secretKeyFile)
+	key, created, err := seal.LoadOrCreateKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	if created {
+		log.Info("made the key that seals secrets at rest; back it up with the data", "path", path)
+	}
+	return seal.New(key)
 }
 
 // certificates serve the TLS certificate of two files, reloaded on SIGHUP

@@ -1940,6 +1940,652 @@ const docTemplate = `{
                 }
             }
         },
+        "/osm/admin/v1/vim_accounts": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "List VIM accounts",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "SOL005 filters, e.g. name=site-a or _admin.operationalState=ENABLED",
+                        "name": "filter",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "name, vim_type (openstack, openvim, vmware, aws, azure, gcp, fos, opennebula, dummy), vim_url (absolute), vim_user, vim_password, vim_tenant_name are required; description and config are not. No VIM is contacted: the account is checked and registered (operationalState ENABLED). The password is sealed (AES-GCM, SECRET_KEY) and never shown.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Register a VIM account",
+                "parameters": [
+                    {
+                        "description": "the VIM account",
+                        "name": "vim",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMCreated"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the account's URL"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "the name exists in the project",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "a field missing or wrong, each with its pointer",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/vim_accounts/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Show a VIM account",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the account's _id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "PATCH merges the fields given (null removes an optional one); PUT sets them all (the password kept unless given).",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Edit a VIM account",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the account's _id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields",
+                        "name": "vim",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMOperation"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "the name exists in the project",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "409 while an NS is deployed on it, unless FORCE=true.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Delete a VIM account",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the account's _id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMOperation"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "in use",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "patch": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "PATCH merges the fields given (null removes an optional one); PUT sets them all (the password kept unless given).",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Edit a VIM account",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the account's _id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the fields",
+                        "name": "vim",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMOperation"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "the name exists in the project",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/vims": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "List VIM accounts",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "SOL005 filters, e.g. name=site-a or _admin.operationalState=ENABLED",
+                        "name": "filter",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object"
+                            }
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "name, vim_type (openstack, openvim, vmware, aws, azure, gcp, fos, opennebula, dummy), vim_url (absolute), vim_user, vim_password, vim_tenant_name are required; description and config are not. No VIM is contacted: the account is checked and registered (operationalState ENABLED). The password is sealed (AES-GCM, SECRET_KEY) and never shown.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Register a VIM account",
+                "parameters": [
+                    {
+                        "description": "the VIM account",
+                        "name": "vim",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMCreated"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the account's URL"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "the name exists in the project",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "a field missing or wrong, each with its pointer",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/admin/v1/vims/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Show a VIM account",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the account's _id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "409 while an NS is deployed on it, unless FORCE=true.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "vim"
+                ],
+                "summary": "Delete a VIM account",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the account's _id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.VIMOperation"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "in use",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
         "/osm/nsd/v1/ns_descriptors": {
             "get": {
                 "security": [
@@ -6185,6 +6831,65 @@ const docTemplate = `{
                 "username": {
                     "type": "string",
                     "example": "portal"
+                }
+            }
+        },
+        "handlers.VIMBody": {
+            "type": "object",
+            "properties": {
+                "config": {
+                    "type": "object",
+                    "additionalProperties": {}
+                },
+                "description": {
+                    "type": "string",
+                    "example": "the lab's OpenStack"
+                },
+                "name": {
+                    "type": "string",
+                    "example": "site-a"
+                },
+                "vim_password": {
+                    "type": "string",
+                    "example": "a-password"
+                },
+                "vim_tenant_name": {
+                    "type": "string",
+                    "example": "osm"
+                },
+                "vim_type": {
+                    "type": "string",
+                    "example": "openstack"
+                },
+                "vim_url": {
+                    "type": "string",
+                    "example": "https://keystone.example:5000/v3"
+                },
+                "vim_user": {
+                    "type": "string",
+                    "example": "osm"
+                }
+            }
+        },
+        "handlers.VIMCreated": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "example": "ab7de325-423a-4508-a933-3db7f5e3895f"
+                },
+                "op_id": {
+                    "type": "string",
+                    "example": "ab7de325-423a-4508-a933-3db7f5e3895f:0"
+                }
+            }
+        },
+        "handlers.VIMOperation": {
+            "type": "object",
+            "properties": {
+                "op_id": {
+                    "type": "string",
+                    "example": "ab7de325-423a-4508-a933-3db7f5e3895f:1"
                 }
             }
         },

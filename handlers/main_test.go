@@ -20,10 +20,12 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/auth"
 	"github.com/nfv-records/nfv-records/orchestrator/catalogue"
+	"github.com/nfv-records/nfv-records/orchestrator/nslcm"
 	"github.com/nfv-records/nfv-records/orchestrator/records"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/sqlite"
 	"github.com/nfv-records/nfv-records/schemas"
+	"github.com/nfv-records/nfv-records/seal"
 )
 
 func TestMain(m *testing.M) {
@@ -107,7 +109,18 @@ func routerConfig(t testing.TB, db repo.DB) handlers.Config {
 		Auth:              authOn(t, db, auth.Config{}),
 		AuthNone:          true,
 		Catalogue:         catalogue.NewService(repo.NewCatalogueStore(db), catalogue.Limits{}, v),
+		VIMs:              nslcm.NewVIMs(repo.NewVIMStore(db), testBox(t), nil, nil),
 	}
+}
+
+// testBox seals secrets under a fixed key.
+func testBox(t testing.TB) *seal.Box {
+	t.Helper()
+	b, err := seal.New(bytes.Repeat([]byte{7}, seal.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // authOn is the identity service over db, bootstrapped (user admin with

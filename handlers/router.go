@@ -53,6 +53,8 @@ type Config struct {
 	Catalogue CatalogueService
 	// MaxPackageBytes bounds an uploaded package (MAX_PACKAGE_BYTES).
 	MaxPackageBytes int64
+	// VIMs are the VIM accounts; nil serves no VIM routes.
+	VIMs VIMService
 }
 
 // DefaultMaxPackageBytes is MAX_PACKAGE_BYTES's default: 100 MiB.
@@ -101,6 +103,9 @@ func NewRouter(cfg Config) (*gin.Engine, error) {
 			cfg.MaxPackageBytes = DefaultMaxPackageBytes
 		}
 		registerCatalogueRoutes(r, gate, catalogueHandlers{svc: cfg.Catalogue, maxPackage: cfg.MaxPackageBytes, body: body})
+	}
+	if cfg.VIMs != nil {
+		registerVIMRoutes(r, gate, vimHandlers{svc: cfg.VIMs, body: body})
 	}
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
