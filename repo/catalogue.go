@@ -89,13 +89,26 @@ func (s *CatalogueStore) reserveID(ctx context.Context, kind string, projects []
 				s.releaseKey(ctx, k, uuid)
 			}
 			if errors.Is(err, ErrExists) {
-				return models.Errorf(models.CodeConflict, "a %s with %s %s exists in this project: replace it with a PUT, or delete it first", kind, s.key, models.Quote(descID))
+				return models.Errorf(models.CodeConflict, "%s with %s %s exists in this project: replace it with a PUT, or delete it first", entryLabel(kind), s.key, models.Quote(descID))
 			}
 			return err
 		}
 		done = append(done, key)
 	}
 	return nil
+}
+
+// entryLabel names a kind of entries in a message.
+func entryLabel(kind string) string {
+	switch kind {
+	case "vnfd":
+		return "a VNFD"
+	case "nsd":
+		return "an NSD"
+	case "vim":
+		return "a VIM account"
+	}
+	return "a " + kind
 }
 
 // takeOver points key at uuid when what it names is gone and the key is
