@@ -76,3 +76,23 @@ func FuzzLoginRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzContentRange: any Content-Range is a chunk within the total and
+// the limit, or a 400/413.
+func FuzzContentRange(f *testing.F) {
+	for _, s := range []string{"bytes 0-99/100", "0-0/1", "bytes 5-2/10", "bytes -1-2/3", "bytes 0-1/", "bytes 1-2/3/4", " bytes  0 - 9 / 10 ", "bytes 0-9223372036854775807/9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		ch, err := parseContentRange(h, 1<<20)
+		if err != nil {
+			if c := models.ErrorCodeOf(err); c != models.CodeInvalid && c != models.CodeTooLarge {
+				t.Fatalf("%q: %v", h, err)
+			}
+			return
+		}
+		if ch.First < 0 || ch.First > ch.Last || ch.Last >= ch.Total || ch.Total > 1<<20 {
+			t.Fatalf("%q read as %+v", h, ch)
+		}
+	})
+}
