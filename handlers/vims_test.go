@@ -85,6 +85,10 @@ func TestVIMAccounts(t *testing.T) {
 	if plain, _ := testBox(t).Open(st.Secret.Password, id); plain != "new-one" {
 		t.Errorf("the new password opens as %q", plain)
 	}
+	wantStatus(t, e.as(t, adm, http.MethodPatch, base+"/"+id, []byte(`{"description":null,"config":null}`)), http.StatusAccepted)
+	if got := decodeObject(t, e.as(t, adm, http.MethodGet, base+"/"+id, nil)); got["description"] != nil {
+		t.Errorf("PATCH with description null kept it: %v", got)
+	}
 	wantStatus(t, e.as(t, adm, http.MethodPut, base+"/"+id, []byte(`{"name":"site-a","vim_type":"openstack","vim_url":"https://k.example:5000/v3","vim_user":"u","vim_tenant_name":"t"}`)), http.StatusAccepted)
 	got = decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/admin/v1/vims/"+id, nil))
 	if got["vim_type"] != "openstack" || got["description"] != nil {
@@ -109,6 +113,7 @@ func TestVIMAccounts(t *testing.T) {
 		{"POST", base, `[1]`, 400, "object"},
 		{"PUT", base + "/" + id, `{"name":"site-a"}`, 422, "/vim_type"},
 		{"PATCH", base + "/" + id, `{"vim_url":"nope"}`, 422, "/vim_url"},
+		{"PATCH", base + "/" + id, `{"vim_user":null}`, 422, "/vim_user"},
 		{"PATCH", base + "/nope", `{"description":"x"}`, 404, ""},
 	} {
 		rec := e.as(t, adm, tc.method, tc.target, []byte(tc.body))

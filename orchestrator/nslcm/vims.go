@@ -107,6 +107,8 @@ func checkVIM(e VIMEdit, required []string) error {
 			if _, ok := v.(map[string]any); !ok && v != nil {
 				violations = append(violations, models.Violation{Pointer: "/config", Message: "must be an object"})
 			}
+		case slices.Contains(vimOptional, k) && v == nil:
+			// an edit's null removes an optional field
 		case slices.Contains(vimRequired, k) || slices.Contains(vimOptional, k):
 			if s, ok := v.(string); !ok || (s == "" && slices.Contains(vimRequired, k)) {
 				violations = append(violations, models.Violation{Pointer: "/" + k, Message: "must be a string, not empty"})
