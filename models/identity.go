@@ -13,6 +13,10 @@ type User struct {
 	Mappings     []Mapping `json:"project_role_mappings"`
 	Created      time.Time `json:"-"`
 	Modified     time.Time `json:"-"`
+	// CredentialsChanged is when the password or the username last
+	// changed: a token issued before it is no longer valid, even if its
+	// revocation did not happen (a crash between the two writes).
+	CredentialsChanged time.Time `json:"credentials_changed,omitzero"`
 	// Version is one more at each change of the user (the store's).
 	Version int64 `json:"-"`
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -277,6 +278,9 @@ func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error 
 			return err
 		}
 		u.PasswordHash = h
+	}
+	if e.Password != nil || e.Username != nil {
+		u.CredentialsChanged = s.cfg.Now().UTC().Truncate(time.Millisecond)
 	}
 	if e.Projects != nil {
 		// The edit names projects as the client sees them: by name.

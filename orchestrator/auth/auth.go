@@ -308,6 +308,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (Identity
 	if err != nil {
 		return Identity{}, err
 	}
+	if t.Issued.Before(u.CredentialsChanged) {
+		return Identity{}, unauthorized("invalid token: the user's password or name changed since it was issued")
+	}
 	id, err := s.identityOf(ctx, u, t.ProjectID)
 	if err != nil {
 		return Identity{}, err
