@@ -258,10 +258,8 @@ type TokenView struct {
 	RemotePort  int            `json:"remote_port,omitempty" example:"42278"`
 }
 
-func epoch(t interface{ UnixMilli() int64 }) float64 { return float64(t.UnixMilli()) / 1000 }
-
 func tokenView(id string, t auth.Token) TokenView {
-	return TokenView{ID: id, IDToo: id, IssuedAt: epoch(t.Issued), Expires: epoch(t.Expires), ProjectID: t.ProjectID,
+	return TokenView{ID: id, IDToo: id, IssuedAt: models.Epoch(t.Issued), Expires: models.Epoch(t.Expires), ProjectID: t.ProjectID,
 		ProjectName: t.ProjectName, Username: t.Username, UserID: t.UserID, RemoteHost: t.RemoteHost, RemotePort: t.RemotePort}
 }
 

@@ -422,9 +422,9 @@ func appendEntry(dst []byte, e models.Entry) []byte {
 		dst = append(dst, body[1:len(body)-1]...)
 	}
 	dst = append(dst, `,"_admin":{"created":`...)
-	dst = strconv.AppendFloat(dst, epoch(e.Created), 'f', -1, 64)
+	dst = strconv.AppendFloat(dst, models.Epoch(e.Created), 'f', -1, 64)
 	dst = append(dst, `,"modified":`...)
-	dst = strconv.AppendFloat(dst, epoch(e.Modified), 'f', -1, 64)
+	dst = strconv.AppendFloat(dst, models.Epoch(e.Modified), 'f', -1, 64)
 	if admin := bytes.TrimSpace(e.Admin); len(admin) > 2 {
 		dst = append(dst, ',')
 		dst = append(dst, admin[1:len(admin)-1]...)

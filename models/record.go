@@ -44,6 +44,10 @@ var ServerFields = []string{FieldUUID, FieldCreatedAt, FieldUpdatedAt}
 // TimeLayout is tng-rep's time format: UTC with milliseconds and a numeric offset.
 const TimeLayout = "2006-01-02T15:04:05.000-07:00"
 
+// Epoch is t in seconds since 1970 with milliseconds, as OSM shows its
+// times (issued_at, _admin.created, startTime, ...).
+func Epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
 // FormatTime renders t in TimeLayout, always in UTC.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 

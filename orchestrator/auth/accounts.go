@@ -837,6 +837,6 @@ func (s *Service) dropMappings(ctx context.Context, gone func(Mapping) bool) err
 	return nil
 }
 
-func times(created, modified interface{ UnixMilli() int64 }) AdminTimes {
-	return AdminTimes{Created: float64(created.UnixMilli()) / 1000, Modified: float64(modified.UnixMilli()) / 1000}
+func times(created, modified time.Time) AdminTimes {
+	return AdminTimes{Created: models.Epoch(created), Modified: models.Epoch(modified)}
 }

@@ -138,8 +138,6 @@ func checkVIM(e VIMEdit, required []string) error {
 	return nil
 }
 
-func epochOf(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
-
 // body is what is stored of e's fields: all but the password.
 func body(e VIMEdit) (json.RawMessage, error) {
 	out := map[string]any{}
@@ -170,7 +168,7 @@ func (v *VIMs) Create(ctx context.Context, scope models.Scope, e VIMEdit) (strin
 	if err != nil {
 		return "", "", fmt.Errorf("nslcm: %w", err)
 	}
-	now := epochOf(v.now())
+	now := models.Epoch(v.now())
 	a := vimAdmin{OperationalState: "ENABLED", DetailedStatus: "Done", CurrentOperation: nil,
 		Operations: []vimOperation{{Type: "create", State: "COMPLETED", StartTime: now, StatusEnteredTime: now, DetailedStatus: "Done"}},
 		Secret:     vimSecret{Password: sealed}}
@@ -238,7 +236,7 @@ func (v *VIMs) Edit(ctx context.Context, scope models.Scope, id string, e VIMEdi
 		if sealed != "" {
 			a.Secret.Password = sealed
 		}
-		now := epochOf(v.now())
+		now := models.Epoch(v.now())
 		a.Operations = append(a.Operations, vimOperation{Type: "edit", State: "COMPLETED", StartTime: now, StatusEnteredTime: now, DetailedStatus: "Done"})
 		op = id + ":" + strconv.Itoa(len(a.Operations)-1)
 		raw, err := json.Marshal(a)
