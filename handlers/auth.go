@@ -426,26 +426,11 @@ func created(c *gin.Context, id string) {
 	render(c, http.StatusCreated, Created{ID: id, IDToo: id})
 }
 
-// object reads a body that must be a JSON or YAML object.
-func (h authHandlers) object(c *gin.Context) (map[string]any, bool) {
-	doc, err := h.body.read(c)
-	if err != nil {
-		writeError(c, err)
-		return nil, false
-	}
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		writeError(c, models.Errorf(models.CodeInvalid, "the body must be an object"))
-		return nil, false
-	}
-	return obj, true
-}
-
 // decoded reads an object body and decodes it with decode; false when
 // it answered an error.
 func decoded[E any](h authHandlers, c *gin.Context, decode func(map[string]any) (E, error)) (E, bool) {
 	var e E
-	obj, ok := h.object(c)
+	obj, ok := h.body.object(c, "an object")
 	if !ok {
 		return e, false
 	}

@@ -40,6 +40,22 @@ func (r bodyReader) read(c *gin.Context) (any, error) {
 	return r.decode(raw, isYAML)
 }
 
+// object reads a body that must be a JSON or YAML object (what says
+// which, for the 400 otherwise); false when it answered an error.
+func (r bodyReader) object(c *gin.Context, what string) (map[string]any, bool) {
+	doc, err := r.read(c)
+	if err != nil {
+		writeError(c, err)
+		return nil, false
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		writeError(c, models.Errorf(models.CodeInvalid, "the body must be %s", what))
+		return nil, false
+	}
+	return obj, true
+}
+
 // readAll reads the request body, up to maxBytes, and lifts the read
 // deadline the deadline middleware put on it.
 func readAll(c *gin.Context, maxBytes int64) ([]byte, error) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -61,7 +60,7 @@ type CatalogueService interface {
 	Count(ctx context.Context, scope models.Scope, kind catalogue.Kind, f filter.Expr) (int64, error)
 	Delete(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, force bool) error
 	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.Entry, []byte, error)
-	Open(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.Entry, io.ReadCloser, error)
+	OpenPackage(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string) (catalogue.Download, error)
 	CreateEmpty(ctx context.Context, scope models.Scope, kind catalogue.Kind, userData map[string]any) (models.Entry, error)
 	Upload(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, up catalogue.Upload, force bool) (models.Entry, error)
 	Modify(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, m catalogue.Modifications) (models.Entry, error)
@@ -262,14 +261,8 @@ func (h kindHandlers) infoBody(c *gin.Context) (catalogue.Modifications, bool) {
 	if c.Request.ContentLength == 0 {
 		return m, true
 	}
-	doc, err := h.body.read(c)
-	if err != nil {
-		writeError(c, err)
-		return m, false
-	}
-	obj, ok := doc.(map[string]any)
+	obj, ok := h.body.object(c, "an object {userDefinedData, operationalState}")
 	if !ok {
-		writeError(c, models.Errorf(models.CodeInvalid, "the body must be an object {userDefinedData, operationalState}"))
 		return m, false
 	}
 	for k, v := range obj {
@@ -450,14 +443,28 @@ func appendEntry(dst []byte, e models.Entry) []byte {
 //	@Router		/osm/nsd/v1/ns_descriptors [get]
 //	@Router		/osm/nsd/v1/ns_descriptors_content [get]
 func (h kindHandlers) list(c *gin.Context) {
+	ctx, scope := c.Request.Context(), scopeOf(c)
+	listEntries(c,
+		func(f filter.Expr) (int64, error) { return h.svc.Count(ctx, scope, h.kind, f) },
+		func(q filter.Query) (filter.Page[models.Entry], error) { return h.svc.List(ctx, scope, h.kind, q) },
+		nil)
+}
+
+// listEntries serves a list of OSM-shaped entries (the catalogue, VIM
+// accounts) with the record lists' query: filters (also on _id and
+// _admin.*), sort, paging, markers, count, selectors. OSM's clients read
+// a list whole: without paging parameters it is all of it, up to
+// maxCatalogueList. hide, when set, takes out of each entry what is never
+// shown (a VIM password); without it, and without selectors, the answer
+// is spliced from the stored JSON.
+func listEntries(c *gin.Context, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[models.Entry], error), hide func(map[string]any)) {
 	req, err := parseListRequest(c, catalogueListOptions, catalogueComplex)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	ctx := c.Request.Context()
 	if req.count {
-		n, err := h.svc.Count(ctx, scopeOf(c), h.kind, req.filter)
+		n, err := count(req.filter)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -465,13 +472,12 @@ func (h kindHandlers) list(c *gin.Context) {
 		render(c, http.StatusOK, Count{Count: n})
 		return
 	}
-	q := req.query()
+	q, paging := req.query(), req.paging
 	if !pagingAsked(req.values) {
-		// OSM's clients read a list whole: without paging parameters, a
-		// list is all of it, up to maxCatalogueList.
 		q.Limit = maxCatalogueList
+		paging = pageRequest{limit: q.Limit, byOffset: true}
 	}
-	page, err := h.svc.List(ctx, scopeOf(c), h.kind, q)
+	page, err := list(q)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -481,12 +487,8 @@ func (h kindHandlers) list(c *gin.Context) {
 		next = req.order.Marker(*page.Next)
 	}
 	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
-	paging := req.paging
-	if !pagingAsked(req.values) {
-		paging = pageRequest{limit: q.Limit, byOffset: true}
-	}
 	c.Header("Link", linkHeader(c.Request.URL.Path, req.values, paging, page.Total, page.Next != nil, next))
-	if req.fields.All() {
+	if req.fields.All() && hide == nil {
 		doc := []byte{'['}
 		for i, e := range page.Items {
 			if i > 0 {
@@ -503,6 +505,9 @@ func (h kindHandlers) list(c *gin.Context) {
 		if err != nil {
 			writeError(c, err)
 			return
+		}
+		if hide != nil {
+			hide(v)
 		}
 		kept := req.fields.Apply(v)
 		kept["_id"] = v["_id"] // an entry's id is always kept, as a record's uuid
@@ -593,33 +598,25 @@ func (h kindHandlers) remove(c *gin.Context) {
 //	@Router		/osm/vnfpkgm/v1/vnf_packages/{id}/package_content [get]
 //	@Router		/osm/nsd/v1/ns_descriptors/{id}/nsd_content [get]
 func (h kindHandlers) packageContent(c *gin.Context) {
-	e, rc, err := h.svc.Open(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"), false)
+	d, err := h.svc.OpenPackage(c.Request.Context(), scopeOf(c), h.kind, c.Param("id"))
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	defer rc.Close()
-	var admin struct {
-		Storage struct {
-			Archive  catalogue.Archive `json:"archive"`
-			Filename string            `json:"filename"`
-			Size     int64             `json:"size"`
-		} `json:"storage"`
-	}
-	_ = json.Unmarshal(e.Admin, &admin)
+	defer d.Body.Close()
 	ct := "text/plain; charset=utf-8"
-	switch admin.Storage.Archive {
+	switch d.Archive {
 	case catalogue.TarGz:
 		ct = "application/gzip"
 	case catalogue.Zip:
 		ct = "application/zip"
 	}
 	var extra map[string]string
-	if admin.Storage.Filename != "" {
-		extra = map[string]string{"Content-Disposition": mime.FormatMediaType("attachment", map[string]string{"filename": admin.Storage.Filename})}
+	if d.Filename != "" {
+		extra = map[string]string{"Content-Disposition": mime.FormatMediaType("attachment", map[string]string{"filename": d.Filename})}
 	}
 	// Streamed from the store: a 100 MiB package is not held whole.
-	c.DataFromReader(http.StatusOK, admin.Storage.Size, ct, rc, extra)
+	c.DataFromReader(http.StatusOK, d.Size, ct, d.Body, extra)
 }
 
 // descriptor serves the descriptor verbatim.

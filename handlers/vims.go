@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -67,17 +66,8 @@ type VIMOperation struct {
 }
 
 func (h vimHandlers) edits(c *gin.Context) (nslcm.VIMEdit, bool) {
-	doc, err := h.body.read(c)
-	if err != nil {
-		writeError(c, err)
-		return nil, false
-	}
-	obj, ok := doc.(map[string]any)
-	if !ok {
-		writeError(c, models.Errorf(models.CodeInvalid, "the body must be an object: a VIM account"))
-		return nil, false
-	}
-	return nslcm.VIMEdit(obj), true
+	obj, ok := h.body.object(c, "an object: a VIM account")
+	return nslcm.VIMEdit(obj), ok
 }
 
 // create registers a VIM account.
@@ -148,13 +138,17 @@ func (h vimHandlers) edit(c *gin.Context) {
 // vimView is a VIM account as shown: never its password.
 func vimView(e models.Entry) (map[string]any, error) {
 	v, err := entryView(e)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		hideSecret(v)
 	}
+	return v, err
+}
+
+// hideSecret takes the sealed password out of a VIM account's view.
+func hideSecret(v map[string]any) {
 	if admin, ok := v["_admin"].(map[string]any); ok {
 		delete(admin, "secret")
 	}
-	return v, nil
 }
 
 // list lists the VIM accounts.
@@ -171,42 +165,11 @@ func vimView(e models.Entry) (map[string]any, error) {
 //	@Router		/osm/admin/v1/vim_accounts [get]
 //	@Router		/osm/admin/v1/vims [get]
 func (h vimHandlers) list(c *gin.Context) {
-	req, err := parseListRequest(c, catalogueListOptions, catalogueComplex)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	if req.count {
-		n, err := h.svc.Count(c.Request.Context(), scopeOf(c), req.filter)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		render(c, http.StatusOK, Count{Count: n})
-		return
-	}
-	q := req.query()
-	if !pagingAsked(req.values) {
-		q.Limit = maxCatalogueList
-	}
-	page, err := h.svc.List(c.Request.Context(), scopeOf(c), q)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
-	out := make([]map[string]any, 0, len(page.Items))
-	for _, e := range page.Items {
-		v, err := vimView(e)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		kept := req.fields.Apply(v)
-		kept["_id"] = v["_id"]
-		out = append(out, kept)
-	}
-	render(c, http.StatusOK, out)
+	ctx, scope := c.Request.Context(), scopeOf(c)
+	listEntries(c,
+		func(f filter.Expr) (int64, error) { return h.svc.Count(ctx, scope, f) },
+		func(q filter.Query) (filter.Page[models.Entry], error) { return h.svc.List(ctx, scope, q) },
+		hideSecret)
 }
 
 // get shows a VIM account.

@@ -453,27 +453,44 @@ func descriptorID(e models.Entry) (string, error) {
 	return b.ID, nil
 }
 
-// Open reads an entry's package as uploaded (or its descriptor), for the
-// caller to stream and close: 409 while it has none.
-func (s *Service) Open(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.Entry, io.ReadCloser, error) {
+// Download is a package as uploaded, for the caller to stream and close.
+type Download struct {
+	Body     io.ReadCloser
+	Archive  Archive
+	Filename string // Content-Filename at its upload, if any
+	Size     int64
+}
+
+// OpenPackage reads an entry's package as uploaded: 409 while it has none.
+func (s *Service) OpenPackage(ctx context.Context, scope models.Scope, kind Kind, uuid string) (Download, error) {
+	_, st, rc, err := s.open(ctx, scope, kind, uuid, false)
+	if err != nil {
+		return Download{}, err
+	}
+	return Download{Body: rc, Archive: st.Archive, Filename: st.Filename, Size: int64(st.Size)}, nil
+}
+
+// open reads an entry's package (or its descriptor), with where it lies.
+func (s *Service) open(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.Entry, *storage, io.ReadCloser, error) {
 	e, err := s.store.Get(ctx, scope, string(kind), uuid)
 	if err != nil {
-		return e, nil, err
+		return e, nil, nil, err
 	}
 	a, _, err := adminOf(e)
 	if err != nil {
-		return e, nil, err
+		return e, nil, nil, err
 	}
 	if a.Storage == nil {
-		return e, nil, models.Errorf(models.CodeConflict, "%s %s has no package yet (onboardingState %s): upload it first", kind, uuid, a.OnboardingState)
+		return e, nil, nil, models.Errorf(models.CodeConflict, "%s %s has no package yet (onboardingState %s): upload it first", kind, uuid, a.OnboardingState)
 	}
 	rc, err := s.store.OpenContent(ctx, a.Storage.Content, descriptor)
-	return e, rc, err
+	return e, a.Storage, rc, err
 }
 
-// Content is Open, read whole.
+// Content is an entry's package as uploaded (or its descriptor), read
+// whole.
 func (s *Service) Content(ctx context.Context, scope models.Scope, kind Kind, uuid string, descriptor bool) (models.Entry, []byte, error) {
-	e, rc, err := s.Open(ctx, scope, kind, uuid, descriptor)
+	e, _, rc, err := s.open(ctx, scope, kind, uuid, descriptor)
 	if err != nil {
 		return e, nil, err
 	}
