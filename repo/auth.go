@@ -58,8 +58,8 @@ type named[T any] struct {
 	envelope func(*T, Doc)
 }
 
-func (n named[T]) coll() Collection  { return n.db.Collection(n.spec) }
-func (n named[T]) names() Collection { return n.db.Collection(authNameSpec) }
+func (n named[T]) coll() Collection { return n.db.Collection(n.spec) }
+func (n named[T]) keys() uniqueKeys { return uniqueKeys{db: n.db, spec: authNameSpec} }
 func (n named[T]) nameID(name string) string {
 	return n.kind + "/" + name
 }
@@ -116,77 +116,19 @@ func (n named[T]) fail(err error, ref string) error {
 // document. A name left pointing at a document that is gone, or renamed
 // (a replica that stopped halfway), is taken over.
 func (n named[T]) reserve(ctx context.Context, name, id string) error {
-	body, _ := json.Marshal(map[string]string{"id": id})
-	for range 4 {
-		_, err := n.names().Insert(ctx, Doc{ID: n.nameID(name), Body: body})
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, ErrExists) {
-			return n.fail(err, name)
-		}
-		d, err := n.names().Get(ctx, n.nameID(name))
-		if errors.Is(err, ErrNotFound) {
-			continue // released meanwhile
-		}
-		if err != nil {
-			return n.fail(err, name)
-		}
-		holder, err := holderOf(d)
-		if err != nil {
-			return err
-		}
-		if holder == id {
-			return nil
-		}
-		// A name whose document is missing is only stale when it is old:
-		// a young one is another replica's creation in flight.
-		if time.Since(d.Modified) < staleName {
-			return n.taken(name)
-		}
-		if live, err := n.holds(ctx, holder, name); err != nil || live {
-			if err != nil {
-				return err
-			}
-			return n.taken(name)
-		}
-		_, err = n.names().Update(ctx, n.nameID(name), func(cur Doc) (Doc, error) {
-			var ref struct{ ID string }
-			if json.Unmarshal(cur.Body, &ref) != nil || ref.ID != holder {
-				return Doc{}, ErrVersion // changed meanwhile: decide again
-			}
-			cur.Body = body
-			return cur, nil
-		})
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, ErrVersion) && !errors.Is(err, ErrNotFound) {
-			return n.fail(err, name)
-		}
+	err := n.keys().take(ctx, n.nameID(name), id, func(holder string) (bool, error) { return n.holds(ctx, holder, name) })
+	if errors.Is(err, ErrExists) {
+		return n.taken(name)
 	}
-	return n.taken(name)
+	if err != nil {
+		return n.fail(err, name)
+	}
+	return nil
 }
-
-// staleName is how old a name must be before a missing document lets
-// another take it over (the creation that reserved it failed halfway).
-const staleName = time.Minute
 
 // holder is the id name points at: ErrNotFound when none.
 func (n named[T]) holder(ctx context.Context, name string) (string, error) {
-	d, err := n.names().Get(ctx, n.nameID(name))
-	if err != nil {
-		return "", err
-	}
-	return holderOf(d)
-}
-
-func holderOf(d Doc) (string, error) {
-	var ref struct{ ID string }
-	if err := json.Unmarshal(d.Body, &ref); err != nil {
-		return "", Internal("read name "+d.ID, err)
-	}
-	return ref.ID, nil
+	return n.keys().holder(ctx, n.nameID(name))
 }
 
 // holds reports whether the document id exists and is called name.
@@ -207,10 +149,7 @@ func (n named[T]) holds(ctx context.Context, id, name string) (bool, error) {
 
 // release frees name when it points at id.
 func (n named[T]) release(ctx context.Context, name, id string) {
-	holder, err := n.holder(ctx, name)
-	if err == nil && holder == id {
-		_ = n.names().Delete(ctx, n.nameID(name), nil)
-	}
+	n.keys().release(ctx, n.nameID(name), id)
 }
 
 func (n named[T]) create(ctx context.Context, v T) (T, error) {

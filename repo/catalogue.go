@@ -75,18 +75,20 @@ func (s *CatalogueStore) idKey(kind, project, descID string) string {
 // it when another entry holds it there (a key whose entry is gone, and
 // older than a minute, is taken over: an upload that died halfway).
 func (s *CatalogueStore) reserveID(ctx context.Context, kind string, projects []string, descID, uuid string) error {
-	ids := s.db.Collection(catalogueIDSpec)
-	body, _ := json.Marshal(map[string]string{"id": uuid})
+	keys := uniqueKeys{db: s.db, spec: catalogueIDSpec}
+	alive := func(holder string) (bool, error) {
+		_, err := s.coll(kind).Get(ctx, holder)
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	var done []string
 	for _, p := range projects {
 		key := s.idKey(kind, p, descID)
-		_, err := ids.Insert(ctx, Doc{ID: key, Body: body})
-		if errors.Is(err, ErrExists) {
-			err = s.takeOver(ctx, kind, key, uuid, body)
-		}
-		if err != nil {
+		if err := keys.take(ctx, key, uuid, alive); err != nil {
 			for _, k := range done {
-				s.releaseKey(ctx, k, uuid)
+				keys.release(ctx, k, uuid)
 			}
 			if errors.Is(err, ErrExists) {
 				return models.Errorf(models.CodeConflict, "%s with %s %s exists in this project: replace it with a PUT, or delete it first", entryLabel(kind), s.key, models.Quote(descID))
@@ -111,50 +113,8 @@ func entryLabel(kind string) string {
 	return "a " + kind
 }
 
-// takeOver points key at uuid when what it names is gone and the key is
-// old; ErrExists otherwise.
-func (s *CatalogueStore) takeOver(ctx context.Context, kind, key, uuid string, body []byte) error {
-	ids := s.db.Collection(catalogueIDSpec)
-	d, err := ids.Get(ctx, key)
-	if errors.Is(err, ErrNotFound) {
-		_, err = ids.Insert(ctx, Doc{ID: key, Body: body})
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	holder, err := holderOf(d)
-	if err != nil {
-		return err
-	}
-	if holder == uuid {
-		return nil
-	}
-	if time.Since(d.Modified) < staleName {
-		return ErrExists
-	}
-	if _, err := s.coll(kind).Get(ctx, holder); err == nil {
-		return ErrExists
-	} else if !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	_, err = ids.Update(ctx, key, func(cur Doc) (Doc, error) {
-		if h, _ := holderOf(cur); h != holder {
-			return Doc{}, ErrExists
-		}
-		cur.Body = body
-		return cur, nil
-	})
-	return err
-}
-
 func (s *CatalogueStore) releaseKey(ctx context.Context, key, uuid string) {
-	ids := s.db.Collection(catalogueIDSpec)
-	if d, err := ids.Get(ctx, key); err == nil {
-		if h, _ := holderOf(d); h == uuid {
-			_ = ids.Delete(ctx, key, &models.Precondition{Versions: []int64{d.Version}})
-		}
-	}
+	uniqueKeys{db: s.db, spec: catalogueIDSpec}.release(ctx, key, uuid)
 }
 
 // PutContent stores a package as uploaded and its descriptor, under a

@@ -32,6 +32,9 @@ type DB interface {
 	Blobs(name string) Blobs
 	// Ping reports whether the database answers (Unavailable when not).
 	Ping(ctx context.Context) error
+	// Now is the time the database writes in envelopes and expires
+	// leases by: what a store compares a document's times with.
+	Now() time.Time
 	// Close releases the database; the DB is unusable afterwards.
 	Close(ctx context.Context) error
 }

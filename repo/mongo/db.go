@@ -130,6 +130,9 @@ func (db *DB) Close(ctx context.Context) error {
 	return nil
 }
 
+// Now is the database's clock (repo.DB).
+func (db *DB) Now() time.Time { return db.now.Now() }
+
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	return classify(db.client.Ping(ctx, nil), "ping the database")

@@ -63,6 +63,23 @@ func testAuth(t *testing.T, b Backend) {
 		t.Errorf("users: %v %v", users, err)
 	}
 
+	// A name claimed by a creation that died before its user was stored:
+	// taken while young (it may be another replica's creation in
+	// flight), taken over once old.
+	if _, err := db.Collection(repo.CollectionSpec{Name: "auth_names"}).Insert(ctx, repo.Doc{ID: "user/dan", Body: []byte(`{"id":"gone"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateUser(ctx, models.User{ID: "u9", Username: "dan"}); models.ErrorCodeOf(err) != models.CodeConflict {
+		t.Errorf("a young claim of dan: %v, want Conflict", err)
+	}
+	clock.Advance(2 * time.Minute)
+	if _, err := s.CreateUser(ctx, models.User{ID: "u9", Username: "dan"}); err != nil {
+		t.Errorf("an old claim of dan, its user gone: %v", err)
+	}
+	if u, err := s.FindUser(ctx, "dan"); err != nil || u.ID != "u9" {
+		t.Errorf("find dan: %+v %v", u, err)
+	}
+
 	// Tokens: by user, and gone once expired.
 	for i, tk := range []struct {
 		hash, user string

@@ -31,6 +31,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ncruces/go-sqlite3"
 	_ "github.com/ncruces/go-sqlite3/driver" // the database/sql driver "sqlite3"
@@ -181,6 +182,9 @@ func dsn(path string, readOnly bool) string {
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
+
+// Now is the database's clock (repo.DB).
+func (db *DB) Now() time.Time { return db.now.Now() }
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
