@@ -15,12 +15,12 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 )
 
-// CatalogueStore keeps the catalogue (orchestrator/catalogue): one
-// collection of entries per kind (vnfds, nsds), each owned by projects,
-// the packages as uploaded and their descriptors in a blob store, and
-// the descriptor ids in use per project, unique however many uploads
-// race.
-type CatalogueStore struct {
+// EntryStore keeps entries of OSM's shape, each owned by projects and
+// unique by a key in each of them: the catalogue (orchestrator/catalogue:
+// a collection per kind, vnfds and nsds, unique by descriptor id, with
+// the packages and descriptors in a blob store and the uploads in
+// parts), and the VIM accounts (orchestrator/nslcm: unique by name).
+type EntryStore struct {
 	db DB
 	// spec is the collection of a kind of entries; key names what is
 	// unique in a project ("id", "name").
@@ -29,14 +29,14 @@ type CatalogueStore struct {
 }
 
 // NewCatalogueStore is the catalogue store over db.
-func NewCatalogueStore(db DB) *CatalogueStore {
-	return &CatalogueStore{db: db, spec: CatalogueSpec, key: "id"}
+func NewCatalogueStore(db DB) *EntryStore {
+	return &EntryStore{db: db, spec: CatalogueSpec, key: "id"}
 }
 
 // NewVIMStore is the store of VIM accounts over db: entries of kind
 // "vim", each name unique in its projects, in their own collection.
-func NewVIMStore(db DB) *CatalogueStore {
-	return &CatalogueStore{db: db, spec: func(string) CollectionSpec { return VIMSpec }, key: "name"}
+func NewVIMStore(db DB) *EntryStore {
+	return &EntryStore{db: db, spec: func(string) CollectionSpec { return VIMSpec }, key: "name"}
 }
 
 // VIMSpec is the collection of VIM accounts, found by name.
@@ -61,20 +61,20 @@ const (
 	descriptorBlob = ".descriptor"
 )
 
-func (s *CatalogueStore) coll(kind string) Collection { return s.db.Collection(s.spec(kind)) }
+func (s *EntryStore) coll(kind string) Collection { return s.db.Collection(s.spec(kind)) }
 
 func entryOf(d Doc) models.Entry {
 	return models.Entry{UUID: d.ID, Body: d.Body, Admin: d.Admin, Created: d.Created, Modified: d.Modified, Version: d.Version}
 }
 
-func (s *CatalogueStore) idKey(kind, project, descID string) string {
+func (s *EntryStore) idKey(kind, project, descID string) string {
 	return kind + "/" + project + "/" + descID
 }
 
 // reserveID makes descID name uuid in each of projects: Conflict naming
 // it when another entry holds it there (a key whose entry is gone, and
 // older than a minute, is taken over: an upload that died halfway).
-func (s *CatalogueStore) reserveID(ctx context.Context, kind string, projects []string, descID, uuid string) error {
+func (s *EntryStore) reserveID(ctx context.Context, kind string, projects []string, descID, uuid string) error {
 	keys := uniqueKeys{db: s.db, spec: catalogueIDSpec}
 	alive := func(holder string) (bool, error) {
 		_, err := s.coll(kind).Get(ctx, holder)
@@ -113,7 +113,7 @@ func entryLabel(kind string) string {
 	return "a " + kind
 }
 
-func (s *CatalogueStore) releaseKey(ctx context.Context, key, uuid string) {
+func (s *EntryStore) releaseKey(ctx context.Context, key, uuid string) {
 	uniqueKeys{db: s.db, spec: catalogueIDSpec}.release(ctx, key, uuid)
 }
 
@@ -121,7 +121,7 @@ func (s *CatalogueStore) releaseKey(ctx context.Context, key, uuid string) {
 // new content id of their own: an entry names it (its storage), so a
 // replaced package is swapped in one write of the entry, and the old
 // content dropped after.
-func (s *CatalogueStore) PutContent(ctx context.Context, pkg, descriptor []byte) (string, error) {
+func (s *EntryStore) PutContent(ctx context.Context, pkg, descriptor []byte) (string, error) {
 	id := "content/" + uuid.NewString()
 	blobs := s.db.Blobs(catalogueBlobs)
 	if _, err := blobs.Put(ctx, id, bytes.NewReader(pkg)); err != nil {
@@ -135,7 +135,7 @@ func (s *CatalogueStore) PutContent(ctx context.Context, pkg, descriptor []byte)
 }
 
 // DropContent removes what PutContent stored under id ("" is none).
-func (s *CatalogueStore) DropContent(ctx context.Context, id string) {
+func (s *EntryStore) DropContent(ctx context.Context, id string) {
 	if id == "" {
 		return
 	}
@@ -146,7 +146,7 @@ func (s *CatalogueStore) DropContent(ctx context.Context, id string) {
 
 // OpenContent reads the package (or its descriptor) stored under id: the
 // caller checks the entry naming it is in scope first.
-func (s *CatalogueStore) OpenContent(ctx context.Context, id string, descriptor bool) (io.ReadCloser, error) {
+func (s *EntryStore) OpenContent(ctx context.Context, id string, descriptor bool) (io.ReadCloser, error) {
 	if descriptor {
 		id += descriptorBlob
 	}
@@ -160,7 +160,7 @@ func (s *CatalogueStore) OpenContent(ctx context.Context, id string, descriptor 
 // Create stores a new entry owned by scope's projects; descID, when not
 // empty, is its descriptor id, unique in each of those projects
 // (Conflict naming it otherwise). Nothing is left behind when it fails.
-func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.Entry) (models.Entry, error) {
+func (s *EntryStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.Entry) (models.Entry, error) {
 	owned, err := ownedAdmin(scope)
 	if err != nil {
 		return models.Entry{}, Internal("create "+kind, err)
@@ -183,7 +183,7 @@ func (s *CatalogueStore) Create(ctx context.Context, scope models.Scope, kind, d
 	return entryOf(d), nil
 }
 
-func (s *CatalogueStore) releaseIDs(ctx context.Context, kind string, projects []string, descID, uuid string) {
+func (s *EntryStore) releaseIDs(ctx context.Context, kind string, projects []string, descID, uuid string) {
 	if descID == "" {
 		return
 	}
@@ -197,7 +197,7 @@ func (s *CatalogueStore) releaseIDs(ctx context.Context, kind string, projects [
 // next, with its descriptor id (the same, a new one, or "" for none).
 // A new descriptor id is reserved in the entry's projects first
 // (Conflict naming it), the old one released after.
-func (s *CatalogueStore) Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.Entry) (models.Entry, string, error)) (models.Entry, error) {
+func (s *EntryStore) Update(ctx context.Context, scope models.Scope, kind, uuid string, change func(cur models.Entry) (models.Entry, string, error)) (models.Entry, error) {
 	c := within(s.coll(kind), scope)
 	cur, err := c.Get(ctx, uuid)
 	if err != nil {
@@ -244,7 +244,7 @@ func (s *CatalogueStore) Update(ctx context.Context, scope models.Scope, kind, u
 }
 
 // bodyKey is the unique key of an entry's body: its field s.key.
-func (s *CatalogueStore) bodyKey(body json.RawMessage) (string, error) {
+func (s *EntryStore) bodyKey(body json.RawMessage) (string, error) {
 	var b map[string]json.RawMessage
 	if err := json.Unmarshal(body, &b); err != nil {
 		return "", err
@@ -277,7 +277,7 @@ func mergeAdmin(base, extra json.RawMessage) (json.RawMessage, error) {
 }
 
 // Get reads an entry in scope.
-func (s *CatalogueStore) Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error) {
+func (s *EntryStore) Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error) {
 	d, err := within(s.coll(kind), scope).Get(ctx, uuid)
 	if err != nil {
 		return models.Entry{}, catalogueError(err, kind, uuid)
@@ -286,7 +286,7 @@ func (s *CatalogueStore) Get(ctx context.Context, scope models.Scope, kind, uuid
 }
 
 // List is a page of the entries in scope q selects.
-func (s *CatalogueStore) List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.Entry], error) {
+func (s *EntryStore) List(ctx context.Context, scope models.Scope, kind string, q filter.Query) (filter.Page[models.Entry], error) {
 	p, err := within(s.coll(kind), scope).List(ctx, q)
 	if err != nil {
 		return filter.Page[models.Entry]{}, err
@@ -299,13 +299,13 @@ func (s *CatalogueStore) List(ctx context.Context, scope models.Scope, kind stri
 }
 
 // Count is how many entries in scope f matches.
-func (s *CatalogueStore) Count(ctx context.Context, scope models.Scope, kind string, f filter.Expr) (int64, error) {
+func (s *EntryStore) Count(ctx context.Context, scope models.Scope, kind string, f filter.Expr) (int64, error) {
 	return within(s.coll(kind), scope).Count(ctx, f)
 }
 
 // Delete removes an entry scope may change and frees its descriptor id;
 // it returns the entry as it was (its content is the caller's to drop).
-func (s *CatalogueStore) Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error) {
+func (s *EntryStore) Delete(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error) {
 	cur, err := within(s.coll(kind), scope).Get(ctx, uuid)
 	if err != nil {
 		return models.Entry{}, catalogueError(err, kind, uuid)
@@ -348,7 +348,7 @@ func chunkBlob(tx string, n int) string { return fmt.Sprintf("upload/%s/%d", tx,
 
 // StartUpload stores a new pending upload under the transaction id tx,
 // with its first chunk.
-func (s *CatalogueStore) StartUpload(ctx context.Context, tx string, u models.PendingUpload, chunk []byte) error {
+func (s *EntryStore) StartUpload(ctx context.Context, tx string, u models.PendingUpload, chunk []byte) error {
 	if _, err := s.db.Blobs(catalogueBlobs).Put(ctx, chunkBlob(tx, 0), bytes.NewReader(chunk)); err != nil {
 		return err
 	}
@@ -368,7 +368,7 @@ func (s *CatalogueStore) StartUpload(ctx context.Context, tx string, u models.Pe
 // owner: NotFound for another's or none, Conflict when first is not
 // where the upload stands (a chunk lost or sent twice). It returns the
 // upload as it stands after.
-func (s *CatalogueStore) AddChunk(ctx context.Context, tx, owner string, first int64, chunk []byte) (models.PendingUpload, error) {
+func (s *EntryStore) AddChunk(ctx context.Context, tx, owner string, first int64, chunk []byte) (models.PendingUpload, error) {
 	uploads := s.db.Collection(catalogueUploadSpec)
 	d, err := uploads.Get(ctx, tx)
 	if err != nil {
@@ -413,7 +413,7 @@ func (s *CatalogueStore) AddChunk(ctx context.Context, tx, owner string, first i
 
 // TakeUpload ends the upload tx: its chunks put together, the upload
 // and its chunks removed.
-func (s *CatalogueStore) TakeUpload(ctx context.Context, tx string) ([]byte, error) {
+func (s *EntryStore) TakeUpload(ctx context.Context, tx string) ([]byte, error) {
 	uploads := s.db.Collection(catalogueUploadSpec)
 	d, err := uploads.Get(ctx, tx)
 	if err != nil {
@@ -440,7 +440,7 @@ func (s *CatalogueStore) TakeUpload(ctx context.Context, tx string) ([]byte, err
 	return all.Bytes(), nil
 }
 
-func (s *CatalogueStore) dropUpload(ctx context.Context, tx string, chunks int) {
+func (s *EntryStore) dropUpload(ctx context.Context, tx string, chunks int) {
 	_ = s.db.Collection(catalogueUploadSpec).Delete(ctx, tx, nil)
 	for n := range chunks {
 		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, chunkBlob(tx, n))
@@ -448,7 +448,7 @@ func (s *CatalogueStore) dropUpload(ctx context.Context, tx string, chunks int) 
 }
 
 // PruneUploads removes the uploads started before t, with their chunks.
-func (s *CatalogueStore) PruneUploads(ctx context.Context, before time.Time) (int, error) {
+func (s *EntryStore) PruneUploads(ctx context.Context, before time.Time) (int, error) {
 	f, err := filter.Where(filter.Options{Fields: catalogueUploadSpec.Envelope.Fields()},
 		filter.Condition{Path: []string{"started"}, Op: filter.OpLt, Value: before})
 	if err != nil {
@@ -467,7 +467,7 @@ func (s *CatalogueStore) PruneUploads(ctx context.Context, before time.Time) (in
 }
 
 // Upload is the pending upload tx of owner.
-func (s *CatalogueStore) Upload(ctx context.Context, tx, owner string) (models.PendingUpload, error) {
+func (s *EntryStore) Upload(ctx context.Context, tx, owner string) (models.PendingUpload, error) {
 	d, err := s.db.Collection(catalogueUploadSpec).Get(ctx, tx)
 	var u models.PendingUpload
 	if err == nil {

@@ -19,7 +19,7 @@ import (
 )
 
 // Store is what the catalogue needs of the repository
-// (repo.CatalogueStore). kind is "vnfd" or "nsd". Errors are
+// (repo.NewCatalogueStore). kind is "vnfd" or "nsd". Errors are
 // *models.Error: NotFound (also outside scope), Conflict (a descriptor
 // id taken in the project), Unavailable.
 type Store interface {
