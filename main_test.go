@@ -93,6 +93,22 @@ func TestParseConfig(t *testing.T) {
 		{"bad request timeout", nil, map[string]string{"REQUEST_TIMEOUT": "-1s"}, nil, "REQUEST_TIMEOUT"},
 		{"bad concurrent checks", nil, map[string]string{"CONCURRENT_CHECKS": "x"}, nil, "CONCURRENT_CHECKS"},
 		{"bad data cap", nil, map[string]string{"DATA_MAX_BYTES": "1G"}, nil, "DATA_MAX_BYTES"},
+		{"identity and catalogue defaults", nil, nil, func(c config) bool {
+			return c.Auth == "token" && c.DefaultProject == "admin" && c.TokenTTL == time.Hour && c.AuthCacheTTL == time.Second &&
+				c.AdminPassword == "" && c.TLSCertFile == "" && c.MaxPackageBytes == 100<<20 && c.SecretKey == ""
+		}, ""},
+		{"identity settings", []string{"-auth", "none"}, map[string]string{"AUTH": "token", "DEFAULT_PROJECT": "ops", "TOKEN_TTL": "15m",
+			"AUTH_CACHE_TTL": "0", "ADMIN_PASSWORD": "pw", "TLS_CERT_FILE": "c.pem", "TLS_KEY_FILE": "k.pem", "MAX_PACKAGE_BYTES": "1024"},
+			func(c config) bool {
+				return c.Auth == "none" && c.DefaultProject == "ops" && c.TokenTTL == 15*time.Minute && c.AuthCacheTTL == 0 &&
+					c.AdminPassword == "pw" && c.TLSCertFile == "c.pem" && c.TLSKeyFile == "k.pem" && c.MaxPackageBytes == 1024
+			}, ""},
+		{"bad auth mode", nil, map[string]string{"AUTH": "basic"}, nil, "AUTH"},
+		{"no default project", []string{"-default-project", ""}, nil, nil, "DEFAULT_PROJECT"},
+		{"bad token ttl", nil, map[string]string{"TOKEN_TTL": "0s"}, nil, "TOKEN_TTL"},
+		{"a cache longer than revocation allows", nil, map[string]string{"AUTH_CACHE_TTL": "2s"}, nil, "AUTH_CACHE_TTL"},
+		{"a certificate without its key", nil, map[string]string{"TLS_CERT_FILE": "c.pem"}, nil, "TLS_KEY_FILE"},
+		{"bad package limit", nil, map[string]string{"MAX_PACKAGE_BYTES": "-5"}, nil, "MAX_PACKAGE_BYTES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

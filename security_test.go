@@ -209,3 +209,32 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// TestSecretBox: SECRET_KEY when given (refused when it is no key);
+// else, on the embedded store, a key made once in DATA_DIR; MongoDB
+// replicas must share one, so there it is required.
+func TestSecretBox(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	dir := t.TempDir()
+	b1, err := secretBox(config{DataDir: dir}, "sqlite", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := b1.Seal("p", "vim")
+	b2, err := secretBox(config{DataDir: dir}, "sqlite", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b2.Open(sealed, "vim"); err != nil || got != "p" {
+		t.Errorf("the second start's key opens %q (%v)", got, err)
+	}
+	if _, err := secretBox(config{}, "mongodb", log); err == nil || !strings.Contains(err.Error(), "SECRET_KEY is required") {
+		t.Errorf("MongoDB without SECRET_KEY: %v", err)
+	}
+	if _, err := secretBox(config{SecretKey: "short"}, "mongodb", log); err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
+		t.Errorf("a bad SECRET_KEY: %v", err)
+	}
+	if _, err := secretBox(config{SecretKey: strings.Repeat("ab", 32)}, "mongodb", log); err != nil {
+		t.Errorf("a good SECRET_KEY: %v", err)
+	}
+}

@@ -822,3 +822,22 @@ func TestBasicExclusive(t *testing.T) {
 	wantStatus(t, do(t, h, http.MethodDelete, "/osm/admin/v1/users/ed", nil, adm...), http.StatusNoContent)
 	wantError(t, do(t, h, http.MethodGet, "/nsrs", nil, ed...), 401, "UNAUTHORIZED")
 }
+
+// TestRevocationWithoutCache: with AUTH_CACHE_TTL=0 (CacheTTL < 0) a
+// replica reads every token in the database: a logout on one ends the
+// token on the other at once.
+func TestRevocationWithoutCache(t *testing.T) {
+	db := newDB(t)
+	replica := func() http.Handler {
+		cfg := routerConfig(t, db)
+		cfg.AuthNone, cfg.Auth = false, authOn(t, db, auth.Config{CacheTTL: -1})
+		return mustRouter(t, cfg)
+	}
+	one, two := replica(), replica()
+	rec := do(t, one, http.MethodPost, "/osm/admin/v1/tokens", []byte(`{"username":"admin","password":"`+testAdminPassword+`"}`))
+	wantStatus(t, rec, http.StatusOK)
+	tok := decodeObject(t, rec)["id"].(string)
+	wantStatus(t, do(t, two, http.MethodGet, "/nsrs", nil, bearer(tok)...), http.StatusOK)
+	wantStatus(t, do(t, one, http.MethodDelete, "/osm/admin/v1/tokens", nil, bearer(tok)...), http.StatusNoContent)
+	wantError(t, do(t, two, http.MethodGet, "/nsrs", nil, bearer(tok)...), 401, "UNAUTHORIZED")
+}

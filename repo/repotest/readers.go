@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
 )
 
@@ -163,5 +165,41 @@ func testReaders(t *testing.T, b Backend) {
 	}
 	if n, _ := all.Within(repo.Readers{Unowned: true}).Count(ctx, filter.Expr{}); n != 1 {
 		t.Errorf("unowned after u1 was given to B: %d, want 1 (u2)", n)
+	}
+}
+
+// testWriters: a record a project may read but not write (its
+// projects_read holds the project, its projects_write does not) is, to
+// that project's writes, not found, and stays as it is.
+func testWriters(t *testing.T, b Backend) {
+	db := b.Open(t, NewClock(t0).Now)
+	records, vnfs := repo.NewRecordStore(db), repo.NewAPPCStore(db, nil, nil)
+	ctx := t.Context()
+	id := uuidN(40)
+	if _, err := records.Create(ctx, models.ProjectScope("A"), models.KindVNFR, recordOf(t, id, sampleFields(id, "offline"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection(repo.RecordSpec(models.KindVNFR)).Update(ctx, id, func(cur repo.Doc) (repo.Doc, error) {
+		cur.Admin = []byte(`{"projects_read":["A","B"],"projects_write":["A"]}`)
+		return cur, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	readerB := models.ProjectScope("B")
+	if _, err := records.Get(ctx, readerB, models.KindVNFR, id); err != nil {
+		t.Fatalf("B reads: %v", err)
+	}
+	if _, err := records.Replace(ctx, readerB, models.KindVNFR, id, recordOf(t, id, sampleFields(id, "failed")).Body, nil); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("B replaces: %v, want NotFound", err)
+	}
+	if err := records.Delete(ctx, readerB, models.KindVNFR, id, nil); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("B deletes: %v, want NotFound", err)
+	}
+	if _, err := vnfs.ModifyVNF(ctx, readerB, id, func(v *models.VNF) error { v.Fields["status"] = "failed"; return nil }); models.ErrorCodeOf(err) != models.CodeNotFound {
+		t.Errorf("B drives the VNF: %v, want NotFound", err)
+	}
+	got, err := records.Get(ctx, models.ProjectScope("A"), models.KindVNFR, id)
+	if err != nil || got.Admin.Version != 2 || !strings.Contains(string(got.Body), `"status":"offline"`) {
+		t.Errorf("after B's writes: version %d, %v", got.Admin.Version, err)
 	}
 }

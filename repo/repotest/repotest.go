@@ -68,6 +68,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Records", func(t *testing.T) { t.Parallel(); testRecords(t, b) })
 	t.Run("APPC", func(t *testing.T) { t.Parallel(); testAPPC(t, b) })
 	t.Run("Readers", func(t *testing.T) { t.Parallel(); testReaders(t, b) })
+	t.Run("Writers", func(t *testing.T) { t.Parallel(); testWriters(t, b) })
 	t.Run("Auth", func(t *testing.T) { t.Parallel(); testAuth(t, b) })
 	t.Run("Catalogue", func(t *testing.T) { t.Parallel(); testCatalogue(t, b) })
 }
