@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -107,16 +109,9 @@ type passed struct {
 // origin is where the request came from.
 func origin(c *gin.Context) auth.Origin {
 	o := auth.Origin{RemoteHost: c.ClientIP(), RequestID: c.Writer.Header().Get(requestIDHeader)}
-	if _, port, ok := strings.Cut(c.Request.RemoteAddr[strings.LastIndexByte(c.Request.RemoteAddr, ']')+1:], ":"); ok {
-		for _, d := range port {
-			if d < '0' || d > '9' {
-				return o
-			}
-			o.RemotePort = o.RemotePort*10 + int(d-'0')
-			if o.RemotePort > 65535 {
-				o.RemotePort = 0
-				return o
-			}
+	if _, port, err := net.SplitHostPort(c.Request.RemoteAddr); err == nil {
+		if n, err := strconv.ParseUint(port, 10, 16); err == nil {
+			o.RemotePort = int(n)
 		}
 	}
 	return o
