@@ -195,7 +195,8 @@ func TestLoginAnswer(t *testing.T) {
 			t.Errorf("token answer has no %s: %v", k, m)
 		}
 	}
-	if m["project_name"] != "admin" || m["username"] != "admin" || m["admin"] != true || m["project_id"] != defaultProject {
+	if m["project_name"] != "admin" || m["username"] != "admin" || m["admin"] != true || m["project_id"] != defaultProject ||
+		m["remote_host"] != "192.0.2.1" || m["remote_port"] != float64(1234) { // httptest's client
 		t.Errorf("token answer %v", m)
 	}
 	if exp, iss := m["expires"].(float64), m["issued_at"].(float64); exp-iss != 3600 {
