@@ -447,8 +447,10 @@ func (s *EntryStore) dropUpload(ctx context.Context, tx string, chunks int) {
 	}
 }
 
-// PruneUploads removes the uploads started before t, with their chunks.
-func (s *EntryStore) PruneUploads(ctx context.Context, before time.Time) (int, error) {
+// PruneUploads removes the uploads started longer than age ago (by the
+// database's clock, which stamped their start), with their chunks.
+func (s *EntryStore) PruneUploads(ctx context.Context, age time.Duration) (int, error) {
+	before := s.db.Now().Add(-age)
 	f, err := filter.Where(filter.Options{Fields: catalogueUploadSpec.Envelope.Fields()},
 		filter.Condition{Path: []string{"started"}, Op: filter.OpLt, Value: before})
 	if err != nil {

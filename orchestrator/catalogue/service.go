@@ -538,7 +538,9 @@ type Uploads interface {
 	AddChunk(ctx context.Context, tx, owner string, first int64, chunk []byte) (models.PendingUpload, error)
 	TakeUpload(ctx context.Context, tx string) ([]byte, error)
 	Upload(ctx context.Context, tx, owner string) (models.PendingUpload, error)
-	PruneUploads(ctx context.Context, before time.Time) (int, error)
+	// PruneUploads removes the uploads started longer than age ago (by
+	// the database's clock).
+	PruneUploads(ctx context.Context, age time.Duration) (int, error)
 }
 
 // uploadLife is how long a chunked upload may stay unfinished.
@@ -556,7 +558,7 @@ func (s *Service) Receive(ctx context.Context, owner string, kind Kind, entry st
 	tx := ch.Tx
 	switch {
 	case ch.First == 0 && tx == "":
-		if _, err := uploads.PruneUploads(ctx, time.Now().Add(-uploadLife)); err != nil {
+		if _, err := uploads.PruneUploads(ctx, uploadLife); err != nil {
 			return "", nil, up, err
 		}
 		tx = uuid.NewString()
