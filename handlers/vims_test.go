@@ -111,6 +111,7 @@ func TestVIMAccounts(t *testing.T) {
 		{"POST", base, strings.Replace(string(osmVIM("x")), `"name"`, `"colour": "red", "name"`, 1), 422, "/colour"},
 		{"POST", base, string(osmVIM("site-a")), 409, "site-a"},
 		{"POST", base, `[1]`, 400, "object"},
+		{"POST", base, strings.Replace(string(osmVIM("x")), `"x"`, `"`+strings.Repeat("n", 300)+`"`, 1), 422, "/name"},
 		{"PUT", base + "/" + id, `{"name":"site-a"}`, 422, "/vim_type"},
 		{"PATCH", base + "/" + id, `{"vim_url":"nope"}`, 422, "/vim_url"},
 		{"PATCH", base + "/" + id, `{"vim_user":null}`, 422, "/vim_user"},

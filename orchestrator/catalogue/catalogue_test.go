@@ -117,6 +117,7 @@ func TestParseRefusals(t *testing.T) {
 		{"SOL006 NSD, a profile of another VNFD", "nsd:\n  nsd:\n  - id: n\n    vnfd-id: [v]\n    df:\n    - vnf-profile:\n      - {id: '1', vnfd-id: w}\n", NSD, models.CodeUnprocessable, []string{"/nsd/nsd/0/df/0/vnf-profile/0/vnfd-id"}},
 		{"SONATA VNFD without name", "vendor: x\nversion: '1'\nvirtual_deployment_units:\n- id: a\n", VNFD, models.CodeUnprocessable, []string{"/name"}},
 		{"SONATA VNFD against its schema", "descriptor_schema: https://raw.githubusercontent.com/sonata-nfv/tng-schema/master/function-descriptor/vnfd-schema.yml\nvendor: x\nname: n\nversion: '1'\nvirtual_deployment_units:\n- id: a\n  resource_requirements: 5\n", VNFD, models.CodeUnprocessable, []string{"/virtual_deployment_units/0/resource_requirements"}},
+		{"an id too long to be a key", "vnfd-catalog:\n  vnfd:\n  - {id: '" + strings.Repeat("x", 300) + "', name: v, vdu: [{id: a, image: i}]}\n", VNFD, models.CodeUnprocessable, []string{""}},
 		{"SONATA NSD, a function without vendor", "vendor: x\nname: n\nversion: '1'\nnetwork_functions:\n- {vnf_id: a, vnf_name: f, vnf_version: '1'}\n", NSD, models.CodeUnprocessable, []string{"/network_functions/0/vnf_vendor"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
