@@ -482,12 +482,7 @@ func listEntries(c *gin.Context, count func(filter.Expr) (int64, error), list fu
 		writeError(c, err)
 		return
 	}
-	next := ""
-	if page.Next != nil {
-		next = req.order.Marker(*page.Next)
-	}
-	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
-	c.Header("Link", linkHeader(c.Request.URL.Path, req.values, paging, page.Total, page.Next != nil, next))
+	pageHeaders(c, req, paging, page.Total, page.Next)
 	if req.fields.All() && hide == nil {
 		doc := []byte{'['}
 		for i, e := range page.Items {

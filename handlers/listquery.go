@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -85,4 +86,15 @@ func parseListRequest(c *gin.Context, opts filter.Options, complexAttrs []string
 // query is the list query the store answers.
 func (r listRequest) query() filter.Query {
 	return filter.Query{Filter: r.filter, Sort: r.order, After: r.after, Offset: r.paging.offset, Limit: r.paging.limit}
+}
+
+// pageHeaders sends a list page's X-Total-Count and Link (first, prev,
+// next with its marker, last).
+func pageHeaders(c *gin.Context, req listRequest, paging pageRequest, total int64, next *filter.Position) {
+	marker := ""
+	if next != nil {
+		marker = req.order.Marker(*next)
+	}
+	c.Header("X-Total-Count", strconv.FormatInt(total, 10))
+	c.Header("Link", linkHeader(c.Request.URL.Path, req.values, paging, total, next != nil, marker))
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -297,12 +296,7 @@ func (h recordHandlers) list(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	next := ""
-	if page.Next != nil {
-		next = req.order.Marker(*page.Next)
-	}
-	c.Header("X-Total-Count", strconv.FormatInt(page.Total, 10))
-	c.Header("Link", linkHeader(c.Request.URL.Path, req.values, req.paging, page.Total, page.Next != nil, next))
+	pageHeaders(c, req, req.paging, page.Total, page.Next)
 	renderList(c, http.StatusOK, page.Items, req.fields)
 }
 

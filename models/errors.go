@@ -98,3 +98,18 @@ func Shorten(s string, n int) (string, bool) {
 	}
 	return s[:n], true
 }
+
+// Printable reports whether s may name something (a key in the database,
+// a name in a message): valid UTF-8 of at most max bytes, without
+// control characters.
+func Printable(s string, max int) bool {
+	if len(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -27,15 +26,8 @@ func checkName(what, name string) error {
 	switch {
 	case name == "":
 		return models.Errorf(models.CodeUnprocessable, "%s is empty", what)
-	case len(name) > maxName:
-		return models.Errorf(models.CodeUnprocessable, "%s is longer than %d bytes", what, maxName)
-	case !utf8.ValidString(name):
-		return models.Errorf(models.CodeUnprocessable, "%s is not valid UTF-8", what)
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return models.Errorf(models.CodeUnprocessable, "%s holds a control character", what)
-		}
+	case !models.Printable(name, maxName):
+		return models.Errorf(models.CodeUnprocessable, "%s is longer than %d bytes, not UTF-8, or holds a control character", what, maxName)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/models"
@@ -199,7 +198,7 @@ func Parse(raw []byte, want Kind, v Validator) (Descriptor, error) {
 	default:
 		return Descriptor{}, refused("the descriptor is in no known format: a SONATA descriptor, OSM's vnfd:vnfd-catalog or nsd:nsd-catalog, or SOL006's vnfd: or nsd:")
 	}
-	if !plainKey(d.ID) && d.ID != "" {
+	if !models.Printable(d.ID, maxIDBytes) && d.ID != "" {
 		// The id is a key in the database (unique per project): bounded,
 		// printable.
 		c.fail("", "the descriptor id %s is longer than %d bytes or holds a control character", models.Quote(d.ID), maxIDBytes)
@@ -239,20 +238,6 @@ func Parse(raw []byte, want Kind, v Validator) (Descriptor, error) {
 
 // maxIDBytes bounds a descriptor id.
 const maxIDBytes = 255
-
-// plainKey reports whether s may be a unique key: at most maxIDBytes,
-// valid UTF-8, no control character.
-func plainKey(s string) bool {
-	if len(s) > maxIDBytes || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
-}
 
 // article is "a VNFD" or "an NSD".
 func article(k Kind) string {

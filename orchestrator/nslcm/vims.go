@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -124,7 +123,7 @@ func checkVIM(e VIMEdit, required []string) error {
 			violations = append(violations, models.Violation{Pointer: "/" + k, Message: "is required"})
 		}
 	}
-	if name, ok := e["name"].(string); ok && !printable(name, 255) {
+	if name, ok := e["name"].(string); ok && !models.Printable(name, 255) {
 		violations = append(violations, models.Violation{Pointer: "/name", Message: "must be at most 255 bytes, without control characters"})
 	}
 	if t, ok := e["vim_type"].(string); ok && t != "" && !slices.Contains(VIMTypes, t) {
@@ -140,20 +139,6 @@ func checkVIM(e VIMEdit, required []string) error {
 		return &models.Error{Code: models.CodeUnprocessable, Detail: "the VIM account is not valid", Violations: violations}
 	}
 	return nil
-}
-
-// printable reports whether s is valid UTF-8 of at most max bytes,
-// without control characters.
-func printable(s string, max int) bool {
-	if len(s) > max || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // body is what is stored of e's fields: all but the password.
