@@ -177,3 +177,12 @@ func (e Expr) String() string {
 	}
 	return strings.Join(parts, "&")
 }
+
+// And is the conjunction of a and b: what both match (a store adding
+// its own condition to a client's filter).
+func And(a, b Expr) Expr {
+	out := Expr{positional: a.positional || b.positional}
+	out.root.nodes = append(append([]node(nil), a.root.nodes...), b.root.nodes...)
+	out.conds = append(append([]Cond(nil), a.conds...), b.conds...)
+	return out
+}

@@ -300,3 +300,13 @@ func NormalizeUUID(s string) (string, bool) {
 	}
 	return strings.ToLower(s), true
 }
+
+// Instance is a record with the NS lifecycle's state kept beside its
+// fields (orchestrator/nslcm): an NS instance is an NSR, a VNF instance
+// a VNFR. State is nil for a record the lifecycle never wrote.
+type Instance struct {
+	Record
+	State json.RawMessage
+	// Projects are the projects that may read it.
+	Projects []string
+}

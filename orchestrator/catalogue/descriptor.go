@@ -56,12 +56,64 @@ type Constituent struct {
 	VNFD        string `json:"vnfd_id"`
 }
 
-// VDU is a virtual deployment unit: Count instances of Image.
+// VDU is a virtual deployment unit: Count instances of Image, each with
+// the resources given (0 where the descriptor says nothing).
 type VDU struct {
-	ID    string `json:"id"`
-	Name  string `json:"name,omitempty"`
-	Image string `json:"image,omitempty"`
-	Count int    `json:"count"`
+	ID        string  `json:"id"`
+	Name      string  `json:"name,omitempty"`
+	Image     string  `json:"image,omitempty"`
+	Count     int     `json:"count"`
+	VCPUs     int     `json:"vcpus,omitempty"`
+	MemoryMB  float64 `json:"memory_mb,omitempty"`
+	StorageGB float64 `json:"storage_gb,omitempty"`
+}
+
+// amount is obj's number at path, 0 when absent or not a number: a
+// resource the lifecycle falls back on a default for, never a reason to
+// refuse a descriptor the formats' own schemas accept.
+func amount(obj map[string]any, path ...string) float64 {
+	var s string
+	switch t := dig(obj, path...).(type) {
+	case json.Number:
+		s = string(t)
+	case string:
+		s = t
+	case float64:
+		return max(t, 0)
+	case int64:
+		return float64(max(t, 0))
+	default:
+		return 0
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return 0
+	}
+	return f
+}
+
+// dig is obj's value at path, nil when there is none.
+func dig(obj map[string]any, path ...string) any {
+	var v any = obj
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// inUnit converts an amount of unit into base (MB for memory, GB for
+// storage), SONATA's units.
+func inUnit(n float64, unit, base string) float64 {
+	scale := map[string]float64{"B": 1.0 / (1 << 20), "kB": 1.0 / 1024, "KB": 1.0 / 1024, "KiB": 1.0 / 1024, "MB": 1, "MiB": 1, "GB": 1024, "GiB": 1024, "TB": 1 << 20, "TiB": 1 << 20}
+	f, ok := scale[unit]
+	if !ok {
+		f = scale[base]
+	}
+	return n * f / scale[base]
 }
 
 // ScalingGroup is a unit of scaling: between Min and Max steps.
@@ -455,7 +507,8 @@ func (c *checker) osmVNFD(obj map[string]any) Descriptor {
 	var ids []string
 	for i, u := range vdus {
 		up := vp + "/" + strconv.Itoa(i)
-		vdu := VDU{ID: c.str(u, up, true, "id"), Name: c.str(u, up, false, "name"), Image: c.str(u, up, false, "image"), Count: c.count(u, up, 1, "count")}
+		vdu := VDU{ID: c.str(u, up, true, "id"), Name: c.str(u, up, false, "name"), Image: c.str(u, up, false, "image"), Count: c.count(u, up, 1, "count"),
+			VCPUs: int(amount(u, "vm-flavor", "vcpu-count")), MemoryMB: amount(u, "vm-flavor", "memory-mb"), StorageGB: amount(u, "vm-flavor", "storage-gb")}
 		if vdu.Image == "" && !has(u, "pdu-type") {
 			c.fail(child(up, "image"), "is required (or pdu-type, for a physical unit)")
 		}
@@ -520,6 +573,20 @@ func (c *checker) sol006VNFD(obj map[string]any) Descriptor {
 		image, _ := im["image"].(string)
 		images[id] = image
 	}
+	computes, storages := map[string]map[string]any{}, map[string]map[string]any{}
+	for _, list := range []struct {
+		key string
+		to  map[string]map[string]any
+	}{{"virtual-compute-desc", computes}, {"virtual-storage-desc", storages}} {
+		descs, _ := v[list.key].([]any)
+		for _, raw := range descs {
+			if d, ok := raw.(map[string]any); ok {
+				if id, ok := d["id"].(string); ok {
+					list.to[id] = d
+				}
+			}
+		}
+	}
 	dfs, dp := c.list(v, p, true, "df")
 	counts := map[string]int{}
 	for i, df := range dfs {
@@ -557,6 +624,15 @@ func (c *checker) sol006VNFD(obj map[string]any) Descriptor {
 		vdu.Image = images[ref]
 		if ref != "" && vdu.Image == "" {
 			c.fail(child(up, "sw-image-desc"), "names image %s, which sw-image-desc does not describe", models.Quote(ref))
+		}
+		if cd, ok := computes[fmt.Sprint(u["virtual-compute-desc"])]; ok {
+			vdu.VCPUs = int(amount(cd, "virtual-cpu", "num-virtual-cpu"))
+			vdu.MemoryMB = amount(cd, "virtual-memory", "size") * 1024 // SOL006 sizes memory in GB
+		}
+		if refs, ok := u["virtual-storage-desc"].([]any); ok && len(refs) > 0 {
+			if sd, ok := storages[fmt.Sprint(refs[0])]; ok {
+				vdu.StorageGB = amount(sd, "size-of-storage")
+			}
 		}
 		vdu.Count = 1
 		if n, ok := counts[vdu.ID]; ok {
@@ -643,7 +719,10 @@ func (c *checker) sonataVNFD(obj map[string]any) Descriptor {
 	var ids []string
 	for i, u := range vdus {
 		up := vp + "/" + strconv.Itoa(i)
-		vdu := VDU{ID: c.str(u, up, true, "id"), Image: c.str(u, up, false, "vm_image"), Count: 1}
+		vdu := VDU{ID: c.str(u, up, true, "id"), Image: c.str(u, up, false, "vm_image"), Count: 1,
+			VCPUs:     int(amount(u, "resource_requirements", "cpu", "vcpus")),
+			MemoryMB:  inUnit(amount(u, "resource_requirements", "memory", "size"), fmt.Sprint(dig(u, "resource_requirements", "memory", "size_unit")), "MB"),
+			StorageGB: inUnit(amount(u, "resource_requirements", "storage", "size"), fmt.Sprint(dig(u, "resource_requirements", "storage", "size_unit")), "GB")}
 		if scale, sp := c.object(u, up, false, "scale_in_out"); scale != nil {
 			vdu.Count = max(1, c.count(scale, sp, 1, "minimum"))
 			d.ScalingGroups = append(d.ScalingGroups, ScalingGroup{Name: vdu.ID, Min: c.count(scale, sp, 1, "minimum"),

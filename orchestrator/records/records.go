@@ -109,6 +109,13 @@ func (s *Service) Replace(ctx context.Context, scope models.Scope, kind models.K
 	return s.store.Replace(ctx, scope, kind, uuid, rec.Body, pre)
 }
 
+// Check is the record a decoded body makes, as Create would store it:
+// 422 with the violations when it may not be stored. The NS lifecycle
+// checks the records it writes with it.
+func (s *Service) Check(ctx context.Context, kind models.Kind, doc any) (models.Record, error) {
+	return s.prepare(ctx, kind, doc, "")
+}
+
 // Get reads one record.
 func (s *Service) Get(ctx context.Context, scope models.Scope, kind models.Kind, uuid string) (models.Record, error) {
 	return s.store.Get(ctx, scope, kind, uuid)

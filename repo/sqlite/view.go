@@ -1,13 +1,12 @@
 package sqlite
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/repo"
 )
 
@@ -267,10 +266,10 @@ func (p *viewPlan) view(r row) (map[string]any, error) {
 		}
 	}
 	if p.admin && len(r.admin) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(r.admin))
-		dec.UseNumber()
-		var admin any
-		if err := dec.Decode(&admin); err != nil {
+		// Numbers as the body's are (int64 or float64), so that ordered
+		// filters on _admin compare them as numbers.
+		admin, err := models.DecodeFields(r.admin)
+		if err != nil {
 			return nil, fmt.Errorf("_admin: %w", err)
 		}
 		view[adminName] = admin

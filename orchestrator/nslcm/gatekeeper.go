@@ -1,0 +1,191 @@
+package nslcm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/nfv-records/nfv-records/filter"
+	"github.com/nfv-records/nfv-records/models"
+)
+
+// The SONATA Gatekeeper's update requests: PUT /records/services/{uuid}
+// with {nsd_id, latest_nsd_id} asks for the service instance to move to
+// the latest NSD. The request is stored, and an update operation started
+// on the NS; the request's status is its operation's outcome (NEW while
+// it runs, INSTANTIATED once completed, ERROR with the reason
+// otherwise), so it never disagrees with it. A request the NS cannot
+// take (not instantiated, busy, an NSD or VNFD missing) is stored ERROR
+// with the reason at once.
+
+// updateRequest is a stored update request.
+type updateRequest struct {
+	ID                  string  `json:"id"`
+	RequestType         string  `json:"request_type"`
+	ServiceUUID         string  `json:"service_uuid"`
+	ServiceInstanceUUID string  `json:"service_instance_uuid"`
+	NSDID               string  `json:"nsd_id"`
+	LatestNSDID         string  `json:"latest_nsd_id"`
+	Status              string  `json:"status"`
+	Error               *string `json:"error"`
+	Operation           *string `json:"operation"`
+	CreatedAt           string  `json:"created_at"`
+	UpdatedAt           string  `json:"updated_at"`
+}
+
+// The statuses of a request.
+const (
+	requestNew          = "NEW"
+	requestInstantiated = "INSTANTIATED"
+	requestError        = "ERROR"
+)
+
+// RequestUpdate records a Gatekeeper update request for NS instance id
+// and starts it. 400/422 for a bad body and 404 for an NS scope cannot
+// see store nothing; every other refusal is the request's ERROR.
+func (s *Service) RequestUpdate(ctx context.Context, scope models.Scope, id string, body map[string]any) (View, error) {
+	nsdID, err := str(body, "nsd_id", true)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := str(body, "latest_nsd_id", true)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range map[string]string{"/nsd_id": nsdID, "/latest_nsd_id": latest} {
+		if _, ok := models.NormalizeUUID(v); !ok {
+			return nil, invalid(k, "must be the id of an NSD of the catalogue (a uuid), not %s", models.Quote(v))
+		}
+	}
+	in, err := s.store.GetInstance(ctx, scope, models.KindNSR, id)
+	if err != nil {
+		return nil, nsNotFound(err, id)
+	}
+	reqID := newID()
+	now := models.FormatTime(s.now())
+	req := updateRequest{ID: reqID, RequestType: "UPDATE", ServiceUUID: latest, ServiceInstanceUUID: id, NSDID: nsdID,
+		LatestNSDID: latest, Status: requestNew, CreatedAt: now, UpdatedAt: now}
+	opID, err := s.startUpdate(ctx, scope, in, nsdID, latest, reqID)
+	switch {
+	case err == nil:
+		req.Operation = &opID
+	case temporary(err) || isCode(err, models.CodeInternal):
+		return nil, err
+	default:
+		msg := err.Error()
+		if me, ok := err.(*models.Error); ok {
+			msg = me.Detail
+		}
+		req.Status, req.Error = requestError, &msg
+	}
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("nslcm: %w", err)
+	}
+	e, err := s.store.CreateRequest(ctx, all(in.Projects), models.Entry{UUID: reqID, Body: raw})
+	if err != nil {
+		return nil, err
+	}
+	return s.requestView(ctx, e)
+}
+
+// startUpdate checks that the record is of nsd_id, then starts the
+// update. latest may be nsd_id itself: a SONATA NSD's new version
+// replaces the catalogue entry's content (same vendor.name), so the
+// update moves the NS to what that entry holds now.
+func (s *Service) startUpdate(ctx context.Context, scope models.Scope, in models.Instance, nsdID, latest, reqID string) (string, error) {
+	st, err := nsOf(in)
+	if err != nil {
+		return "", models.Errorf(models.CodeConflict, "service instance %s was not instantiated by this service: it cannot be updated", in.UUID)
+	}
+	if st.NSDID != nsdID {
+		return "", models.Errorf(models.CodeConflict, "service instance %s is of NSD %s, not nsd_id %s", in.UUID, st.NSDID, nsdID)
+	}
+	return s.update(ctx, scope, in.UUID, latest, reqID)
+}
+
+// requestView renders a request with its status as its operation says.
+func (s *Service) requestView(ctx context.Context, e models.Entry) (View, error) {
+	var r updateRequest
+	if err := json.Unmarshal(e.Body, &r); err != nil {
+		return nil, fmt.Errorf("nslcm: request %s: %w", e.UUID, err)
+	}
+	if r.Status == requestNew && r.Operation != nil {
+		oe, err := s.store.GetOp(ctx, all(nil), *r.Operation)
+		switch {
+		case err == nil:
+			o, err := opOf(oe.Body, oe.Admin)
+			if err != nil {
+				return nil, err
+			}
+			switch o.OperationState {
+			case opCompleted:
+				r.Status = requestInstantiated
+			case opFailed, opRolledBack, opCancelled:
+				msg := o.Detail
+				if o.ErrorMessage != nil {
+					msg = *o.ErrorMessage
+				}
+				r.Status, r.Error = requestError, &msg
+			}
+			if r.Status != requestNew {
+				r.UpdatedAt = models.FormatTime(oe.Modified)
+			}
+		case !isCode(err, models.CodeNotFound):
+			return nil, err
+		}
+	}
+	var v View
+	if err := jsonInto(mustJSON(r), &v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// GetRequest reads an update request.
+func (s *Service) GetRequest(ctx context.Context, scope models.Scope, id string) (View, error) {
+	e, err := s.store.GetRequest(ctx, scope, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.requestView(ctx, e)
+}
+
+// ListRequests is a page of the update requests q selects.
+func (s *Service) ListRequests(ctx context.Context, scope models.Scope, q filter.Query) (filter.Page[View], error) {
+	page, err := s.store.ListRequests(ctx, scope, q)
+	if err != nil {
+		return filter.Page[View]{}, err
+	}
+	out := filter.Page[View]{Items: make([]View, 0, len(page.Items)), Total: page.Total, Next: page.Next}
+	for _, e := range page.Items {
+		v, err := s.requestView(ctx, e)
+		if err != nil {
+			return filter.Page[View]{}, err
+		}
+		out.Items = append(out.Items, v)
+	}
+	return out, nil
+}
+
+// CountRequests is how many update requests f selects.
+func (s *Service) CountRequests(ctx context.Context, scope models.Scope, f filter.Expr) (int64, error) {
+	return s.store.CountRequests(ctx, scope, f)
+}
+
+func mustJSON(v any) []byte {
+	raw, _ := json.Marshal(v)
+	return raw
+}
+
+// jsonInto decodes raw into v, numbers as json.Number is not needed:
+// views hold what the lifecycle itself wrote.
+func jsonInto(raw []byte, v any) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("nslcm: %w", err)
+	}
+	return nil
+}
