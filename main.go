@@ -66,6 +66,7 @@ type config struct {
 	MongoTimeout     time.Duration
 	ShutdownTimeout  time.Duration
 	APPCLockIdle     time.Duration
+	OperationLease   time.Duration
 	APPCDefaultTTL   time.Duration
 	// APPCRequestRetention is how long stored APPC requests are kept; 0
 	// keeps them forever.
@@ -127,7 +128,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 		return def
 	}
 	fs := flag.NewFlagSet("nfv-records", flag.ContinueOnError)
-	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention string
+	var maxBody, level, mongoTimeout, shutdown, lockIdle, defaultTTL, retention, opLease string
 	var maxValues, maxItems, maxMembers, requestTimeout, proxies, checks, dataMax string
 	var tokenTTL, authCache, maxPackage string
 	defLimits := document.DefaultLimits()
@@ -146,6 +147,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&level, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
 	fs.StringVar(&mongoTimeout, "mongo-timeout", env("MONGO_TIMEOUT", "5s"), "how long a request waits for an unreachable MongoDB (MONGO_TIMEOUT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("SHUTDOWN_TIMEOUT", "8s"), "how long in-flight requests may finish on SIGTERM (SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&opLease, "operation-lease", env("OPERATION_LEASE", nslcm.DefaultLeaseTTL.String()), "how long a replica holds an NS operation it runs without renewing it: one whose replica died is FAILED_TEMP (retry resumes it) this long after (OPERATION_LEASE)")
 	fs.StringVar(&lockIdle, "appc-lock-idle", env("APPC_LOCK_IDLE", appc.DefaultLockIdle.String()), "how long an APPC lock lasts after its owner's last request (APPC_LOCK_IDLE; LCM_LOCK_IDLE is deprecated)")
 	fs.StringVar(&defaultTTL, "appc-default-ttl", env("APPC_DEFAULT_TTL", appc.DefaultTTL.String()), "how long an APPC request without flags.ttl stays valid after its timestamp (APPC_DEFAULT_TTL; LCM_DEFAULT_TTL is deprecated)")
 	fs.StringVar(&retention, "appc-request-retention", env("APPC_REQUEST_RETENTION", defaultAPPCRequestRetention.String()), "how long stored APPC requests are kept for ActionStatus and the duplicate check; 0 keeps them forever (APPC_REQUEST_RETENTION; LCM_REQUEST_RETENTION is deprecated)")
@@ -206,6 +208,9 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout <= 0 {
 		return config{}, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a positive duration such as 8s", shutdown)
+	}
+	if c.OperationLease, err = time.ParseDuration(opLease); err != nil || c.OperationLease < time.Second {
+		return config{}, fmt.Errorf("OPERATION_LEASE=%q: want a duration of 1s or more, such as 30s", opLease)
 	}
 	if c.APPCLockIdle, err = time.ParseDuration(lockIdle); err != nil || c.APPCLockIdle <= 0 {
 		return config{}, fmt.Errorf("APPC_LOCK_IDLE=%q: want a positive duration such as 15m", lockIdle)
@@ -326,9 +331,18 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 	}
 	go engine.PruneLoop(ctx, appcPruneEvery)
 
+	recs := records.NewService(repo.NewRecordStore(db), validator, records.Config{ConcurrentChecks: cfg.ConcurrentChecks})
+	cat := catalogue.NewService(repo.NewCatalogueStore(db),
+		catalogue.Limits{MaxUnpacked: max(catalogue.DefaultLimits().MaxUnpacked, 4*cfg.MaxPackageBytes)}, validator)
+	vimStore := repo.NewVIMStore(db)
+	lcm := nslcm.NewService(repo.NewLifecycleStore(db), recs, cat, nslcm.NewVIMs(vimStore, box, nil, nil),
+		nslcm.Config{LeaseTTL: cfg.OperationLease, Logger: log.With("component", "nslcm")})
+	defer lcm.Close() // after the server's shutdown: runners stop, their operations left for recovery
+	go lcm.Watch(ctx, cfg.OperationLease/2)
+
 	gin.SetMode(gin.ReleaseMode)
 	router, err := handlers.NewRouter(handlers.Config{
-		Records:           records.NewService(repo.NewRecordStore(db), validator, records.Config{ConcurrentChecks: cfg.ConcurrentChecks}),
+		Records:           recs,
 		Database:          db,
 		ComplexAttributes: validator.ComplexAttributes,
 		Logger:            log,
@@ -339,10 +353,10 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		APPC:              engine,
 		Auth:              ids,
 		AuthNone:          cfg.Auth == "none",
-		Catalogue: catalogue.NewService(repo.NewCatalogueStore(db),
-			catalogue.Limits{MaxUnpacked: max(catalogue.DefaultLimits().MaxUnpacked, 4*cfg.MaxPackageBytes)}, validator),
-		MaxPackageBytes: cfg.MaxPackageBytes,
-		VIMs:            nslcm.NewVIMs(repo.NewVIMStore(db), box, nil, nil),
+		Catalogue:         cat.WithInstances(lcm),
+		MaxPackageBytes:   cfg.MaxPackageBytes,
+		VIMs:              nslcm.NewVIMs(vimStore, box, lcm, nil),
+		NSLCM:             lcm,
 	})
 	if err != nil {
 		return err

@@ -3482,6 +3482,1056 @@ const docTemplate = `{
                 }
             }
         },
+        "/osm/nslcm/v1/ns_instances": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Filters name the view's fields (name=ns-a, nsState=READY, operational-status=running) or the record's; all of them unless paging is asked for.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "List NS instances",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "e.g. name=ns-a",
+                        "name": "filter",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Its NSR (valid against the NSR schema, status offline) is the NS instance: /nsrs/{id} reads it too. nsName, nsdId (an NSD of the catalogue) and vimAccountId are required.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Create an NS instance",
+                "parameters": [
+                    {
+                        "description": "the NS instance",
+                        "name": "ns",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.NSCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.NSCreated"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the NS instance's URL"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "a field missing or wrong; an unknown NSD or VIM",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_instances/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "OSM's view of the NSR: name, nsState, _admin.nsState, currentOperation, operational-status (from the record's status), constituent-vnfr-ref (its network_functions), create-time, ...",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Show an NS instance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Its NSR and VNFRs go; its operations and their history stay. 409 while it is instantiated or an operation runs on it, unless FORCE=true.",
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Delete an NS instance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "instantiated, or an operation runs",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_instances/{id}/{operation}": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "instantiate ({vimAccountId} optional), terminate ({autoremove}), action ({member_vnf_index, primitive, primitive_params[, vdu_id, vdu_count_index]}: a primitive the descriptor declares), scale ({scaleType: SCALE_VNF, scaleVnfData: {scaleVnfType: SCALE_OUT|SCALE_IN, scaleByStepData: {scaling-group-descriptor, member-vnf-index}}}), heal ({healVnfData: [{vnfInstanceId, additionalParams: {vdu: [{vdu-id, count-index}]}}]}). 409 while another operation runs on the NS (naming it) or in the wrong state.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Start an operation on an NS instance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "instantiate, terminate, action, scale or heal",
+                        "name": "operation",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the operation's parameters",
+                        "name": "params",
+                        "in": "body",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.OperationBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.OpStarted"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the operation occurrence's URL"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "another operation runs, or the NS is in the wrong state",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "unknown primitive, parameter, member, scaling group; beyond the group's limits",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_instances_content": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Filters name the view's fields (name=ns-a, nsState=READY, operational-status=running) or the record's; all of them unless paging is asked for.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "List NS instances",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "e.g. name=ns-a",
+                        "name": "filter",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "What osmclient's ns-create sends. The instantiation is an operation: poll /osm/nslcm/v1/ns_lcm_op_occs/{nslcmop_id}.",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Create and instantiate an NS instance",
+                "parameters": [
+                    {
+                        "description": "the NS instance",
+                        "name": "ns",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.NSCreate"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.NSContentCreated"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the NS instance's URL"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "a field missing or wrong; an unknown NSD or VIM",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_instances_content/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "OSM's view of the NSR: name, nsState, _admin.nsState, currentOperation, operational-status (from the record's status), constituent-vnfr-ref (its network_functions), create-time, ...",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Show an NS instance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "delete": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "What osmclient's ns-delete sends: 204 when the NS was not instantiated (deleted at once), else 202 with the terminate operation, whose last step deletes it.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Terminate and delete an NS instance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.OpDeleting"
+                        }
+                    },
+                    "204": {
+                        "description": "No Content"
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "an operation runs",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_lcm_op_occs": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "List NS operation occurrences",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "nsInstanceId",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_lcm_op_occs/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "operationState PROCESSING (with queuePosition and stage), then COMPLETED, FAILED, FAILED_TEMP (its runner went away: retry resumes it), ROLLED_BACK or CANCELLED; startTime, statusEnteredTime, detailed-status, operationParams; _admin.history holds every state change.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Show an NS operation occurrence",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the operation's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_lcm_op_occs/{id}/cancel": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "A PROCESSING operation ends CANCELLED at its next step; a FAILED_TEMP one at once. 409 otherwise.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Cancel an NS operation",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the operation's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.OpStarted"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "the operation has ended",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/ns_lcm_op_occs/{id}/retry": {
+            "post": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Resumes a FAILED_TEMP operation at the step it reached. 409 for any other state, or when another replica resumes it.",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Retry an NS operation",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the operation's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "202": {
+                        "description": "Accepted",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.OpStarted"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "409": {
+                        "description": "not FAILED_TEMP",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/vnf_instances": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "List VNF instances",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "nsr-id-ref",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/vnf_instances/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "OSM's view of the VNFR: nsr-id-ref (its parent_ns), member-vnf-index-ref, vnfd-ref, vim-account-id, ip-address, vdur (a replica per vnfc_instance).",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Show a VNF instance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the VNF instance's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/vnfrs": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "List VNF instances",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the NS instance's id",
+                        "name": "nsr-id-ref",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "type": "object"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/osm/nslcm/v1/vnfrs/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "OSM's view of the VNFR: nsr-id-ref (its parent_ns), member-vnf-index-ref, vnfd-ref, vim-account-id, ip-address, vdur (a replica per vnfc_instance).",
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "nslcm"
+                ],
+                "summary": "Show a VNF instance",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the VNF instance's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "object"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
         "/osm/vnfpkgm/v1/vnf_packages": {
             "get": {
                 "security": [
@@ -4477,6 +5527,245 @@ const docTemplate = `{
                 }
             }
         },
+        "/records/functions": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
+                "produces": [
+                    "application/json",
+                    "application/yaml",
+                    "text/html"
+                ],
+                "tags": [
+                    "records"
+                ],
+                "summary": "List records",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "0-based page",
+                        "name": "page_number",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "records per page (1-1000, default 100)",
+                        "name": "page_size",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "records to skip (not with page_number/page_size)",
+                        "name": "offset",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "records to answer (1-1000, default 100)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "from the next link of the previous page: continue after it; not with offset or page_number, and only with the sort it was issued for",
+                        "name": "nextpage_opaque_marker",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value (or true): answer {count: N}, N the records that match the filters",
+                        "name": "count",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths, '-' before one for descending (sort=status,-created_at); ties by uuid; default newest first",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to keep (uuid, created_at, updated_at are always kept)",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to leave out (not uuid)",
+                        "name": "exclude_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: leave out the record kind's object and array attributes (fields given with it are kept)",
+                        "name": "exclude_default",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: every attribute (the default); not with the other selectors",
+                        "name": "all_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "json or yaml (any case)",
+                        "name": "output",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: status equals one of these (comma-separated); status.neq=... etc.",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: descriptor_reference equals one of these (comma-separated)",
+                        "name": "descriptor_reference",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "yaml"
+                        ],
+                        "type": "string",
+                        "description": "yaml: read filter values as YAML scalars (5 only a number, '5' only a string)",
+                        "name": "Query-String-Format",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/handlers.Record"
+                            }
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "first, prev, next (with nextpage_opaque_marker), last"
+                            },
+                            "X-Total-Count": {
+                                "type": "integer",
+                                "description": "records that match the filters"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "a malformed or conflicting parameter, filter or marker, named in detail",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/records/functions/{uuid}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml",
+                    "text/html"
+                ],
+                "tags": [
+                    "records"
+                ],
+                "summary": "Read a record",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "record uuid",
+                        "name": "uuid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "json or yaml (any case)",
+                        "name": "output",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.Record"
+                        }
+                    },
+                    "304": {
+                        "description": "If-None-Match holds"
+                    },
+                    "400": {
+                        "description": "not a uuid",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
         "/records/nsr/ns-instances": {
             "get": {
                 "security": [
@@ -5031,6 +6320,330 @@ const docTemplate = `{
                 }
             }
         },
+        "/records/services": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Newest first, or in the order of sort. Paged by page_number (0-based) and page_size, or offset and limit; the Link header (RFC 8288: first, prev, next, last) keeps the other parameters, and its next link carries a nextpage_opaque_marker that continues after the last record returned (keyset paging: a deep page costs what the first does). X-Total-Count and ?count count the records that match the filters.\nFilters (ETSI SOL005 4.3.2): every key that is not one of the parameters below (nor FORCE, PUBLIC, ADMIN, SET_PROJECT) is a filter, attrName[.attrName]*[.op]=value[,value]*, with op one of eq (the default), neq or ne, gt, gte, lt, lte, cont, ncont. All conditions must hold; several values (comma-separated or the key repeated) mean any of them, or none of them for neq and ncont. cont is equality, array membership or a plain substring. A number segment is an array position; ANYINDEX makes the conditions that share its prefix hold on the same array element. uuid, created_at and updated_at are filterable; times compare as instants. A value also matches the number or boolean it reads as; an empty value matches null or missing. Example: descriptor_reference=6a15313f-cb0a-4540-baa2-77cc6b3f1010\u0026status.neq=terminated\u0026virtual_deployment_units.resource_requirements.cpu.vcpus.gt=4. A malformed key or value is a 400 that names it. status, descriptor_reference, uuid and created_at are served by indexes; any other filter, and any sort but the default, reads every record the indexed conditions select.",
+                "produces": [
+                    "application/json",
+                    "application/yaml",
+                    "text/html"
+                ],
+                "tags": [
+                    "records"
+                ],
+                "summary": "List records",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "description": "0-based page",
+                        "name": "page_number",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "records per page (1-1000, default 100)",
+                        "name": "page_size",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "records to skip (not with page_number/page_size)",
+                        "name": "offset",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "records to answer (1-1000, default 100)",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "from the next link of the previous page: continue after it; not with offset or page_number, and only with the sort it was issued for",
+                        "name": "nextpage_opaque_marker",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value (or true): answer {count: N}, N the records that match the filters",
+                        "name": "count",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths, '-' before one for descending (sort=status,-created_at); ties by uuid; default newest first",
+                        "name": "sort",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to keep (uuid, created_at, updated_at are always kept)",
+                        "name": "fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "comma-separated attribute paths to leave out (not uuid)",
+                        "name": "exclude_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: leave out the record kind's object and array attributes (fields given with it are kept)",
+                        "name": "exclude_default",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "no value: every attribute (the default); not with the other selectors",
+                        "name": "all_fields",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "json or yaml (any case)",
+                        "name": "output",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: status equals one of these (comma-separated); status.neq=... etc.",
+                        "name": "status",
+                        "in": "query"
+                    },
+                    {
+                        "type": "string",
+                        "description": "a filter: descriptor_reference equals one of these (comma-separated)",
+                        "name": "descriptor_reference",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "yaml"
+                        ],
+                        "type": "string",
+                        "description": "yaml: read filter values as YAML scalars (5 only a number, '5' only a string)",
+                        "name": "Query-String-Format",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/handlers.Record"
+                            }
+                        },
+                        "headers": {
+                            "Link": {
+                                "type": "string",
+                                "description": "first, prev, next (with nextpage_opaque_marker), last"
+                            },
+                            "X-Total-Count": {
+                                "type": "integer",
+                                "description": "records that match the filters"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "a malformed or conflicting parameter, filter or marker, named in detail",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/records/services/{uuid}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml",
+                    "text/html"
+                ],
+                "tags": [
+                    "records"
+                ],
+                "summary": "Read a record",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "record uuid",
+                        "name": "uuid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "json or yaml (any case)",
+                        "name": "output",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.Record"
+                        }
+                    },
+                    "304": {
+                        "description": "If-None-Match holds"
+                    },
+                    "400": {
+                        "description": "not a uuid",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "no credentials, or bad ones (AUTH=token)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "the caller's roles do not grant the route's permission (docs/guide/security.md)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "503": {
+                        "description": "Service Unavailable",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            },
+            "put": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "description": "Moves the NS to the latest NSD (latest_nsd_id: the same id when the NSD's new version replaced the entry): VNFRs added, removed or kept by member index. Answered at once with the request, status NEW; its status becomes INSTANTIATED, or ERROR with the reason (also at once, when the NS cannot take the update: not of nsd_id, not instantiated, busy).",
+                "consumes": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "gatekeeper"
+                ],
+                "summary": "Ask for a service instance's update (Gatekeeper)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the service instance's (NSR's) uuid",
+                        "name": "uuid",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "description": "the NSDs",
+                        "name": "update",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/handlers.UpdateBody"
+                        }
+                    }
+                ],
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.UpdateRequest"
+                        },
+                        "headers": {
+                            "Location": {
+                                "type": "string",
+                                "description": "the request's URL"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "422": {
+                        "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
         "/records/vnfr/vnf-instances": {
             "get": {
                 "security": [
@@ -5578,6 +7191,118 @@ const docTemplate = `{
                     },
                     "507": {
                         "description": "the store is full (a delete may need room too)",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/requests": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "gatekeeper"
+                ],
+                "summary": "List requests (Gatekeeper)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the service instance's uuid",
+                        "name": "service_instance_uuid",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "type": "array",
+                            "items": {
+                                "$ref": "#/definitions/handlers.UpdateRequest"
+                            }
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    }
+                }
+            }
+        },
+        "/requests/{id}": {
+            "get": {
+                "security": [
+                    {
+                        "BearerAuth": []
+                    },
+                    {
+                        "BasicAuth": []
+                    }
+                ],
+                "produces": [
+                    "application/json",
+                    "application/yaml"
+                ],
+                "tags": [
+                    "gatekeeper"
+                ],
+                "summary": "Show a request (Gatekeeper)",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "the request's id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.UpdateRequest"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "403": {
+                        "description": "Forbidden",
+                        "schema": {
+                            "$ref": "#/definitions/handlers.ErrorBody"
+                        }
+                    },
+                    "404": {
+                        "description": "Not Found",
                         "schema": {
                             "$ref": "#/definitions/handlers.ErrorBody"
                         }
@@ -6669,6 +8394,114 @@ const docTemplate = `{
                 }
             }
         },
+        "handlers.NSContentCreated": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "example": "4ca9eb68-ffaa-444e-ba46-912d532ee1da"
+                },
+                "nslcmop_id": {
+                    "type": "string",
+                    "example": "a041e08e-cf39-4ac7-b556-3379b436910c"
+                }
+            }
+        },
+        "handlers.NSCreate": {
+            "type": "object",
+            "properties": {
+                "nsDescription": {
+                    "type": "string",
+                    "example": "default description"
+                },
+                "nsName": {
+                    "type": "string",
+                    "example": "ns-a"
+                },
+                "nsdId": {
+                    "type": "string",
+                    "example": "7aadda87-5545-42ed-9fc8-71d94cbf4d16"
+                },
+                "vimAccountId": {
+                    "type": "string",
+                    "example": "ab7de325-423a-4508-a933-3db7f5e3895f"
+                }
+            }
+        },
+        "handlers.NSCreated": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "example": "4ca9eb68-ffaa-444e-ba46-912d532ee1da"
+                }
+            }
+        },
+        "handlers.OpDeleting": {
+            "type": "object",
+            "properties": {
+                "_id": {
+                    "type": "string",
+                    "example": "3fe3ef1f-9314-4463-8e4f-9c51384f16f1"
+                }
+            }
+        },
+        "handlers.OpStarted": {
+            "type": "object",
+            "properties": {
+                "id": {
+                    "type": "string",
+                    "example": "2c1ec072-72ad-4ed2-9665-fb86d5e94554"
+                }
+            }
+        },
+        "handlers.OperationBody": {
+            "type": "object",
+            "properties": {
+                "autoremove": {
+                    "description": "terminate",
+                    "type": "boolean"
+                },
+                "healVnfData": {
+                    "description": "heal: [{vnfInstanceId, cause, additionalParams: {vdu: [{vdu-id, count-index}]}}]",
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": {}
+                    }
+                },
+                "member_vnf_index": {
+                    "description": "action",
+                    "type": "string",
+                    "example": "1"
+                },
+                "primitive": {
+                    "type": "string",
+                    "example": "touch"
+                },
+                "primitive_params": {
+                    "type": "object",
+                    "additionalProperties": {}
+                },
+                "scaleType": {
+                    "description": "scale: {scaleType: SCALE_VNF, scaleVnfData: {scaleVnfType: SCALE_OUT|SCALE_IN, scaleByStepData: {scaling-group-descriptor, member-vnf-index}}}",
+                    "type": "string",
+                    "example": "SCALE_VNF"
+                },
+                "scaleVnfData": {
+                    "type": "object",
+                    "additionalProperties": {}
+                },
+                "vdu_id": {
+                    "type": "string"
+                },
+                "vimAccountId": {
+                    "description": "instantiate",
+                    "type": "string",
+                    "example": "ab7de325-423a-4508-a933-3db7f5e3895f"
+                }
+            }
+        },
         "handlers.ProjectBody": {
             "type": "object",
             "properties": {
@@ -6789,6 +8622,59 @@ const docTemplate = `{
                 "username": {
                     "type": "string",
                     "example": "admin"
+                }
+            }
+        },
+        "handlers.UpdateBody": {
+            "type": "object",
+            "properties": {
+                "latest_nsd_id": {
+                    "type": "string",
+                    "example": "e6d0fbd6-74be-43c6-959d-667f3ace1cb4"
+                },
+                "nsd_id": {
+                    "type": "string",
+                    "example": "e6d0fbd6-74be-43c6-959d-667f3ace1cb4"
+                }
+            }
+        },
+        "handlers.UpdateRequest": {
+            "type": "object",
+            "properties": {
+                "created_at": {
+                    "type": "string",
+                    "example": "2017-08-29T11:04:48.100+00:00"
+                },
+                "error": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "0da4fbc4-97bd-48ed-94ba-5ae4fd8fcb82"
+                },
+                "operation": {
+                    "type": "string",
+                    "example": "3fe3ef1f-9314-4463-8e4f-9c51384f16f1"
+                },
+                "request_type": {
+                    "type": "string",
+                    "example": "UPDATE"
+                },
+                "service_instance_uuid": {
+                    "type": "string",
+                    "example": "95e9b668-5726-4998-8ed4-d8d7e7fd2225"
+                },
+                "service_uuid": {
+                    "type": "string",
+                    "example": "e6d0fbd6-74be-43c6-959d-667f3ace1cb4"
+                },
+                "status": {
+                    "type": "string",
+                    "example": "NEW"
+                },
+                "updated_at": {
+                    "type": "string",
+                    "example": "2017-08-29T11:04:48.100+00:00"
                 }
             }
         },

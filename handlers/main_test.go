@@ -101,15 +101,21 @@ func routerConfig(t testing.TB, db repo.DB) handlers.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
+	recs := records.NewService(repo.NewRecordStore(db), v, records.Config{})
+	cat := catalogue.NewService(repo.NewCatalogueStore(db), catalogue.Limits{}, v)
+	vimStore := repo.NewVIMStore(db)
+	lcm := nslcm.NewService(repo.NewLifecycleStore(db), recs, cat, nslcm.NewVIMs(vimStore, testBox(t), nil, nil), nslcm.Config{})
+	t.Cleanup(lcm.Close)
 	return handlers.Config{
-		Records:           records.NewService(repo.NewRecordStore(db), v, records.Config{}),
+		Records:           recs,
 		Database:          db,
 		ComplexAttributes: v.ComplexAttributes,
 		MaxBodyBytes:      testMaxBody,
 		Auth:              authOn(t, db, auth.Config{}),
 		AuthNone:          true,
-		Catalogue:         catalogue.NewService(repo.NewCatalogueStore(db), catalogue.Limits{}, v),
-		VIMs:              nslcm.NewVIMs(repo.NewVIMStore(db), testBox(t), nil, nil),
+		Catalogue:         cat.WithInstances(lcm),
+		VIMs:              nslcm.NewVIMs(vimStore, testBox(t), lcm, nil),
+		NSLCM:             lcm,
 	}
 }
 

@@ -140,6 +140,8 @@ func (h recordHandlers) create(c *gin.Context) {
 //	@Router		/vnfrs/{uuid} [get]
 //	@Router		/records/nsr/ns-instances/{uuid} [get]
 //	@Router		/records/vnfr/vnf-instances/{uuid} [get]
+//	@Router		/records/services/{uuid} [get]
+//	@Router		/records/functions/{uuid} [get]
 func (h recordHandlers) get(c *gin.Context) {
 	uuid, err := h.uuidParam(c)
 	if err != nil {
@@ -275,6 +277,8 @@ func (h recordHandlers) remove(c *gin.Context) {
 //	@Router			/vnfrs [get]
 //	@Router			/records/nsr/ns-instances [get]
 //	@Router			/records/vnfr/vnf-instances [get]
+//	@Router			/records/services [get]
+//	@Router			/records/functions [get]
 func (h recordHandlers) list(c *gin.Context) {
 	req, err := h.parseList(c)
 	if err != nil {

@@ -55,6 +55,10 @@ type Config struct {
 	MaxPackageBytes int64
 	// VIMs are the VIM accounts; nil serves no VIM routes.
 	VIMs VIMService
+	// NSLCM is the NS lifecycle (OSM's nslcm/v1 and the Gatekeeper's
+	// update requests); nil serves none of them (the Gatekeeper's record
+	// views are served regardless).
+	NSLCM NSLCMService
 }
 
 // DefaultMaxPackageBytes is MAX_PACKAGE_BYTES's default: 100 MiB.
@@ -107,6 +111,13 @@ func NewRouter(cfg Config) (*gin.Engine, error) {
 	if cfg.VIMs != nil {
 		registerVIMRoutes(r, gate, vimHandlers{svc: cfg.VIMs, body: body})
 	}
+	lcm := nslcmHandlers{svc: cfg.NSLCM, body: body}
+	if cfg.NSLCM != nil {
+		registerNSLCMRoutes(r, gate, lcm)
+	}
+	registerGatekeeperRoutes(r, gate,
+		recordHandlers{kind: models.KindNSR, svc: cfg.Records, body: body, complexAttrs: cfg.ComplexAttributes(models.KindNSR)},
+		recordHandlers{kind: models.KindVNFR, svc: cfg.Records, body: body, complexAttrs: cfg.ComplexAttributes(models.KindVNFR)}, lcm)
 	r.GET("/swagger/*any", ginswagger.WrapHandler(swaggerfiles.Handler))
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/swagger/index.html") })
 	return r, nil

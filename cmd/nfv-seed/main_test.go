@@ -975,11 +975,13 @@ func TestRunRealRouterCatalogue(t *testing.T) {
 		"eu.sonata-nfv.tcpdump-vnf": "tcpdump-vnfd.yml", "eu.sonata-nfv.vtc-vnf": "vtc-vnfd.yml",
 		"cirros_vnfd": "cirros_vnfd.yaml", "hackfest1-vnf": "osm_vnfd.yaml",
 		"hackfest_basic-vnf": "hackfest_basic_vnfd.yaml", "eu.5gtango.myvnf": tgo,
+		"cirros_scale_vnfd": "cirros_scale_vnfd.yaml",
 	}
 	wantNSDs := map[string]string{
 		"eu.5gtango.default-nsd": "default-nsd.yml", "eu.sonata-nfv.service-descriptor.simplest-example": "simplest-example.yml",
 		"eu.sonata-nfv.service-descriptor.sonata-demo": "sonata-demo.yml", "cirros_nsd": "cirros_nsd.yaml",
 		"hackfest1-ns": "osm_nsd.yaml", "hackfest_basic-ns": "hackfest_basic_nsd.yaml", "eu.5gtango.myns": tgo,
+		"cirros_scale_nsd": "cirros_scale_nsd.yaml",
 	}
 	if len(wantVNFDs)+len(wantNSDs) != d {
 		t.Fatalf("the test knows %d descriptors, fixtures/descriptors onboards %d: update the test", len(wantVNFDs)+len(wantNSDs), d)

@@ -49,6 +49,21 @@ type Service struct {
 	store     Store
 	limits    Limits
 	validator Validator
+	instances Instances
+}
+
+// Instances says which NS instance uses an NSD (the NS lifecycle): an
+// NSD in use is not deleted.
+type Instances interface {
+	UsingNSD(ctx context.Context, nsd string) (string, error)
+}
+
+// WithInstances is the catalogue refusing to delete an NSD an NS
+// instance of instances uses (unless forced).
+func (s *Service) WithInstances(instances Instances) *Service {
+	c := *s
+	c.instances = instances
+	return &c
 }
 
 // NewService is the catalogue over store; lim bounds what a package may
@@ -413,6 +428,15 @@ func (s *Service) Delete(ctx context.Context, scope models.Scope, kind Kind, uui
 	if kind == VNFD && descID != "" && !force {
 		if err := s.inUse(ctx, scope, descID, "deleted"); err != nil {
 			return err
+		}
+	}
+	if kind == NSD && s.instances != nil && !force {
+		ns, err := s.instances.UsingNSD(ctx, uuid)
+		if err != nil {
+			return err
+		}
+		if ns != "" {
+			return models.Errorf(models.CodeConflict, "NSD %s is in use: NS instance %s is of it, so it cannot be deleted (delete that NS first, or FORCE=true)", models.Quote(descID), ns)
 		}
 	}
 	gone, err := s.store.Delete(ctx, scope, string(kind), uuid)
