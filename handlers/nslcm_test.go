@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/nfv-records/nfv-records/orchestrator/nslcm"
+	"github.com/nfv-records/nfv-records/repo"
 )
 
 // osmHeaders are what osmclient sends with every request: JSON bodies
@@ -18,10 +19,18 @@ var osmHeaders = []string{"Content-Type", "application/yaml", "Accept", "applica
 
 // lcmRouter is the service's router on a fresh database, with its NS
 // lifecycle (whose runners a test waits for).
-func lcmRouter(t *testing.T) (http.Handler, *nslcm.Service) {
+func lcmRouter(t testing.TB) (http.Handler, *nslcm.Service) {
 	t.Helper()
-	cfg := routerConfig(t, newDB(t))
-	return mustRouter(t, cfg), cfg.NSLCM.(*nslcm.Service)
+	h, svc, _ := lcmRouterDB(t)
+	return h, svc
+}
+
+// lcmRouterDB is lcmRouter and its database.
+func lcmRouterDB(t testing.TB) (http.Handler, *nslcm.Service, repo.DB) {
+	t.Helper()
+	db := newDB(t)
+	cfg := routerConfig(t, db)
+	return mustRouter(t, cfg), cfg.NSLCM.(*nslcm.Service), db
 }
 
 // osm sends a request as osmclient does.
@@ -39,7 +48,7 @@ func osm(t *testing.T, h http.Handler, method, target string, body any) *httptes
 
 // onboardFixture onboards a fixture descriptor as osmclient's vnfd-create
 // and nsd-create do: its id.
-func onboardFixture(t *testing.T, h http.Handler, route, file string) string {
+func onboardFixture(t testing.TB, h http.Handler, route, file string) string {
 	t.Helper()
 	rec := do(t, h, http.MethodPost, route, descriptorFixture(t, file), "Content-Type", "text/plain", "Content-Filename", file)
 	wantStatus(t, rec, http.StatusCreated)
