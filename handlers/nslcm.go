@@ -91,7 +91,7 @@ type NSCreated struct {
 
 // NSContentCreated is the answer to POST ns_instances_content.
 type NSContentCreated struct {
-	ID          string `json:"id" example:"4ca9eb68-ffaa-444e-ba46-912d532ee1da"`
+	ID        string `json:"id" example:"4ca9eb68-ffaa-444e-ba46-912d532ee1da"`
 	NSLCMOpID string `json:"nslcmop_id" example:"a041e08e-cf39-4ac7-b556-3379b436910c"`
 }
 

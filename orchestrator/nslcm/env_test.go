@@ -2,8 +2,8 @@ package nslcm_test
 
 import (
 	"bytes"
-	"flag"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"

@@ -495,22 +495,22 @@ func (s *Service) update(ctx context.Context, scope models.Scope, id, nsdID, req
 	params := map[string]any{"nsdId": nsdID, "request": request}
 	return s.start(ctx, scope, id, params, opKind{Type: "update", Label: "UPDATING", Members: members, Request: request,
 		NSD: &nsdTarget{ID: nsdID, Ref: nsd.ID, Name: nsd.Name, Primitives: nsd.Primitives}, Plan: func(st nsState) ([]step, error) {
-		if err := needState(st, "updated", nsInstantiated); err != nil {
-			return nil, err
-		}
-		var plan, deploys []step
-		for _, m := range st.Members {
-			if !slices.ContainsFunc(members, func(n member) bool { return n.Index == m.Index }) {
-				plan = append(plan, step{Do: doRemoveVNF, Member: m.Index})
+			if err := needState(st, "updated", nsInstantiated); err != nil {
+				return nil, err
 			}
-		}
-		for _, n := range members {
-			if _, ok := st.member(n.Index); !ok {
-				plan = append(plan, step{Do: doCreateVNF, Member: n.Index})
-				deploys = append(deploys, step{Do: doDeployVNF, Member: n.Index})
+			var plan, deploys []step
+			for _, m := range st.Members {
+				if !slices.ContainsFunc(members, func(n member) bool { return n.Index == m.Index }) {
+					plan = append(plan, step{Do: doRemoveVNF, Member: m.Index})
+				}
 			}
-		}
-		plan = append(plan, step{Do: doRetarget})
-		return append(append(plan, deploys...), step{Do: doFinish}), nil
-	}})
+			for _, n := range members {
+				if _, ok := st.member(n.Index); !ok {
+					plan = append(plan, step{Do: doCreateVNF, Member: n.Index})
+					deploys = append(deploys, step{Do: doDeployVNF, Member: n.Index})
+				}
+			}
+			plan = append(plan, step{Do: doRetarget})
+			return append(append(plan, deploys...), step{Do: doFinish}), nil
+		}})
 }

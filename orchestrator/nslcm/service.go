@@ -170,7 +170,9 @@ func invalid(pointer, format string, args ...any) error {
 }
 
 // conflict is a 409.
-func conflict(format string, args ...any) error { return models.Errorf(models.CodeConflict, format, args...) }
+func conflict(format string, args ...any) error {
+	return models.Errorf(models.CodeConflict, format, args...)
+}
 
 // isCode reports whether err is a *models.Error of code.
 func isCode(err error, code models.ErrorCode) bool {
