@@ -69,6 +69,9 @@ type Options struct {
 	// Admin makes _admin.* paths filters: the server-side state a store
 	// shows there (OSM's _admin.onboardingState, ... of the catalogue).
 	Admin bool
+	// Created names the creation time, which lists without sort= are
+	// newest first by (DefaultSort); empty is created_at, the records'.
+	Created string
 }
 
 // Cond is one condition as the client wrote it, for logging and

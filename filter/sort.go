@@ -52,7 +52,11 @@ type Sort struct {
 // (created_at descending), ties by uuid descending, so that the store can
 // walk one compound index backwards.
 func DefaultSort(opts Options) Sort {
-	return Sort{Keys: []SortKey{sortKey([]string{defaultSortField}, true, opts.Fields)}, UUIDDesc: true}
+	created := defaultSortField
+	if opts.Created != "" {
+		created = opts.Created
+	}
+	return Sort{Keys: []SortKey{sortKey([]string{created}, true, opts.Fields)}, UUIDDesc: true}
 }
 
 func sortKey(path []string, desc bool, fields Fields) SortKey {

@@ -513,7 +513,7 @@ func listEntries(c *gin.Context, count func(filter.Expr) (int64, error), list fu
 
 // catalogueListOptions are the filter options of catalogue lists: _id,
 // and OSM's _admin states.
-var catalogueListOptions = filter.Options{Fields: filter.Fields{"_id": {}}, Admin: true}
+var catalogueListOptions = filter.Options{Fields: filter.Fields{"_id": {}, "created": {Time: true}, "modified": {Time: true}}, Admin: true, Created: "created"}
 
 // catalogueComplex are what exclude_default leaves out of a catalogue
 // list: the derived model and the _admin state.

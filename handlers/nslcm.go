@@ -130,7 +130,7 @@ type OperationBody struct {
 var nsListOptions = filter.Options{Fields: records.Fields(), Admin: true}
 
 // opListOptions are those of the operations and requests.
-var opListOptions = filter.Options{Fields: filter.Fields{"_id": {}}, Admin: true}
+var opListOptions = catalogueListOptions
 
 // optionalObject reads a body that may be absent (an operation with no
 // parameters): an empty object then.

@@ -182,8 +182,8 @@ func TestNSLifecycleRoutes(t *testing.T) {
 	rec = osm(t, h, http.MethodGet, "/osm/nslcm/v1/ns_lcm_op_occs?nsInstanceId="+id, nil)
 	wantStatus(t, rec, http.StatusOK)
 	ops := decodeList(t, rec)
-	if len(ops) != 2 {
-		t.Fatalf("ns-op-list: %d", len(ops))
+	if len(ops) != 2 || ops[0]["lcmOperationType"] != "action" || ops[1]["lcmOperationType"] != "instantiate" {
+		t.Fatalf("ns-op-list, newest first: %v", ops)
 	}
 	for _, o := range ops {
 		for _, k := range []string{"id", "lcmOperationType", "operationState", "startTime", "statusEnteredTime", "operationParams", "queuePosition", "stage", "detailed-status"} {

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -165,7 +166,13 @@ func (s *Service) epoch() float64 { return models.Epoch(s.now()) }
 // invalid is a 422 naming what is wrong with a body.
 func invalid(pointer, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	return &models.Error{Code: models.CodeUnprocessable, Detail: pointer[1:] + " " + msg,
+	detail := msg // a message that names what it is about reads alone
+	for _, verb := range []string{"is ", "must ", "names ", "needs "} {
+		if strings.HasPrefix(msg, verb) {
+			detail = pointer[1:] + " " + msg
+		}
+	}
+	return &models.Error{Code: models.CodeUnprocessable, Detail: detail,
 		Violations: []models.Violation{{Pointer: pointer, Message: msg}}}
 }
 
