@@ -18,6 +18,7 @@ import (
 	"github.com/nfv-records/nfv-records/models"
 	"github.com/nfv-records/nfv-records/orchestrator/appc"
 	"github.com/nfv-records/nfv-records/orchestrator/auth"
+	"github.com/nfv-records/nfv-records/orchestrator/nslcm"
 	"github.com/nfv-records/nfv-records/repo"
 	"github.com/nfv-records/nfv-records/repo/repotest"
 )
@@ -30,6 +31,7 @@ type authEnv struct {
 	svc   *auth.Service
 	clock *repotest.Clock
 	logs  *syncBuffer
+	lcm   *nslcm.Service
 }
 
 // syncBuffer is a log sink that many requests write at once.
@@ -68,7 +70,7 @@ func authEnvOn(t *testing.T, db repo.DB, clock *repotest.Clock) *authEnv {
 	}
 	cfg := routerConfig(t, db)
 	cfg.Auth, cfg.AuthNone, cfg.APPC = e.svc, false, engine
-	e.h = mustRouter(t, cfg)
+	e.h, e.lcm = mustRouter(t, cfg), cfg.NSLCM.(*nslcm.Service)
 	return e
 }
 

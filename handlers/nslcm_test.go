@@ -315,3 +315,53 @@ func TestNSRoutesRefusals(t *testing.T) {
 	wantStatus(t, osm(t, h, http.MethodDelete, "/osm/nslcm/v1/ns_instances_content/"+id, nil), http.StatusNoContent)
 	wantError(t, osm(t, h, http.MethodGet, "/osm/nslcm/v1/ns_instances/"+id, nil), http.StatusNotFound, "NOT_FOUND")
 }
+
+// TestNSProjects: an NS belongs to its project. Another project's user
+// neither sees nor acts on it (404, as if absent); a role without the
+// lifecycle's permissions is 403; OSM's project_user runs operations.
+func TestNSProjects(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := basic("admin", testAdminPassword)
+	e.mkProject(t, "p2")
+	e.mkUser(t, "other", "p2", "project_user")
+	e.mkUser(t, "member", "admin", "project_user")
+	e.mkRole(t, "records_only", map[string]bool{"ns_instances:get": true, "ns_instances:id:get": true})
+	e.mkUser(t, "reader", "admin", "records_only")
+	onboard := func(route, file string) string {
+		rec := e.as(t, adm, http.MethodPost, route, descriptorFixture(t, file), "Content-Type", "text/plain")
+		wantStatus(t, rec, http.StatusCreated)
+		return decodeObject(t, rec)["id"].(string)
+	}
+	onboard(vnfPkgs, "osm/cirros_scale_vnfd.yaml")
+	nsd := onboard(nsds, "osm/cirros_scale_nsd.yaml")
+	rec := e.as(t, adm, http.MethodPost, "/osm/admin/v1/vim_accounts", osmVIM("site-a"), osmHeaders...)
+	wantStatus(t, rec, http.StatusAccepted)
+	vim := decodeObject(t, rec)["id"].(string)
+
+	member := basic("member", "pw-member")
+	rec = e.as(t, member, http.MethodPost, "/osm/nslcm/v1/ns_instances_content", []byte(`{"nsName":"a","nsdId":"`+nsd+`","vimAccountId":"`+vim+`"}`), osmHeaders...)
+	wantStatus(t, rec, http.StatusCreated)
+	id := decodeObject(t, rec)["id"].(string)
+
+	other := basic("other", "pw-other")
+	wantError(t, e.as(t, other, http.MethodGet, "/osm/nslcm/v1/ns_instances/"+id, nil), http.StatusNotFound, "NOT_FOUND")
+	wantError(t, e.as(t, other, http.MethodGet, "/records/services/"+id, nil), http.StatusNotFound, "NOT_FOUND")
+	wantError(t, e.as(t, other, http.MethodPost, "/osm/nslcm/v1/ns_instances/"+id+"/terminate", nil), http.StatusNotFound, "NOT_FOUND")
+	rec = e.as(t, other, http.MethodGet, "/osm/nslcm/v1/ns_instances", nil)
+	wantStatus(t, rec, http.StatusOK)
+	if n := len(decodeList(t, rec)); n != 0 {
+		t.Fatalf("another project lists %d NS instances", n)
+	}
+	rec = e.as(t, other, http.MethodGet, "/osm/nslcm/v1/ns_lcm_op_occs", nil)
+	if n := len(decodeList(t, rec)); n != 0 {
+		t.Fatalf("another project lists %d operations", n)
+	}
+
+	reader := basic("reader", "pw-reader")
+	wantStatus(t, e.as(t, reader, http.MethodGet, "/osm/nslcm/v1/ns_instances/"+id, nil), http.StatusOK)
+	wantError(t, e.as(t, reader, http.MethodPost, "/osm/nslcm/v1/ns_instances/"+id+"/terminate", nil), http.StatusForbidden, "FORBIDDEN")
+
+	e.lcm.Wait()
+	rec = e.as(t, member, http.MethodPost, "/osm/nslcm/v1/ns_instances/"+id+"/action", []byte(`{"member_vnf_index":"1","primitive":"touch"}`), osmHeaders...)
+	wantStatus(t, rec, http.StatusAccepted)
+}
