@@ -71,6 +71,7 @@ func Run(t *testing.T, b Backend) {
 	t.Run("Writers", func(t *testing.T) { t.Parallel(); testWriters(t, b) })
 	t.Run("Auth", func(t *testing.T) { t.Parallel(); testAuth(t, b) })
 	t.Run("Catalogue", func(t *testing.T) { t.Parallel(); testCatalogue(t, b) })
+	t.Run("Lifecycle", func(t *testing.T) { t.Parallel(); testLifecycle(t, b) })
 }
 
 // needAtomic skips a test of racing writers on a backend whose writes
