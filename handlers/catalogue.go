@@ -458,31 +458,10 @@ func (h kindHandlers) list(c *gin.Context) {
 // shown (a VIM password); without it, and without selectors, the answer
 // is spliced from the stored JSON.
 func listEntries(c *gin.Context, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[models.Entry], error), hide func(map[string]any)) {
-	req, err := parseListRequest(c, catalogueListOptions, catalogueComplex)
-	if err != nil {
-		writeError(c, err)
+	req, page, ok := listAll(c, catalogueListOptions, catalogueComplex, count, list)
+	if !ok {
 		return
 	}
-	if req.count {
-		n, err := count(req.filter)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		render(c, http.StatusOK, Count{Count: n})
-		return
-	}
-	q, paging := req.query(), req.paging
-	if !pagingAsked(req.values) {
-		q.Limit = maxCatalogueList
-		paging = pageRequest{limit: q.Limit, byOffset: true}
-	}
-	page, err := list(q)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	pageHeaders(c, req, paging, page.Total, page.Next)
 	if req.fields.All() && hide == nil {
 		doc := []byte{'['}
 		for i, e := range page.Items {
@@ -509,6 +488,38 @@ func listEntries(c *gin.Context, count func(filter.Expr) (int64, error), list fu
 		out = append(out, kept)
 	}
 	render(c, http.StatusOK, out)
+}
+
+// listAll answers ?count itself, or reads the page an OSM list asks for:
+// all of it (up to maxCatalogueList) unless paging is asked for, as OSM
+// lists, with the paging headers sent. false when it answered.
+func listAll[T any](c *gin.Context, opts filter.Options, complexAttrs []string, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[T], error)) (listRequest, filter.Page[T], bool) {
+	req, err := parseListRequest(c, opts, complexAttrs)
+	if err != nil {
+		writeError(c, err)
+		return req, filter.Page[T]{}, false
+	}
+	if req.count {
+		n, err := count(req.filter)
+		if err != nil {
+			writeError(c, err)
+			return req, filter.Page[T]{}, false
+		}
+		render(c, http.StatusOK, Count{Count: n})
+		return req, filter.Page[T]{}, false
+	}
+	q, paging := req.query(), req.paging
+	if !pagingAsked(req.values) {
+		q.Limit = maxCatalogueList
+		paging = pageRequest{limit: q.Limit, byOffset: true}
+	}
+	page, err := list(q)
+	if err != nil {
+		writeError(c, err)
+		return req, page, false
+	}
+	pageHeaders(c, req, paging, page.Total, page.Next)
+	return req, page, true
 }
 
 // catalogueListOptions are the filter options of catalogue lists: _id,

@@ -490,34 +490,12 @@ func rewriteQuery(c *gin.Context, kind models.Kind) {
 	c.Request.URL.RawQuery = nslcm.Rewrite(kind, q).Encode()
 }
 
-// listViews answers a list of OSM views: all of them (up to
-// maxCatalogueList) unless paging is asked for, as OSM lists.
+// listViews answers a list of OSM views (listAll).
 func listViews(c *gin.Context, opts filter.Options, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[nslcm.View], error)) {
-	req, err := parseListRequest(c, opts, []string{"_admin"})
-	if err != nil {
-		writeError(c, err)
+	req, page, ok := listAll(c, opts, []string{"_admin"}, count, list)
+	if !ok {
 		return
 	}
-	if req.count {
-		n, err := count(req.filter)
-		if err != nil {
-			writeError(c, err)
-			return
-		}
-		render(c, http.StatusOK, Count{Count: n})
-		return
-	}
-	q, paging := req.query(), req.paging
-	if !pagingAsked(req.values) {
-		q.Limit = maxCatalogueList
-		paging = pageRequest{limit: q.Limit, byOffset: true}
-	}
-	page, err := list(q)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	pageHeaders(c, req, paging, page.Total, page.Next)
 	out := make([]map[string]any, 0, len(page.Items))
 	for _, v := range page.Items {
 		if req.fields.All() {

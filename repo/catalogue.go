@@ -291,11 +291,16 @@ func (s *EntryStore) List(ctx context.Context, scope models.Scope, kind string, 
 	if err != nil {
 		return filter.Page[models.Entry]{}, err
 	}
+	return entryPage(p), nil
+}
+
+// entryPage is a page of documents as entries.
+func entryPage(p filter.Page[Doc]) filter.Page[models.Entry] {
 	out := filter.Page[models.Entry]{Items: make([]models.Entry, len(p.Items)), Total: p.Total, Next: p.Next}
 	for i, d := range p.Items {
 		out.Items[i] = entryOf(d)
 	}
-	return out, nil
+	return out
 }
 
 // Count is how many entries in scope f matches.

@@ -224,11 +224,7 @@ func (s *LifecycleStore) listEntries(ctx context.Context, scope models.Scope, sp
 	if err != nil {
 		return filter.Page[models.Entry]{}, err
 	}
-	out := filter.Page[models.Entry]{Items: make([]models.Entry, len(p.Items)), Total: p.Total, Next: p.Next}
-	for i, d := range p.Items {
-		out.Items[i] = entryOf(d)
-	}
-	return out, nil
+	return entryPage(p), nil
 }
 
 // countEntries is how many entries of spec in scope f matches.

@@ -157,15 +157,7 @@ func (s *Service) ListRequests(ctx context.Context, scope models.Scope, q filter
 	if err != nil {
 		return filter.Page[View]{}, err
 	}
-	out := filter.Page[View]{Items: make([]View, 0, len(page.Items)), Total: page.Total, Next: page.Next}
-	for _, e := range page.Items {
-		v, err := s.requestView(ctx, e)
-		if err != nil {
-			return filter.Page[View]{}, err
-		}
-		out.Items = append(out.Items, v)
-	}
-	return out, nil
+	return views(page, func(e models.Entry) (View, error) { return s.requestView(ctx, e) })
 }
 
 // CountRequests is how many update requests f selects.

@@ -19,13 +19,11 @@ import (
 
 func newID() string { return uuid.NewString() }
 
-// opKind is what starting an operation of a type needs: the label the NS
-// shows while it runs (currentOperation), and the plan it makes from
-// the NS as it is, refusing (409, 422) what the NS cannot do.
+// opKind is what starting an operation of a type needs: the plan it
+// makes from the NS as it is, refusing (409, 422) what the NS cannot do.
 type opKind struct {
-	Type  string
-	Label string
-	Plan  func(st nsState) ([]step, error)
+	Type string
+	Plan func(st nsState) ([]step, error)
 	// Members are the members an update brings (kept in its progress).
 	Members []member
 	NSD     *nsdTarget
@@ -35,11 +33,7 @@ type opKind struct {
 // start starts an operation of kind on NS id with params: written before
 // it is answered, and run by this replica. It returns its id.
 func (s *Service) start(ctx context.Context, scope models.Scope, id string, params map[string]any, kind opKind) (string, error) {
-	in, err := s.store.GetInstance(ctx, scope, models.KindNSR, id)
-	if err != nil {
-		return "", nsNotFound(err, id)
-	}
-	st, err := nsOf(in)
+	in, st, err := s.loadNS(ctx, scope, id)
 	if err != nil {
 		return "", err
 	}
@@ -81,7 +75,7 @@ func (s *Service) start(ctx context.Context, scope models.Scope, id string, para
 		if _, err := kind.Plan(*st); err != nil { // the NS moved on since it was read
 			return err
 		}
-		st.CurrentOperationID, st.CurrentOperation = &opID, kind.Label
+		st.CurrentOperationID, st.CurrentOperation = &opID, labelOf(kind.Type)
 		st.ErrorDescription, st.ErrorDetail = nil, nil
 		st.addHistory(historyEntry{Time: now, Operation: opID, Type: kind.Type, State: opProcessing})
 		return nil
@@ -158,7 +152,7 @@ func (s *Service) Instantiate(ctx context.Context, scope models.Scope, id string
 			return "", err
 		}
 	}
-	return s.start(ctx, scope, id, params, opKind{Type: "instantiate", Label: "INSTANTIATING", Plan: func(st nsState) ([]step, error) {
+	return s.start(ctx, scope, id, params, opKind{Type: "instantiate", Plan: func(st nsState) ([]step, error) {
 		if err := needState(st, "instantiated", nsNotInstantiated); err != nil {
 			return nil, err
 		}
@@ -187,7 +181,7 @@ func (s *Service) Terminate(ctx context.Context, scope models.Scope, id string, 
 }
 
 func (s *Service) terminate(ctx context.Context, scope models.Scope, id string, params map[string]any, remove bool) (string, error) {
-	return s.start(ctx, scope, id, params, opKind{Type: "terminate", Label: "TERMINATING", Plan: func(st nsState) ([]step, error) {
+	return s.start(ctx, scope, id, params, opKind{Type: "terminate", Plan: func(st nsState) ([]step, error) {
 		if err := needState(st, "terminated", nsInstantiated, nsBroken); err != nil && !remove {
 			return nil, err
 		}
@@ -240,7 +234,7 @@ func (s *Service) Action(ctx context.Context, scope models.Scope, id string, par
 			return "", invalid("/primitive_params", "must be an object of the primitive's parameters")
 		}
 	}
-	return s.start(ctx, scope, id, params, opKind{Type: "action", Label: "RUNNING ACTION", Plan: func(st nsState) ([]step, error) {
+	return s.start(ctx, scope, id, params, opKind{Type: "action", Plan: func(st nsState) ([]step, error) {
 		if err := needState(st, "acted on", nsInstantiated); err != nil {
 			return nil, err
 		}
@@ -355,7 +349,7 @@ func (s *Service) Scale(ctx context.Context, scope models.Scope, id string, para
 	if err != nil {
 		return "", err
 	}
-	return s.start(ctx, scope, id, params, opKind{Type: "scale", Label: "SCALING", Plan: func(st nsState) ([]step, error) {
+	return s.start(ctx, scope, id, params, opKind{Type: "scale", Plan: func(st nsState) ([]step, error) {
 		if err := needState(st, "scaled", nsInstantiated); err != nil {
 			return nil, err
 		}
@@ -441,7 +435,7 @@ func (s *Service) Heal(ctx context.Context, scope models.Scope, id string, param
 	if err != nil {
 		return "", err
 	}
-	return s.start(ctx, scope, id, params, opKind{Type: "heal", Label: "HEALING", Plan: func(st nsState) ([]step, error) {
+	return s.start(ctx, scope, id, params, opKind{Type: "heal", Plan: func(st nsState) ([]step, error) {
 		if err := needState(st, "healed", nsInstantiated); err != nil {
 			return nil, err
 		}
@@ -493,7 +487,7 @@ func (s *Service) update(ctx context.Context, scope models.Scope, id, nsdID, req
 		return "", err
 	}
 	params := map[string]any{"nsdId": nsdID, "request": request}
-	return s.start(ctx, scope, id, params, opKind{Type: "update", Label: "UPDATING", Members: members, Request: request,
+	return s.start(ctx, scope, id, params, opKind{Type: "update", Members: members, Request: request,
 		NSD: &nsdTarget{ID: nsdID, Ref: nsd.ID, Name: nsd.Name, Primitives: nsd.Primitives}, Plan: func(st nsState) ([]step, error) {
 			if err := needState(st, "updated", nsInstantiated); err != nil {
 				return nil, err

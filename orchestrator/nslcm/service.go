@@ -476,6 +476,16 @@ func (s *Service) GetNS(ctx context.Context, scope models.Scope, id string) (Vie
 	return NSView(in)
 }
 
+// loadNS reads NS instance id as scope sees it, with its state.
+func (s *Service) loadNS(ctx context.Context, scope models.Scope, id string) (models.Instance, nsState, error) {
+	in, err := s.store.GetInstance(ctx, scope, models.KindNSR, id)
+	if err != nil {
+		return models.Instance{}, nsState{}, nsNotFound(err, id)
+	}
+	st, err := nsOf(in)
+	return in, st, err
+}
+
 // nsNotFound says a record's absence as an NS instance's.
 func nsNotFound(err error, id string) error {
 	if isCode(err, models.CodeNotFound) {
@@ -549,26 +559,14 @@ func (s *Service) listViews(ctx context.Context, scope models.Scope, kind models
 	if err != nil {
 		return filter.Page[View]{}, err
 	}
-	out := filter.Page[View]{Items: make([]View, 0, len(page.Items)), Total: page.Total, Next: page.Next}
-	for _, in := range page.Items {
-		v, err := render(in)
-		if err != nil {
-			return filter.Page[View]{}, err
-		}
-		out.Items = append(out.Items, v)
-	}
-	return out, nil
+	return views(page, render)
 }
 
 // Delete removes an NS instance: its NSR and VNFRs (its operations and
 // their history stay). 409 while it is instantiated or an operation runs
 // on it, unless force.
 func (s *Service) Delete(ctx context.Context, scope models.Scope, id string, force bool) error {
-	in, err := s.store.GetInstance(ctx, scope, models.KindNSR, id)
-	if err != nil {
-		return nsNotFound(err, id)
-	}
-	st, err := nsOf(in)
+	_, st, err := s.loadNS(ctx, scope, id)
 	if err != nil {
 		return err
 	}
@@ -604,11 +602,7 @@ func (s *Service) removeNS(ctx context.Context, scope models.Scope, id string, s
 // ns_instances_content): deleted at once ("" for the operation) when it
 // was never instantiated, else a terminate whose last step deletes it.
 func (s *Service) DeleteContent(ctx context.Context, scope models.Scope, id string, force bool) (string, error) {
-	in, err := s.store.GetInstance(ctx, scope, models.KindNSR, id)
-	if err != nil {
-		return "", nsNotFound(err, id)
-	}
-	st, err := nsOf(in)
+	_, st, err := s.loadNS(ctx, scope, id)
 	if err != nil {
 		return "", err
 	}
