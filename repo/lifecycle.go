@@ -52,16 +52,20 @@ func (s *LifecycleStore) records(kind models.Kind) Collection {
 
 func instanceOf(d Doc) (models.Instance, error) {
 	in := models.Instance{Record: recordOf(d)}
-	var raw json.RawMessage
-	if err := stateOf(d.Admin, lifecycleStateKey, &raw); err != nil {
-		return in, Internal("decode the lifecycle state of "+d.ID, err)
+	if len(d.Admin) == 0 {
+		return in, nil
 	}
-	in.State = raw
-	p, err := projectsOf(d.Admin)
-	if err != nil {
-		return in, Internal("decode the projects of "+d.ID, err)
+	var a struct { // one pass over the server-side state: lists read every row's
+		State    json.RawMessage `json:"nslcm"`
+		Projects []string        `json:"projects_read"`
 	}
-	in.Projects = p.Read
+	if err := json.Unmarshal(d.Admin, &a); err != nil {
+		return in, Internal("decode the server-side state of "+d.ID, err)
+	}
+	if string(a.State) != "null" {
+		in.State = a.State
+	}
+	in.Projects = a.Projects
 	return in, nil
 }
 

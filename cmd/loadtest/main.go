@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/loadtest -bin bin/nfv-records [-records 10000] [-big 100000]
 //	    [-duration 10s] [-clients 8] [-out loadtest.json] [-keep]
-//	    [-scenarios get,auth,page100,put,create,hostile,filter,rss]
+//	    [-scenarios get,auth,page100,put,create,hostile,filter,rss,ns-list,ns-create]
 //
 // The machine is small and shared, so absolute numbers move from run to
 // run; what is reported is each scenario's throughput as a RATIO to the
@@ -46,7 +46,14 @@
 //     one client; then -rss-clients clients (half page100, half the content
 //     filter) for -duration while the server's VmRSS is sampled every 50 ms
 //     (VmHWM is reset first through /proc/<pid>/clear_refs, and read after);
-//  6. stops the service with SIGTERM, summarises its stderr (warn and error
+//  6. the NS phase (ns-list, ns-create): SONATA's demo NS (three VNFDs
+//     and its NSD, fixtures/descriptors/sonata) onboarded, a VIM registered,
+//     100 NS instances created and instantiated (all their operations
+//     COMPLETED); then healthz, ns-list (GET
+//     /osm/nslcm/v1/ns_instances?limit=100: OSM's view of each), ns-create
+//     (POST /osm/nslcm/v1/ns_instances_content: each starts a 3-VNF
+//     instantiation the server runs in the background), healthz;
+//  7. stops the service with SIGTERM, summarises its stderr (warn and error
 //     lines), prints a table and, with -out, writes everything as JSON.
 //
 // Each scenario runs -clients goroutines for -warmup plus -duration, each
@@ -71,6 +78,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -98,7 +106,7 @@ type options struct {
 }
 
 // scenarioNames are what -scenarios selects from.
-var scenarioNames = []string{"get", "auth", "page100", "put", "create", "hostile", "filter", "rss"}
+var scenarioNames = []string{"get", "auth", "page100", "put", "create", "hostile", "filter", "rss", "ns-list", "ns-create"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -338,6 +346,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if ctx.Err() != nil {
 		return fail(ctx.Err())
+	}
+	// Last, so that the phases before keep their places (ratioTargets).
+	if o.only["ns-list"] || o.only["ns-create"] {
+		progress("NS lifecycle: onboarding SONATA's demo NS, instantiating %d of it...", nsInstances)
+		body, err := seedNS(ctx, srv.endpoint, filepath.Dir(filepath.Dir(o.fixture)))
+		if err != nil {
+			return fail(fmt.Errorf("the NS phase: %w", err))
+		}
+		p := runPhase(ctx, srv, o, seedValue, progress, storeCount(ctx, srv.endpoint, known.len()), sc(nsList(), nsCreate(body)))
+		p.Name = fmt.Sprintf("%d NS instances (3 VNFs each)", nsInstances)
+		rep.Phases = append(rep.Phases, p)
 	}
 	finish()
 	rep.judge()

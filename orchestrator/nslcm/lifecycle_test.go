@@ -3,6 +3,8 @@ package nslcm_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -761,17 +763,44 @@ func TestViewMapping(t *testing.T) {
 			t.Errorf("Rewrite(%v) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
-	// A record the lifecycle did not make is no NS instance.
-	raw, _ := json.Marshal(map[string]any{"id": "95e9b668-5726-4998-8ed4-d8d7e7fd2225", "descriptor_version": "nsr-schema-01", "status": "offline"})
+	// A record the lifecycle did not make shows as what it says, and
+	// takes no command.
+	raw, _ := json.Marshal(map[string]any{"id": "95e9b668-5726-4998-8ed4-d8d7e7fd2225", "descriptor_version": "nsr-schema-01", "status": "failed",
+		"network_functions": []any{map[string]any{"vnfr_id": "27155554-02d7-46a9-a7bb-4f4162b3ac19"}}})
 	var doc any
 	_ = json.Unmarshal(raw, &doc)
 	if _, err := e.recs.Create(ctx, e.scope, models.KindNSR, doc); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.svc.GetNS(ctx, e.scope, "95e9b668-5726-4998-8ed4-d8d7e7fd2225")
-	wantCode(t, err, models.CodeNotFound, "did not make it")
-	if n, err := e.svc.CountNS(ctx, e.scope, filter.Expr{}); err != nil || n != 1 {
-		t.Fatalf("CountNS %d (%v), want 1: a plain NSR is not an NS instance", n, err)
+	plain, err := e.svc.GetNS(ctx, e.scope, "95e9b668-5726-4998-8ed4-d8d7e7fd2225")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain["nsState"] != "BROKEN" || plain["operational-status"] != "failed" || plain["name"] != "95e9b668-5726-4998-8ed4-d8d7e7fd2225" ||
+		fmt.Sprint(plain["constituent-vnfr-ref"]) != "[27155554-02d7-46a9-a7bb-4f4162b3ac19]" || plain["currentOperation"] != "IDLE" {
+		t.Fatalf("the OSM view of a plain NSR: %v", plain)
+	}
+	_, err = e.svc.Terminate(ctx, e.scope, "95e9b668-5726-4998-8ed4-d8d7e7fd2225", nil)
+	wantCode(t, err, models.CodeConflict, "not made by the NS lifecycle")
+	if n, err := e.svc.CountNS(ctx, e.scope, filter.Expr{}); err != nil || n != 2 {
+		t.Fatalf("CountNS %d (%v), want 2: every NSR is an NS instance to OSM's view", n, err)
+	}
+	fixture, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "vnfr", "gatekeeper-seed-function-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vnfr any
+	_ = json.Unmarshal(fixture, &vnfr)
+	if _, err := e.recs.Create(ctx, e.scope, models.KindVNFR, vnfr); err != nil {
+		t.Fatal(err)
+	}
+	vv, err := e.svc.GetVNF(ctx, e.scope, "27155554-02d7-46a9-a7bb-4f4162b3ac19")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vdur, _ := vv["vdur"].([]any)
+	if vv["vnfd-id"] != "6a15313f-cb0a-4540-baa2-77cc6b3f1010" || len(vdur) == 0 || vdur[0].(map[string]any)["vdu-id-ref"] != "vdu01" {
+		t.Fatalf("the OSM view of a plain VNFR: %v", vv)
 	}
 }
 

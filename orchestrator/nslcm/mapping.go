@@ -97,6 +97,60 @@ var vnfMapping = []fieldMap{
 	{View: "status", Record: "status"},
 }
 
+// nsStateOfStatus is the NS state an NSR's status says, for a record the
+// lifecycle never wrote (record -> view).
+var nsStateOfStatus = map[string]string{
+	"normal operation":   nsInstantiated,
+	"degraded operation": nsInstantiated,
+	"updating":           nsInstantiated,
+	"failed":             nsBroken,
+	"offline":            nsNotInstantiated,
+	"terminated":         nsNotInstantiated,
+}
+
+// plainNS is the state an NSR the lifecycle never wrote shows: what its
+// record says (its uuid for a name).
+func plainNS(in models.Instance, rec map[string]any) nsState {
+	status, _ := rec["status"].(string)
+	nsd, _ := rec["descriptor_reference"].(string)
+	st := nsState{Name: in.UUID, NSState: nsStateOfStatus[status], CurrentOperation: idle, NSDID: nsd,
+		CreateTime: models.Epoch(in.Admin.Created), Terminated: status == "terminated", DetailedStatus: status}
+	if st.NSState == "" {
+		st.NSState = nsNotInstantiated
+	}
+	return st
+}
+
+// plainVNF is the state a VNFR the lifecycle never wrote shows: its
+// parent, its VNFD, its VNFC instances as OSM's vdur, its address.
+func plainVNF(in models.Instance, rec map[string]any) vnfState {
+	v := vnfState{CreatedTime: models.Epoch(in.Admin.Created)}
+	v.NSRIDRef, _ = rec["parent_ns"].(string)
+	v.VNFDID, _ = rec["descriptor_reference"].(string)
+	status, _ := rec["status"].(string)
+	v.NSState = nsStateOfStatus[status]
+	var addr *string
+	if as, ok := rec["vnf_address"].([]any); ok && len(as) > 0 {
+		if a, ok := as[0].(map[string]any)["address"].(string); ok {
+			addr = &a
+		}
+	}
+	units, _ := rec["virtual_deployment_units"].([]any)
+	for _, u := range units {
+		vdu, _ := u.(map[string]any)
+		id, _ := vdu["id"].(string)
+		vnfcs, _ := vdu["vnfc_instance"].([]any)
+		for i, c := range vnfcs {
+			vnfc, _ := c.(map[string]any)
+			r := vdur{VDU: id, CountIndex: i, Status: vduActive, IPAddress: addr}
+			r.ID, _ = vnfc["id"].(string)
+			r.VIMID, _ = vnfc["vc_id"].(string)
+			v.VDUR = append(v.VDUR, r)
+		}
+	}
+	return v
+}
+
 // NS record status from the lifecycle state (state -> record).
 func nsrStatus(s nsState) string {
 	switch {

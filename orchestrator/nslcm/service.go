@@ -381,45 +381,61 @@ func (s *Service) CreateAndInstantiate(ctx context.Context, scope models.Scope, 
 	return id, op, nil
 }
 
-// nsOf decodes an NS instance's state: 404 for an NSR the lifecycle
-// never wrote (a record of the repository, not an NS instance).
+// nsOf decodes an NS instance's state, for a command: 409 for an NSR the
+// lifecycle never wrote (a record a client wrote through /nsrs), which
+// has no NSD or VIM to act with.
 func nsOf(in models.Instance) (nsState, error) {
 	if len(in.State) == 0 {
-		return nsState{}, models.Errorf(models.CodeNotFound, "NS instance %s not found (the NSR exists, but the NS lifecycle did not make it)", in.UUID)
+		return nsState{}, models.Errorf(models.CodeConflict, "NS instance %s was not made by the NS lifecycle (its NSR was written through /nsrs): it has no NSD or VIM account to act with; change it through /nsrs", in.UUID)
 	}
 	return decodeState[nsState](in.State, "NS "+in.UUID)
 }
 
 func vnfOf(in models.Instance) (vnfState, error) {
 	if len(in.State) == 0 {
-		return vnfState{}, models.Errorf(models.CodeNotFound, "VNF instance %s not found (the VNFR exists, but the NS lifecycle did not make it)", in.UUID)
+		return vnfState{}, models.Errorf(models.CodeConflict, "VNF instance %s was not made by the NS lifecycle (its VNFR was written through /vnfrs)", in.UUID)
 	}
 	return decodeState[vnfState](in.State, "VNF "+in.UUID)
 }
 
-// NSView renders an NS instance as OSM's routes show it.
-func NSView(in models.Instance) (View, error) {
-	st, err := nsOf(in)
-	if err != nil {
-		return nil, err
+// viewState is the state a view renders, decoded once: the lifecycle's,
+// or for a record it never wrote, what the record itself says (plainNS,
+// plainVNF).
+func viewState[T any](in models.Instance, rec map[string]any, plain func(models.Instance, map[string]any) T) (map[string]any, error) {
+	raw := in.State
+	if len(raw) == 0 {
+		raw = mustJSON(plain(in, rec))
 	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("nslcm: the lifecycle state of %s: %w", in.UUID, err)
+	}
+	return m, nil
+}
+
+// NSView renders an NS instance as OSM's routes show it: every NSR is
+// one, those a client wrote through /nsrs as their record says.
+func NSView(in models.Instance) (View, error) {
 	rec, err := in.Record.Fields()
 	if err != nil {
 		return nil, fmt.Errorf("nslcm: NS %s: %w", in.UUID, err)
 	}
-	var state map[string]any
-	if err := json.Unmarshal(in.State, &state); err != nil {
-		return nil, fmt.Errorf("nslcm: NS %s: %w", in.UUID, err)
+	state, err := viewState(in, rec, plainNS)
+	if err != nil {
+		return nil, err
 	}
 	v := view(nsMapping, rec, state)
-	if st.CurrentOperationID != nil && st.NSState == nsNotInstantiated {
+	if state["currentOperationID"] != nil && state["nsState"] == nsNotInstantiated {
 		v["nsState"] = "BUILDING"
 	}
-	constituents := make([]any, 0, len(st.Members))
-	for _, m := range st.Members {
-		constituents = append(constituents, map[string]any{"member-vnf-index": m.Index, "vnfd-id-ref": m.VNFD})
+	constituents := []any{}
+	members, _ := state["members"].([]any)
+	for _, m := range members {
+		if m, ok := m.(map[string]any); ok {
+			constituents = append(constituents, map[string]any{"member-vnf-index": m["member-vnf-index"], "vnfd-id-ref": m["vnfd-id-ref"]})
+		}
 	}
-	v["nsd"] = map[string]any{"_id": st.NSDID, "id": st.NSDRef, "name": st.NSDName, "constituent-vnfd": constituents}
+	v["nsd"] = map[string]any{"_id": state["nsd-id"], "id": state["nsd-ref"], "name": state["nsd-name-ref"], "constituent-vnfd": constituents}
 	v["admin-status"] = "ENABLED"
 	v["resource-orchestrator"] = "nfv-records"
 	v["orchestration-progress"] = map[string]any{}
@@ -444,25 +460,28 @@ func adminView(v View, in models.Instance) {
 	a["projects_write"] = in.Projects
 }
 
-// VNFView renders a VNF instance as OSM's routes show it.
+// VNFView renders a VNF instance as OSM's routes show it: every VNFR
+// is one, those a client wrote through /vnfrs as their record says.
 func VNFView(in models.Instance) (View, error) {
-	st, err := vnfOf(in)
-	if err != nil {
-		return nil, err
-	}
 	rec, err := in.Record.Fields()
 	if err != nil {
 		return nil, fmt.Errorf("nslcm: VNF %s: %w", in.UUID, err)
 	}
-	var state map[string]any
-	if err := json.Unmarshal(in.State, &state); err != nil {
-		return nil, fmt.Errorf("nslcm: VNF %s: %w", in.UUID, err)
+	state, err := viewState(in, rec, plainVNF)
+	if err != nil {
+		return nil, err
 	}
 	v := view(vnfMapping, rec, state)
-	v["ip-address"] = st.ipAddress()
+	v["ip-address"] = nil // the VNF's: its first replica's
+	units, _ := state["vdur"].([]any)
+	for _, u := range units {
+		if ip := u.(map[string]any)["ip-address"]; ip != nil {
+			v["ip-address"] = ip
+			break
+		}
+	}
 	v["additionalParamsForVnf"] = nil
-	cps := []any{}
-	v["connection-point"] = cps
+	v["connection-point"] = []any{}
 	adminView(v, in)
 	return v, nil
 }
@@ -494,20 +513,6 @@ func nsNotFound(err error, id string) error {
 	return err
 }
 
-// lifecycleOnly restricts a list of kind to the records the lifecycle
-// made (those with its creation time).
-func lifecycleOnly(kind models.Kind, f filter.Expr) (filter.Expr, error) {
-	created := "create-time"
-	if kind == models.KindVNFR {
-		created = "created-time"
-	}
-	mine, err := filter.Where(filter.Options{Admin: true}, filter.Condition{Path: []string{"_admin", adminKey, created}, Op: filter.OpGte, Value: int64(0)})
-	if err != nil {
-		return filter.Expr{}, fmt.Errorf("nslcm: %w", err)
-	}
-	return filter.And(f, mine), nil
-}
-
 // ListNS is a page of the NS instances q selects (q's filter on the
 // stored paths: see Rewrite).
 func (s *Service) ListNS(ctx context.Context, scope models.Scope, q filter.Query) (filter.Page[View], error) {
@@ -516,10 +521,6 @@ func (s *Service) ListNS(ctx context.Context, scope models.Scope, q filter.Query
 
 // CountNS is how many NS instances f selects.
 func (s *Service) CountNS(ctx context.Context, scope models.Scope, f filter.Expr) (int64, error) {
-	f, err := lifecycleOnly(models.KindNSR, f)
-	if err != nil {
-		return 0, err
-	}
 	return s.store.CountInstances(ctx, scope, models.KindNSR, f)
 }
 
@@ -542,19 +543,10 @@ func (s *Service) ListVNF(ctx context.Context, scope models.Scope, q filter.Quer
 
 // CountVNF is how many VNF instances f selects.
 func (s *Service) CountVNF(ctx context.Context, scope models.Scope, f filter.Expr) (int64, error) {
-	f, err := lifecycleOnly(models.KindVNFR, f)
-	if err != nil {
-		return 0, err
-	}
 	return s.store.CountInstances(ctx, scope, models.KindVNFR, f)
 }
 
 func (s *Service) listViews(ctx context.Context, scope models.Scope, kind models.Kind, q filter.Query, render func(models.Instance) (View, error)) (filter.Page[View], error) {
-	f, err := lifecycleOnly(kind, q.Filter)
-	if err != nil {
-		return filter.Page[View]{}, err
-	}
-	q.Filter = f
 	page, err := s.store.ListInstances(ctx, scope, kind, q)
 	if err != nil {
 		return filter.Page[View]{}, err
@@ -632,10 +624,6 @@ func (s *Service) UsingNSD(ctx context.Context, nsd string) (string, error) {
 	f, err := filter.Where(filter.Options{}, filter.Condition{Path: []string{"descriptor_reference"}, Op: filter.OpEq, Value: nsd})
 	if err != nil {
 		return "", fmt.Errorf("nslcm: %w", err)
-	}
-	f, err = lifecycleOnly(models.KindNSR, f)
-	if err != nil {
-		return "", err
 	}
 	page, err := s.store.ListInstances(ctx, models.Scope{All: true}, models.KindNSR, filter.Query{Filter: f, Limit: 1})
 	if err != nil || len(page.Items) == 0 {
