@@ -4014,7 +4014,7 @@ const docTemplate = `{
                         "BasicAuth": []
                     }
                 ],
-                "description": "What osmclient's ns-delete sends: 204 when the NS was not instantiated (deleted at once), else 202 with the terminate operation, whose last step deletes it.",
+                "description": "What osmclient's ns-delete sends: 204 when the NS was not instantiated (deleted at once), else 202 with the terminate operation, whose last step deletes the NS and, as OSM's autoremove, its operations (this one last: ns-delete --wait polls it until 404).",
                 "produces": [
                     "application/json",
                     "application/yaml"

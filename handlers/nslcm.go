@@ -269,7 +269,7 @@ func (h nslcmHandlers) remove(c *gin.Context) {
 // removeContent terminates and deletes an NS instance.
 //
 //	@Summary		Terminate and delete an NS instance
-//	@Description	What osmclient's ns-delete sends: 204 when the NS was not instantiated (deleted at once), else 202 with the terminate operation, whose last step deletes it.
+//	@Description	What osmclient's ns-delete sends: 204 when the NS was not instantiated (deleted at once), else 202 with the terminate operation, whose last step deletes the NS and, as OSM's autoremove, its operations (this one last: ns-delete --wait polls it until 404).
 //	@Tags			nslcm
 //	@Produce		application/json,application/yaml
 //	@Security		BearerAuth

@@ -119,6 +119,16 @@ func TestNSLifecycleRoutes(t *testing.T) {
 			t.Fatalf("ns-list item has no %s", k)
 		}
 	}
+	// ns-list --long summarises deploymentStatus (nets, vnfs[].vms[].status)
+	// and configurationStatus (a list).
+	dep, _ := ns["deploymentStatus"].(map[string]any)
+	vnfsDep, _ := dep["vnfs"].([]any)
+	if _, ok := dep["nets"].([]any); !ok || len(vnfsDep) != 2 || vnfsDep[0].(map[string]any)["vms"].([]any)[0].(map[string]any)["status"] != "ACTIVE" {
+		t.Fatalf("deploymentStatus: %v", ns["deploymentStatus"])
+	}
+	if _, ok := ns["configurationStatus"].([]any); !ok {
+		t.Fatalf("configurationStatus: %v", ns["configurationStatus"])
+	}
 
 	// One NS, three views.
 	rec = do(t, h, http.MethodGet, "/nsrs/"+id, nil)
@@ -185,6 +195,11 @@ func TestNSLifecycleRoutes(t *testing.T) {
 	if len(ops) != 2 || ops[0]["lcmOperationType"] != "action" || ops[1]["lcmOperationType"] != "instantiate" {
 		t.Fatalf("ns-op-list, newest first: %v", ops)
 	}
+	for _, k := range []string{"nsName", "nsdId", "nsDescription", "nsr_id", "nsInstanceId", "lcmOperationType"} { // ns-op-list --long pops them
+		if _, ok := ops[1]["operationParams"].(map[string]any)[k]; !ok {
+			t.Fatalf("instantiate operationParams without %s: %v", k, ops[1]["operationParams"])
+		}
+	}
 	for _, o := range ops {
 		for _, k := range []string{"id", "lcmOperationType", "operationState", "startTime", "statusEnteredTime", "operationParams", "queuePosition", "stage", "detailed-status"} {
 			if _, ok := o[k]; !ok {
@@ -235,13 +250,14 @@ func TestNSLifecycleRoutes(t *testing.T) {
 		t.Fatalf("/requests lists %d", n)
 	}
 
-	// ns-delete: terminate, then deleted; the operations stay.
+	// ns-delete: terminate, then deleted with its operations, as OSM's
+	// autoremove does: osm ns-delete --wait polls the terminate operation
+	// until it is gone (404). The update request keeps its outcome.
 	rec = osm(t, h, http.MethodDelete, "/osm/nslcm/v1/ns_instances_content/"+id, nil)
 	wantStatus(t, rec, http.StatusAccepted)
 	term := decodeObject(t, rec)["_id"].(string)
-	if o := opState(t, h, svc, term); o["operationState"] != "COMPLETED" || o["lcmOperationType"] != "terminate" {
-		t.Fatalf("terminate: %v", o)
-	}
+	svc.Wait()
+	wantError(t, osm(t, h, http.MethodGet, "/osm/nslcm/v1/ns_lcm_op_occs/"+term, nil), http.StatusNotFound, "NOT_FOUND")
 	rec = osm(t, h, http.MethodGet, "/osm/nslcm/v1/ns_instances_content", nil)
 	wantStatus(t, rec, http.StatusOK)
 	if strings.TrimSpace(rec.Body.String()) != "[]" {
@@ -250,8 +266,13 @@ func TestNSLifecycleRoutes(t *testing.T) {
 	wantError(t, do(t, h, http.MethodGet, "/nsrs/"+id, nil), http.StatusNotFound, "NOT_FOUND")
 	wantError(t, do(t, h, http.MethodGet, "/vnfrs/"+linked[0], nil), http.StatusNotFound, "NOT_FOUND")
 	rec = osm(t, h, http.MethodGet, "/osm/nslcm/v1/ns_lcm_op_occs?nsInstanceId="+id, nil)
-	if n := len(decodeList(t, rec)); n != 5 {
-		t.Fatalf("%d operations after delete, want 5", n)
+	if n := len(decodeList(t, rec)); n != 0 {
+		t.Fatalf("%d operations after ns-delete, want none", n)
+	}
+	rec = do(t, h, http.MethodGet, "/requests/"+req["id"].(string), nil)
+	wantStatus(t, rec, http.StatusOK)
+	if got := decodeObject(t, rec); got["status"] != "INSTANTIATED" {
+		t.Fatalf("request after its NS was deleted: %v", got)
 	}
 	// Nothing holds the NSD and the VIM now.
 	wantStatus(t, osm(t, h, http.MethodDelete, "/osm/nsd/v1/ns_descriptors/"+nsd, nil), http.StatusNoContent)

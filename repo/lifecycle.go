@@ -318,6 +318,18 @@ func (s *LifecycleStore) DeleteOp(ctx context.Context, id string) error {
 	return s.deleteEntry(ctx, OpOccSpec, id)
 }
 
+// DeleteOpsOf removes the operations of NS ns, all but keep, and says
+// how many.
+func (s *LifecycleStore) DeleteOpsOf(ctx context.Context, ns, keep string) (int64, error) {
+	f, err := filter.Where(filter.Options{Fields: OpOccSpec.Envelope.Fields()},
+		filter.Condition{Path: []string{"nsInstanceId"}, Op: filter.OpEq, Value: ns},
+		filter.Condition{Path: []string{"_id"}, Op: filter.OpNeq, Value: keep})
+	if err != nil {
+		return 0, Internal("delete the operations of "+ns, err)
+	}
+	return s.entries(OpOccSpec).DeleteWhere(ctx, f)
+}
+
 // CreateRequest stores a new update request.
 func (s *LifecycleStore) CreateRequest(ctx context.Context, scope models.Scope, e models.Entry) (models.Entry, error) {
 	return s.createEntry(ctx, scope, UpdateRequestSpec, e)

@@ -2,6 +2,7 @@ package nslcm
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 
@@ -131,7 +132,10 @@ func (s *Service) requestView(ctx context.Context, e models.Entry) (View, error)
 			if r.Status != requestNew {
 				r.UpdatedAt = models.FormatTime(oe.Modified)
 			}
-		case !isCode(err, models.CodeNotFound):
+		case isCode(err, models.CodeNotFound):
+			msg := "its operation is gone: the service instance was deleted before its outcome was recorded"
+			r.Status, r.Error = requestError, &msg
+		default:
 			return nil, err
 		}
 	}
@@ -140,6 +144,32 @@ func (s *Service) requestView(ctx context.Context, e models.Entry) (View, error)
 		return nil, err
 	}
 	return v, nil
+}
+
+// endRequest writes an operation's outcome to the update request it
+// answers (INSTANTIATED, or ERROR with the reason), so that the request
+// keeps it once the operation is gone (deleted with its NS).
+func (s *Service) endRequest(ctx context.Context, id, state, errMsg string) error {
+	now := models.FormatTime(s.now())
+	_, err := s.store.ModifyRequest(ctx, all(nil), id, func(e *models.Entry) error {
+		var r updateRequest
+		if err := json.Unmarshal(e.Body, &r); err != nil {
+			return fmt.Errorf("nslcm: request %s: %w", id, err)
+		}
+		if r.Status != requestNew {
+			return errUnchanged
+		}
+		r.Status, r.UpdatedAt = requestInstantiated, now
+		if state != opCompleted {
+			r.Status, r.Error = requestError, &errMsg
+		}
+		e.Body = mustJSON(r)
+		return nil
+	})
+	if errors.Is(err, errUnchanged) || isCode(err, models.CodeNotFound) {
+		return nil // a request not stored yet is stored with its operation's state read
+	}
+	return err
 }
 
 // GetRequest reads an update request.

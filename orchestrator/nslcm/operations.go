@@ -55,6 +55,14 @@ func (s *Service) start(ctx context.Context, scope models.Scope, id string, para
 		params = map[string]any{}
 	}
 	params["lcmOperationType"], params["nsInstanceId"] = kind.Type, id
+	if kind.Type == "instantiate" { // what OSM's instantiation parameters hold, osmclient's ns-op-list --long reads
+		for k, v := range map[string]string{"nsName": st.Name, "nsdId": st.NSDID, "nsDescription": st.Description, "vimAccountId": st.VIMAccountID} {
+			if _, ok := params[k]; !ok {
+				params[k] = v
+			}
+		}
+		params["nsr_id"] = id
+	}
 	o := op{opOcc: opOcc{ID: opID, OperationState: opProcessing, Stage: stageOf(plan, 0), StatusEnteredTime: now,
 		NSInstanceID: id, LCMOperationType: kind.Type, StartTime: now, OperationParams: params,
 		Links: map[string]string{"self": "/osm/nslcm/v1/ns_lcm_op_occs/" + opID, "nsInstance": "/osm/nslcm/v1/ns_instances/" + id}},

@@ -16,6 +16,10 @@ import (
 // fails for now (the database away, the replica stopping) leaves it
 // PROCESSING for Recover to mark FAILED_TEMP once the lease expires.
 
+// errRemoved is the last step of an ns_instances_content DELETE: the NS
+// and its operations are gone, this one with them.
+var errRemoved = errors.New("nslcm: the operation was removed with its NS")
+
 // errLost is a runner finding its operation taken from it (marked
 // FAILED_TEMP by a recovery while it was slow, or cancelled).
 var errLost = errors.New("nslcm: the operation is no longer this runner's")
@@ -66,6 +70,12 @@ func (s *Service) run(id string) {
 		}
 		st := o.progress.Plan[o.progress.Next]
 		detail, err := s.do(ctx, o, st)
+		if errors.Is(err, errRemoved) {
+			if err := s.store.DeleteOp(ctx, id); err != nil && !isCode(err, models.CodeNotFound) {
+				s.log.WarnContext(ctx, "NS operation: cannot remove it with its NS", "op", id, "error", err)
+			}
+			return
+		}
 		if err != nil {
 			if temporary(err) || ctx.Err() != nil {
 				s.log.WarnContext(ctx, "NS operation stopped; it is FAILED_TEMP once its lease expires", "op", id, "step", st.String(), "error", err)
@@ -199,6 +209,7 @@ func (s *Service) advance(ctx context.Context, id, detail string) error {
 // did not complete).
 func (s *Service) writeEnd(ctx context.Context, id, state, detail, errMsg string) error {
 	now := s.epoch()
+	var request string
 	_, err := s.modifyOp(ctx, all(nil), id, func(o *op) error {
 		if o.OperationState != opProcessing && o.OperationState != opFailedTemp {
 			return errLost
@@ -209,9 +220,13 @@ func (s *Service) writeEnd(ctx context.Context, id, state, detail, errMsg string
 			o.ErrorMessage = &errMsg
 		}
 		o.progress.History = append(o.progress.History, historyEntry{Time: now, State: state, Detail: detail})
+		request = o.progress.Request
 		return nil
 	})
-	return err
+	if err != nil || request == "" {
+		return err
+	}
+	return s.endRequest(ctx, request, state, errMsg)
 }
 
 // failStep ends an operation whose step failed for good: FAILED, or

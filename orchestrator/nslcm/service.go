@@ -47,9 +47,12 @@ type Store interface {
 	ListOps(ctx context.Context, scope models.Scope, q filter.Query) (filter.Page[models.Entry], error)
 	CountOps(ctx context.Context, scope models.Scope, f filter.Expr) (int64, error)
 	DeleteOp(ctx context.Context, id string) error
+	// DeleteOpsOf removes the operations of NS ns but keep; it says how many.
+	DeleteOpsOf(ctx context.Context, ns, keep string) (int64, error)
 
 	CreateRequest(ctx context.Context, scope models.Scope, e models.Entry) (models.Entry, error)
 	GetRequest(ctx context.Context, scope models.Scope, id string) (models.Entry, error)
+	ModifyRequest(ctx context.Context, scope models.Scope, id string, fn func(*models.Entry) error) (models.Entry, error)
 	ListRequests(ctx context.Context, scope models.Scope, q filter.Query) (filter.Page[models.Entry], error)
 	CountRequests(ctx context.Context, scope models.Scope, f filter.Expr) (int64, error)
 
@@ -440,7 +443,11 @@ func NSView(in models.Instance) (View, error) {
 	v["resource-orchestrator"] = "nfv-records"
 	v["orchestration-progress"] = map[string]any{}
 	v["operational-events"] = []any{}
-	v["deploymentStatus"], v["configurationStatus"], v["vcaStatus"] = nil, nil, nil
+	v["deploymentStatus"] = map[string]any{"nets": []any{}, "vnfs": []any{}}
+	if d, ok := state["deploymentStatus"]; ok {
+		v["deploymentStatus"] = d
+	}
+	v["configurationStatus"], v["vcaStatus"] = []any{}, nil // no execution environments here
 	v["additionalParamsForNs"], v["ssh-authorized-key"] = nil, nil
 	v["vld"] = []any{}
 	adminView(v, in)

@@ -53,6 +53,9 @@ type nsState struct {
 	// Members are the NS's VNFs by member index, in the NSD's order.
 	Members           []member       `json:"members"`
 	InstantiateParams map[string]any `json:"instantiate_params,omitempty"`
+	// Deployment is OSM's deploymentStatus as of the last operation's
+	// end: each VNF's replicas and their states (osm ns-list --long).
+	Deployment *deployment `json:"deploymentStatus,omitempty"`
 	CreateTime        float64        `json:"create-time"`
 	History           []historyEntry `json:"history"`
 }
@@ -64,6 +67,26 @@ type member struct {
 	VNFD   string `json:"vnfd-id-ref"`
 	VNFDID string `json:"vnfd-id"`
 	VNFR   string `json:"vnfr-id"`
+}
+
+// deployment is OSM's deploymentStatus: the NS's networks (none here)
+// and its VNFs' VMs.
+type deployment struct {
+	Nets []any           `json:"nets"`
+	VNFs []deploymentVNF `json:"vnfs"`
+}
+
+type deploymentVNF struct {
+	MemberIndex string         `json:"member_vnf_index"`
+	VNFR        string         `json:"vnfr_id"`
+	VMs         []deploymentVM `json:"vms"`
+}
+
+type deploymentVM struct {
+	VDU        string `json:"vdu_id"`
+	CountIndex int    `json:"count_index"`
+	VIMID      string `json:"vim_id,omitempty"`
+	Status     string `json:"status"`
 }
 
 // historyEntry is one state change of an NS.

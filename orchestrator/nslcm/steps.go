@@ -466,7 +466,11 @@ func (s *Service) retarget(ctx context.Context, o op) error {
 // finish writes the NS's end state and releases it.
 func (s *Service) finish(ctx context.Context, o op) error {
 	now := s.epoch()
-	_, err := s.modifyNS(ctx, all(nil), o.NSInstanceID, func(st *nsState) error {
+	dep, err := s.deploymentOf(ctx, o)
+	if err != nil {
+		return err
+	}
+	_, err = s.modifyNS(ctx, all(nil), o.NSInstanceID, func(st *nsState) error {
 		if st.CurrentOperationID == nil || *st.CurrentOperationID != o.ID {
 			if st.CurrentOperationID == nil && slices.ContainsFunc(st.History, func(h historyEntry) bool {
 				return h.Operation == o.ID && h.State == opCompleted
@@ -492,11 +496,42 @@ func (s *Service) finish(ctx context.Context, o op) error {
 		case "scale", "heal":
 			st.Degraded = false
 		}
-		st.DetailedStatus = detail
+		st.DetailedStatus, st.Deployment = detail, dep
 		st.addHistory(historyEntry{Time: now, Operation: o.ID, Type: o.LCMOperationType, State: opCompleted, Detail: detail})
 		return nil
 	})
 	return err
+}
+
+// deploymentOf reads the VMs of the NS's VNFs, for its deploymentStatus.
+func (s *Service) deploymentOf(ctx context.Context, o op) (*deployment, error) {
+	_, st, err := s.nsFor(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	dep := &deployment{Nets: []any{}, VNFs: []deploymentVNF{}}
+	for _, m := range st.Members {
+		if m.VNFR == "" {
+			continue
+		}
+		in, err := s.store.GetInstance(ctx, all(nil), models.KindVNFR, m.VNFR)
+		if isCode(err, models.CodeNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		v, err := vnfOf(in)
+		if err != nil {
+			return nil, err
+		}
+		d := deploymentVNF{MemberIndex: m.Index, VNFR: m.VNFR, VMs: []deploymentVM{}}
+		for _, r := range v.VDUR {
+			d.VMs = append(d.VMs, deploymentVM{VDU: r.VDU, CountIndex: r.CountIndex, VIMID: r.VIMID, Status: r.Status})
+		}
+		dep.VNFs = append(dep.VNFs, d)
+	}
+	return dep, nil
 }
 
 // removeDone deletes the NS a terminate ended (ns_instances_content).
@@ -509,8 +544,21 @@ func (s *Service) removeDone(ctx context.Context, o op) error {
 		return err
 	}
 	err = s.removeNS(ctx, all(nil), o.NSInstanceID, st)
-	if isCode(err, models.CodeNotFound) {
-		return nil
+	if err != nil && !isCode(err, models.CodeNotFound) {
+		return err
 	}
-	return err
+	return s.removeOps(ctx, o)
+}
+
+// removeOps deletes the operations of the NS an ns_instances_content
+// DELETE removed, this one last, as OSM does (osm ns-delete --wait polls
+// this operation until it is gone). Its update requests keep their
+// outcome: it was written to them when each operation ended.
+func (s *Service) removeOps(ctx context.Context, o op) error {
+	n, err := s.store.DeleteOpsOf(ctx, o.NSInstanceID, o.ID)
+	if err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "NS deleted with its operations", "ns", o.NSInstanceID, "operations", n+1)
+	return errRemoved
 }
