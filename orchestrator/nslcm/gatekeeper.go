@@ -2,8 +2,8 @@ package nslcm
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/nfv-records/nfv-records/filter"
@@ -62,47 +62,51 @@ func (s *Service) RequestUpdate(ctx context.Context, scope models.Scope, id stri
 	if err != nil {
 		return nil, nsNotFound(err, id)
 	}
-	reqID := newID()
+	// The request is stored first, naming the operation to come, so that
+	// the operation finds it to write its outcome however soon it ends.
+	reqID, opID := newID(), newID()
 	now := models.FormatTime(s.now())
 	req := updateRequest{ID: reqID, RequestType: "UPDATE", ServiceUUID: latest, ServiceInstanceUUID: id, NSDID: nsdID,
-		LatestNSDID: latest, Status: requestNew, CreatedAt: now, UpdatedAt: now}
-	opID, err := s.startUpdate(ctx, scope, in, nsdID, latest, reqID)
-	switch {
-	case err == nil:
-		req.Operation = &opID
-	case temporary(err) || isCode(err, models.CodeInternal):
+		LatestNSDID: latest, Status: requestNew, Operation: &opID, CreatedAt: now, UpdatedAt: now}
+	if _, err := s.store.CreateRequest(ctx, all(in.Projects), models.Entry{UUID: reqID, Body: mustJSON(req)}); err != nil {
 		return nil, err
-	default:
+	}
+	if err := s.startUpdate(ctx, scope, in, nsdID, latest, reqID, opID); err != nil {
+		if temporary(err) || isCode(err, models.CodeInternal) { // not the request's fault: the client retries
+			_ = s.store.DeleteRequest(context.WithoutCancel(ctx), reqID)
+			return nil, err
+		}
 		msg := err.Error()
 		if me, ok := err.(*models.Error); ok {
 			msg = me.Detail
 		}
-		req.Status, req.Error = requestError, &msg
+		req.Status, req.Error, req.Operation = requestError, &msg, nil
+		if _, werr := s.store.ModifyRequest(context.WithoutCancel(ctx), all(nil), reqID, func(e *models.Entry) error {
+			e.Body = mustJSON(req)
+			return nil
+		}); werr != nil {
+			return nil, werr
+		}
 	}
-	raw, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("nslcm: %w", err)
-	}
-	e, err := s.store.CreateRequest(ctx, all(in.Projects), models.Entry{UUID: reqID, Body: raw})
-	if err != nil {
-		return nil, err
-	}
-	return s.requestView(ctx, e)
+	// The answer is the request as accepted (NEW), or refused (ERROR):
+	// GET /requests/{id} follows it afterwards.
+	var v View
+	return v, jsonInto(mustJSON(req), &v)
 }
 
 // startUpdate checks that the record is of nsd_id, then starts the
 // update. latest may be nsd_id itself: a SONATA NSD's new version
 // replaces the catalogue entry's content (same vendor.name), so the
 // update moves the NS to what that entry holds now.
-func (s *Service) startUpdate(ctx context.Context, scope models.Scope, in models.Instance, nsdID, latest, reqID string) (string, error) {
+func (s *Service) startUpdate(ctx context.Context, scope models.Scope, in models.Instance, nsdID, latest, reqID, opID string) error {
 	st, err := nsOf(in)
 	if err != nil {
-		return "", models.Errorf(models.CodeConflict, "service instance %s was not instantiated by this service: it cannot be updated", in.UUID)
+		return models.Errorf(models.CodeConflict, "service instance %s was not instantiated by this service: it cannot be updated", in.UUID)
 	}
 	if st.NSDID != nsdID {
-		return "", models.Errorf(models.CodeConflict, "service instance %s is of NSD %s, not nsd_id %s", in.UUID, st.NSDID, nsdID)
+		return models.Errorf(models.CodeConflict, "service instance %s is of NSD %s, not nsd_id %s", in.UUID, st.NSDID, nsdID)
 	}
-	return s.update(ctx, scope, in.UUID, latest, reqID)
+	return s.update(ctx, scope, in.UUID, latest, reqID, opID)
 }
 
 // requestView renders a request with its status as its operation says.
@@ -133,8 +137,12 @@ func (s *Service) requestView(ctx context.Context, e models.Entry) (View, error)
 				r.UpdatedAt = models.FormatTime(oe.Modified)
 			}
 		case isCode(err, models.CodeNotFound):
-			msg := "its operation is gone: the service instance was deleted before its outcome was recorded"
-			r.Status, r.Error = requestError, &msg
+			// Just accepted, its operation may not be written yet; a lease
+			// later it would be.
+			if created, perr := time.Parse(models.TimeLayout, r.CreatedAt); perr != nil || s.now().Sub(created) > s.ttl {
+				msg := "its operation does not exist: the update never started (the service stopped first), or its service instance was deleted"
+				r.Status, r.Error = requestError, &msg
+			}
 		default:
 			return nil, err
 		}

@@ -23,6 +23,9 @@ func newID() string { return uuid.NewString() }
 // makes from the NS as it is, refusing (409, 422) what the NS cannot do.
 type opKind struct {
 	Type string
+	// ID is the operation's id when the caller named it first (""
+	// makes one).
+	ID   string
 	Plan func(st nsState) ([]step, error)
 	// Members are the members an update brings (kept in its progress).
 	Members []member
@@ -44,7 +47,10 @@ func (s *Service) start(ctx context.Context, scope models.Scope, id string, para
 	if err != nil {
 		return "", err
 	}
-	opID := newID()
+	opID := kind.ID
+	if opID == "" {
+		opID = newID()
+	}
 	// The lease is this replica's before the occurrence exists: a
 	// recovery elsewhere never takes a new operation for a dead one.
 	if _, err := s.store.TakeOp(ctx, opID, s.owner, s.ttl); err != nil {
@@ -485,17 +491,17 @@ func healTargets(o op) []healTarget {
 // update moves an instantiated NS to another NSD (the Gatekeeper's update
 // request): VNFs of member indexes the new NSD drops are removed, those
 // it adds are created and deployed, the others kept.
-func (s *Service) update(ctx context.Context, scope models.Scope, id, nsdID, request string) (string, error) {
+func (s *Service) update(ctx context.Context, scope models.Scope, id, nsdID, request, opID string) error {
 	nsd, err := s.nsdOf(ctx, scope, "/latest_nsd_id", nsdID)
 	if err != nil {
-		return "", err
+		return err
 	}
 	members, err := s.membersOf(ctx, scope, nsd)
 	if err != nil {
-		return "", err
+		return err
 	}
 	params := map[string]any{"nsdId": nsdID, "request": request}
-	return s.start(ctx, scope, id, params, opKind{Type: "update", Members: members, Request: request,
+	_, err = s.start(ctx, scope, id, params, opKind{Type: "update", ID: opID, Members: members, Request: request,
 		NSD: &nsdTarget{ID: nsdID, Ref: nsd.ID, Name: nsd.Name, Primitives: nsd.Primitives}, Plan: func(st nsState) ([]step, error) {
 			if err := needState(st, "updated", nsInstantiated); err != nil {
 				return nil, err
@@ -515,4 +521,5 @@ func (s *Service) update(ctx context.Context, scope models.Scope, id, nsdID, req
 			plan = append(plan, step{Do: doRetarget})
 			return append(append(plan, deploys...), step{Do: doFinish}), nil
 		}})
+	return err
 }

@@ -53,6 +53,7 @@ type Store interface {
 	CreateRequest(ctx context.Context, scope models.Scope, e models.Entry) (models.Entry, error)
 	GetRequest(ctx context.Context, scope models.Scope, id string) (models.Entry, error)
 	ModifyRequest(ctx context.Context, scope models.Scope, id string, fn func(*models.Entry) error) (models.Entry, error)
+	DeleteRequest(ctx context.Context, id string) error
 	ListRequests(ctx context.Context, scope models.Scope, q filter.Query) (filter.Page[models.Entry], error)
 	CountRequests(ctx context.Context, scope models.Scope, f filter.Expr) (int64, error)
 

@@ -55,9 +55,9 @@ type nsState struct {
 	InstantiateParams map[string]any `json:"instantiate_params,omitempty"`
 	// Deployment is OSM's deploymentStatus as of the last operation's
 	// end: each VNF's replicas and their states (osm ns-list --long).
-	Deployment *deployment `json:"deploymentStatus,omitempty"`
-	CreateTime        float64        `json:"create-time"`
-	History           []historyEntry `json:"history"`
+	Deployment *deployment    `json:"deploymentStatus,omitempty"`
+	CreateTime float64        `json:"create-time"`
+	History    []historyEntry `json:"history"`
 }
 
 // member is a VNF of an NS: its member index, its VNFD (descriptor id
