@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nfv-records/nfv-records/filter"
 	"github.com/nfv-records/nfv-records/models"
