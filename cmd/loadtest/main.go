@@ -357,6 +357,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		p := runPhase(ctx, srv, o, seedValue, progress, storeCount(ctx, srv.endpoint, known.len()), sc(nsList(), nsCreate(body)))
 		p.Name = fmt.Sprintf("%d NS instances (3 VNFs each)", nsInstances)
 		rep.Phases = append(rep.Phases, p)
+		if err := nsOutcome(ctx, srv.endpoint); err != nil {
+			rep.notef("NS phase: %v", err)
+		}
 	}
 	finish()
 	rep.judge()

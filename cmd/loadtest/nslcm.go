@@ -109,3 +109,19 @@ func nsCreate(body []byte) scenario {
 		return w.do(ctx, http.MethodPost, "/osm/nslcm/v1/ns_instances_content", body)
 	}}
 }
+
+// nsOutcome waits for the operations the NS phase started and says
+// whether one did not complete.
+func nsOutcome(ctx context.Context, ep endpoint) error {
+	if err := waitOperations(ctx, ep); err != nil {
+		return err
+	}
+	_, total, _, err := check(ctx, ep, http.MethodGet, "/osm/nslcm/v1/ns_lcm_op_occs?operationState.neq=COMPLETED&limit=1", nil)
+	if err != nil {
+		return err
+	}
+	if total > 0 {
+		return fmt.Errorf("%d NS operations did not complete", total)
+	}
+	return nil
+}
