@@ -116,20 +116,30 @@ func busy(id string, st nsState) error {
 
 // modifyNS changes an NS instance's state and writes its record from it.
 func (s *Service) modifyNS(ctx context.Context, scope models.Scope, id string, fn func(*nsState) error) (nsState, error) {
-	var out nsState
-	_, err := s.store.ModifyInstance(ctx, scope, models.KindNSR, id, func(in *models.Instance) error {
-		st, err := nsOf(*in)
+	st, err := modifyState(s, ctx, scope, models.KindNSR, id, nsOf, nsrFields, fn)
+	return st, nsNotFound(err, id)
+}
+
+// modifyState changes the lifecycle state of record id in one write, and
+// the record's fields as fields derives them from it (mapping.go), the
+// record checked against its schema.
+func modifyState[T any](s *Service, ctx context.Context, scope models.Scope, kind models.Kind, id string,
+	decode func(models.Instance) (T, error), fields func(map[string]any, string, T), fn func(*T) error) (T, error) {
+	var out T
+	_, err := s.store.ModifyInstance(ctx, scope, kind, id, func(in *models.Instance) error {
+		st, err := decode(*in)
 		if err != nil {
 			return err
 		}
 		if err := fn(&st); err != nil {
 			return err
 		}
-		fields, err := in.Record.Fields()
+		f, err := in.Record.Fields()
 		if err != nil {
-			return fmt.Errorf("nslcm: NS %s: %w", id, err)
+			return fmt.Errorf("nslcm: %s %s: %w", kind.Singular(), id, err)
 		}
-		rec, err := s.nsrBody(ctx, id, fields, st)
+		fields(f, id, st)
+		rec, err := s.records.Check(ctx, kind, f)
 		if err != nil {
 			return err
 		}
@@ -140,10 +150,7 @@ func (s *Service) modifyNS(ctx context.Context, scope models.Scope, id string, f
 		out = st
 		return nil
 	})
-	if err != nil {
-		return nsState{}, nsNotFound(err, id)
-	}
-	return out, nil
+	return out, err
 }
 
 // needState refuses (409) an operation the NS's state does not allow.

@@ -154,28 +154,7 @@ func (s *Service) createVNF(ctx context.Context, o op, idx string) error {
 
 // modifyVNF changes a VNF instance's state and writes its record from it.
 func (s *Service) modifyVNF(ctx context.Context, id string, fn func(*vnfState) error) error {
-	_, err := s.store.ModifyInstance(ctx, all(nil), models.KindVNFR, id, func(in *models.Instance) error {
-		v, err := vnfOf(*in)
-		if err != nil {
-			return err
-		}
-		if err := fn(&v); err != nil {
-			return err
-		}
-		fields, err := in.Record.Fields()
-		if err != nil {
-			return fmt.Errorf("nslcm: VNF %s: %w", id, err)
-		}
-		rec, err := s.vnfrBody(ctx, id, fields, v)
-		if err != nil {
-			return err
-		}
-		if in.State, err = encodeState(v); err != nil {
-			return err
-		}
-		in.Record.Body = rec.Body
-		return nil
-	})
+	_, err := modifyState(s, ctx, all(nil), models.KindVNFR, id, vnfOf, vnfrFields, fn)
 	return err
 }
 
