@@ -23,6 +23,24 @@ func osmVIM(name string) []byte {
 }`, name))
 }
 
+// TestUnstorableNamesRefused: names no database here can store, in what
+// is kept as sent (a VIM's config, a package's user-defined data, an NS's
+// parameters), are a 422 naming them, on every store alike.
+func TestUnstorableNamesRefused(t *testing.T) {
+	h, _ := newRouter(t)
+	for _, tc := range []struct{ target, body, pointer string }{
+		{"/osm/admin/v1/vim_accounts", `{"name":"v","vim_type":"dummy","vim_url":"http://x.example","vim_user":"u","vim_password":"p","vim_tenant_name":"t","config":{"a.b":1}}`, "/config/a.b"},
+		{"/osm/vnfpkgm/v1/vnf_packages", `{"userDefinedData":{"$set":1}}`, "/userDefinedData/$set"},
+		{"/osm/nslcm/v1/ns_instances", `{"nsName":"n","nsdId":"4ca9eb68-ffaa-444e-ba46-912d532ee1da","vimAccountId":"4ca9eb68-ffaa-444e-ba46-912d532ee1da","x":{"$y":1}}`, "/x/$y"},
+	} {
+		rec := do(t, h, http.MethodPost, tc.target, []byte(tc.body))
+		body := wantError(t, rec, http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
+		if !strings.Contains(rec.Body.String(), `"pointer":"`+tc.pointer+`"`) {
+			t.Errorf("%s: %v does not name %s", tc.target, body, tc.pointer)
+		}
+	}
+}
+
 func TestVIMAccounts(t *testing.T) {
 	e := newAuthEnv(t)
 	adm := bearer(e.admin(t))

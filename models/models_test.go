@@ -172,3 +172,24 @@ func TestExactNumber(t *testing.T) {
 		}
 	}
 }
+
+func TestUnstorableNames(t *testing.T) {
+	for _, tc := range []struct {
+		doc  any
+		want string
+	}{
+		{map[string]any{"a": 1, "b": []any{map[string]any{"c": "d"}}}, "[]"},
+		{map[string]any{"$where": 1}, "[{/$where field names must not start with '$'}]"},
+		{map[string]any{"a": []any{1, map[string]any{"x.y": 2}}}, "[{/a/1/x.y field names must not contain '.'}]"},
+		{map[string]any{"a/b": map[string]any{"n\x00": true}}, "[{/a~1b/n\x00 field names must not contain NUL}]"},
+		{"scalar", "[]"},
+	} {
+		got := UnstorableNames(tc.doc, "")
+		if s := fmt.Sprint(got); s != tc.want && !(len(got) == 0 && tc.want == "[]") {
+			t.Errorf("UnstorableNames(%v) = %s, want %s", tc.doc, s, tc.want)
+		}
+		if (CheckNames(tc.doc, "") == nil) != (tc.want == "[]") {
+			t.Errorf("CheckNames(%v) disagrees", tc.doc)
+		}
+	}
+}

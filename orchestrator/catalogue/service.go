@@ -267,6 +267,9 @@ func (s *Service) CreateEmpty(ctx context.Context, scope models.Scope, kind Kind
 	if userData == nil {
 		userData = map[string]any{}
 	}
+	if err := models.CheckNames(userData, "/userDefinedData"); err != nil {
+		return models.Entry{}, err
+	}
 	admin, err := withAdmin(nil, entryAdmin{OnboardingState: created, OperationalState: disabled, UsageState: notInUse, UserDefinedData: userData})
 	if err != nil {
 		return models.Entry{}, fmt.Errorf("catalogue: %w", err)
@@ -339,6 +342,9 @@ func (s *Service) Modify(ctx context.Context, scope models.Scope, kind Kind, uui
 	case "", enabled, disabled:
 	default:
 		return models.Entry{}, models.Errorf(models.CodeUnprocessable, "operationalState %s is neither ENABLED nor DISABLED", models.Quote(m.OperationalState))
+	}
+	if err := models.CheckNames(m.UserDefinedData, "/userDefinedData"); err != nil {
+		return models.Entry{}, err
 	}
 	return s.store.Update(ctx, scope, string(kind), uuid, func(cur models.Entry) (models.Entry, string, error) {
 		a, all, err := adminOf(cur)

@@ -282,6 +282,10 @@ func TestRefusals(t *testing.T) {
 			_, err := e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "9", "primitive": "touch"})
 			return err
 		}, models.CodeUnprocessable, "member"},
+		{"a parameter name no store keeps", ready, func(id string) error {
+			_, err := e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "1", "primitive": "touch", "primitive_params": map[string]any{"file.name": "x"}})
+			return err
+		}, models.CodeUnprocessable, "member names"},
 		{"primitive missing", ready, func(id string) error { _, err := e.svc.Action(ctx, e.scope, id, map[string]any{}); return err }, models.CodeUnprocessable, "primitive is required"},
 		{"scale in below the minimum", ready, func(id string) error {
 			_, err := e.svc.Scale(ctx, e.scope, id, scaleBody("SCALE_IN", "scale_cirros", "1"))
@@ -329,6 +333,7 @@ func TestRefusals(t *testing.T) {
 		{nslcm.NSRequest{"nsName": "x", "nsdId": nsd, "vimAccountId": "4ca9eb68-ffaa-444e-ba46-912d532ee1da"}, "does not exist"},
 		{nslcm.NSRequest{"nsName": 5, "nsdId": nsd, "vimAccountId": vim}, "must be a string"},
 		{nslcm.NSRequest{"nsName": "bad\x00name", "nsdId": nsd, "vimAccountId": vim}, "control characters"},
+		{nslcm.NSRequest{"nsName": "x", "nsdId": nsd, "vimAccountId": vim, "additionalParamsForNs": map[string]any{"$where": 1}}, "member names"},
 	} {
 		_, err := e.svc.Create(ctx, e.scope, tc.body)
 		wantCode(t, err, models.CodeUnprocessable, tc.says)

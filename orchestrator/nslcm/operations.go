@@ -36,6 +36,9 @@ type opKind struct {
 // start starts an operation of kind on NS id with params: written before
 // it is answered, and run by this replica. It returns its id.
 func (s *Service) start(ctx context.Context, scope models.Scope, id string, params map[string]any, kind opKind) (string, error) {
+	if err := models.CheckNames(params, ""); err != nil { // kept as they are, in the operation
+		return "", err
+	}
 	in, st, err := s.loadNS(ctx, scope, id)
 	if err != nil {
 		return "", err

@@ -290,6 +290,9 @@ func (s *Service) checkVIM(ctx context.Context, scope models.Scope, pointer, vim
 
 // newNS checks a new NS's body and makes its state.
 func (s *Service) newNS(ctx context.Context, scope models.Scope, body NSRequest) (nsState, error) {
+	if err := models.CheckNames(map[string]any(body), ""); err != nil { // kept as they are: instantiate_params
+		return nsState{}, err
+	}
 	name, err := str(body, "nsName", true)
 	if err != nil {
 		return nsState{}, err

@@ -107,6 +107,7 @@ func checkVIM(e VIMEdit, required []string) error {
 			if _, ok := v.(map[string]any); !ok && v != nil {
 				violations = append(violations, models.Violation{Pointer: "/config", Message: "must be an object"})
 			}
+			violations = append(violations, models.UnstorableNames(v, "/config")...)
 		case slices.Contains(vimOptional, k) && v == nil:
 			// an edit's null removes an optional field
 		case slices.Contains(vimRequired, k) || slices.Contains(vimOptional, k):

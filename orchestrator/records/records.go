@@ -302,7 +302,7 @@ func storable(v any) (any, []models.Violation) {
 			}
 			for k, child := range t {
 				childPtr := ptr + "/" + document.EscapePointer(k)
-				if msg := badFieldName(k); msg != "" {
+				if msg := models.FieldNameProblem(k); msg != "" {
 					violations = append(violations, models.Violation{Pointer: childPtr, Message: msg})
 					continue
 				}
@@ -358,14 +358,3 @@ func beyondFloat(v any, ptr string) []models.Violation {
 	return out
 }
 
-func badFieldName(k string) string {
-	switch {
-	case strings.HasPrefix(k, "$"):
-		return "field names must not start with '$'"
-	case strings.Contains(k, "."):
-		return "field names must not contain '.'"
-	case strings.ContainsRune(k, 0):
-		return "field names must not contain NUL"
-	}
-	return ""
-}
