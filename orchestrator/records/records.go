@@ -357,4 +357,3 @@ func beyondFloat(v any, ptr string) []models.Violation {
 	}
 	return out
 }
-
