@@ -219,6 +219,37 @@ func TestLifecycle(t *testing.T) {
 	}
 }
 
+// TestInstantiateOnAnotherVIM: an instantiation naming another VIM
+// account makes the NS's VNFs there, and the NS says so.
+func TestInstantiateOnAnotherVIM(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	other := e.vim(t, "site-b")
+	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := e.svc.Instantiate(ctx, e.scope, id, map[string]any{"vimAccountId": other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	v := e.ns(t, id)
+	if v["vimAccountId"] != other {
+		t.Fatalf("NS on VIM %v, want %s", v["vimAccountId"], other)
+	}
+	for _, vid := range vnfrs(v) {
+		vv, err := e.svc.GetVNF(ctx, e.scope, vid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vnfc := units(t, e.record(t, models.KindVNFR, vid))[0].(map[string]any)
+		if vv["vim-account-id"] != other || vnfc["vim_id"] != other {
+			t.Fatalf("VNF %s on VIM %v (its VNFC on %v), want %s", vid, vv["vim-account-id"], vnfc["vim_id"], other)
+		}
+	}
+}
+
 // snapshot is what a refusal must leave as it was: the NS's record and
 // the operations.
 func snapshot(t testing.TB, e *env, id string) string {

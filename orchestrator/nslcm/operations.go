@@ -93,6 +93,9 @@ func (s *Service) start(ctx context.Context, scope models.Scope, id string, para
 			return err
 		}
 		st.CurrentOperationID, st.CurrentOperation = &opID, labelOf(kind.Type)
+		if vim, ok := params["vimAccountId"].(string); ok && kind.Type == "instantiate" {
+			st.VIMAccountID = vim // before its VNFs are made on it
+		}
 		st.ErrorDescription, st.ErrorDetail = nil, nil
 		st.addHistory(historyEntry{Time: now, Operation: opID, Type: kind.Type, State: opProcessing})
 		return nil

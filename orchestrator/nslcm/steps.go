@@ -464,9 +464,6 @@ func (s *Service) finish(ctx context.Context, o op) error {
 		switch o.LCMOperationType {
 		case "instantiate", "update":
 			st.NSState, st.Terminated, st.Degraded, st.ConfigStatus = nsInstantiated, false, false, "configured"
-			if vim, _ := o.OperationParams["vimAccountId"].(string); vim != "" {
-				st.VIMAccountID = vim
-			}
 		case "terminate":
 			st.NSState, st.Terminated, st.Degraded, st.ConfigStatus = nsNotInstantiated, true, false, "terminated"
 			detail = "Terminated"
