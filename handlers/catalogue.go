@@ -458,7 +458,7 @@ func (h kindHandlers) list(c *gin.Context) {
 // shown (a VIM password); without it, and without selectors, the answer
 // is spliced from the stored JSON.
 func listEntries(c *gin.Context, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[models.Entry], error), hide func(map[string]any)) {
-	req, page, ok := listAll(c, catalogueListOptions, catalogueComplex, count, list)
+	req, page, ok := listAll(c, catalogueListOptions, catalogueComplex, nil, count, list)
 	if !ok {
 		return
 	}
@@ -493,8 +493,8 @@ func listEntries(c *gin.Context, count func(filter.Expr) (int64, error), list fu
 // listAll answers ?count itself, or reads the page an OSM list asks for:
 // all of it (up to maxCatalogueList) unless paging is asked for, as OSM
 // lists, with the paging headers sent. false when it answered.
-func listAll[T any](c *gin.Context, opts filter.Options, complexAttrs []string, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[T], error)) (listRequest, filter.Page[T], bool) {
-	req, err := parseListRequest(c, opts, complexAttrs)
+func listAll[T any](c *gin.Context, opts filter.Options, complexAttrs []string, rewrite func(url.Values) url.Values, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[T], error)) (listRequest, filter.Page[T], bool) {
+	req, err := parseListRequest(c, opts, complexAttrs, rewrite)
 	if err != nil {
 		writeError(c, err)
 		return req, filter.Page[T]{}, false

@@ -115,7 +115,7 @@ func (h nslcmHandlers) getRequest(c *gin.Context) {
 //	@Router		/requests [get]
 func (h nslcmHandlers) listRequests(c *gin.Context) {
 	ctx, scope := c.Request.Context(), scopeOf(c)
-	listViews(c, opListOptions,
+	listViews(c, opListOptions, nil,
 		func(f filter.Expr) (int64, error) { return h.svc.CountRequests(ctx, scope, f) },
 		func(q filter.Query) (filter.Page[nslcm.View], error) { return h.svc.ListRequests(ctx, scope, q) })
 }

@@ -30,13 +30,16 @@ type listRequest struct {
 // parseList reads a list request. Every part is checked before the
 // database is asked anything, so a bad parameter is a 400 that names it.
 func (h recordHandlers) parseList(c *gin.Context) (listRequest, error) {
-	return parseListRequest(c, filter.Options{Fields: records.Fields()}, h.complexAttrs)
+	return parseListRequest(c, filter.Options{Fields: records.Fields()}, h.complexAttrs, nil)
 }
 
 // parseListRequest reads a list request of any family: its filter with
 // opts, sort, paging, marker, count and attribute selectors
 // (complexAttrs are what exclude_default leaves out).
-func parseListRequest(c *gin.Context, opts filter.Options, complexAttrs []string) (listRequest, error) {
+// rewrite, when set, turns the query's filter keys into the paths that
+// store them (an OSM view's names); the list's links keep the query as
+// the client wrote it.
+func parseListRequest(c *gin.Context, opts filter.Options, complexAttrs []string, rewrite func(url.Values) url.Values) (listRequest, error) {
 	// URL.Query would drop malformed pairs silently; a list must not
 	// answer as if a filter the caller wrote were not there.
 	query, err := url.ParseQuery(c.Request.URL.RawQuery)
@@ -51,6 +54,9 @@ func parseListRequest(c *gin.Context, opts filter.Options, complexAttrs []string
 		return listRequest{}, models.Errorf(models.CodeInvalid, "header Query-String-Format: %s is not supported (use yaml, or leave it out)", models.Quote(format))
 	}
 	req := listRequest{values: query}
+	if rewrite != nil {
+		query = rewrite(query)
+	}
 	if req.filter, err = filter.ParseQuery(query, opts); err != nil {
 		return listRequest{}, err
 	}

@@ -337,8 +337,7 @@ func (h nslcmHandlers) getNS(c *gin.Context) {
 //	@Router			/osm/nslcm/v1/ns_instances_content [get]
 func (h nslcmHandlers) listNS(c *gin.Context) {
 	ctx, scope := c.Request.Context(), scopeOf(c)
-	rewriteQuery(c, models.KindNSR)
-	listViews(c, nsListOptions,
+	listViews(c, nsListOptions, viewNames(models.KindNSR),
 		func(f filter.Expr) (int64, error) { return h.svc.CountNS(ctx, scope, f) },
 		func(q filter.Query) (filter.Page[nslcm.View], error) { return h.svc.ListNS(ctx, scope, q) })
 }
@@ -383,8 +382,7 @@ func (h nslcmHandlers) getVNF(c *gin.Context) {
 //	@Router		/osm/nslcm/v1/vnfrs [get]
 func (h nslcmHandlers) listVNF(c *gin.Context) {
 	ctx, scope := c.Request.Context(), scopeOf(c)
-	rewriteQuery(c, models.KindVNFR)
-	listViews(c, nsListOptions,
+	listViews(c, nsListOptions, viewNames(models.KindVNFR),
 		func(f filter.Expr) (int64, error) { return h.svc.CountVNF(ctx, scope, f) },
 		func(q filter.Query) (filter.Page[nslcm.View], error) { return h.svc.ListVNF(ctx, scope, q) })
 }
@@ -427,7 +425,7 @@ func (h nslcmHandlers) getOp(c *gin.Context) {
 //	@Router		/osm/nslcm/v1/ns_lcm_op_occs [get]
 func (h nslcmHandlers) listOps(c *gin.Context) {
 	ctx, scope := c.Request.Context(), scopeOf(c)
-	listViews(c, opListOptions,
+	listViews(c, opListOptions, nil,
 		func(f filter.Expr) (int64, error) { return h.svc.CountOps(ctx, scope, f) },
 		func(q filter.Query) (filter.Page[nslcm.View], error) { return h.svc.ListOps(ctx, scope, q) })
 }
@@ -479,20 +477,15 @@ func (h nslcmHandlers) retry(c *gin.Context) {
 	render(c, http.StatusAccepted, OpStarted{ID: c.Param("id")})
 }
 
-// rewriteQuery turns an OSM view's filter names into the stored paths
-// (nslcm.Rewrite). A malformed query is left for the list parser to
-// refuse.
-func rewriteQuery(c *gin.Context, kind models.Kind) {
-	q, err := url.ParseQuery(c.Request.URL.RawQuery)
-	if err != nil || len(q) == 0 {
-		return
-	}
-	c.Request.URL.RawQuery = nslcm.Rewrite(kind, q).Encode()
+// viewNames rewrites the filter names of an OSM view of kind into the
+// paths that store them (nslcm.Rewrite).
+func viewNames(kind models.Kind) func(url.Values) url.Values {
+	return func(q url.Values) url.Values { return nslcm.Rewrite(kind, q) }
 }
 
 // listViews answers a list of OSM views (listAll).
-func listViews(c *gin.Context, opts filter.Options, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[nslcm.View], error)) {
-	req, page, ok := listAll(c, opts, []string{"_admin"}, count, list)
+func listViews(c *gin.Context, opts filter.Options, rewrite func(url.Values) url.Values, count func(filter.Expr) (int64, error), list func(filter.Query) (filter.Page[nslcm.View], error)) {
+	req, page, ok := listAll(c, opts, []string{"_admin"}, rewrite, count, list)
 	if !ok {
 		return
 	}

@@ -158,6 +158,9 @@ func TestNSLifecycleRoutes(t *testing.T) {
 	if len(vnfs) != 2 {
 		t.Fatalf("vnfrs?nsr-id-ref: %v", vnfs)
 	}
+	if link := rec.Header().Get("Link"); !strings.Contains(link, "nsr-id-ref="+id) || strings.Contains(link, "parent_ns") {
+		t.Fatalf("the list's links do not keep the client's query: %s", link)
+	}
 	for _, v := range vnfs {
 		for _, k := range []string{"_id", "nsr-id-ref", "member-vnf-index-ref", "vnfd-ref", "vim-account-id", "ip-address"} {
 			if _, ok := v[k]; !ok {
