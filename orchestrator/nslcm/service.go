@@ -405,33 +405,33 @@ func vnfOf(in models.Instance) (vnfState, error) {
 	return decodeState[vnfState](in.State, "VNF "+in.UUID)
 }
 
-// viewState is the state a view renders, decoded once: the lifecycle's,
-// or for a record it never wrote, what the record itself says (plainNS,
-// plainVNF).
-func viewState[T any](in models.Instance, rec map[string]any, plain func(models.Instance, map[string]any) T) (map[string]any, error) {
+// viewOf renders a record through mapping, with its state decoded once:
+// the lifecycle's, or for a record it never wrote, what the record
+// itself says (plain). It returns the state too, for what the mapping
+// does not cover.
+func viewOf[T any](in models.Instance, mapping []fieldMap, plain func(models.Instance, map[string]any) T) (View, map[string]any, error) {
+	rec, err := in.Record.Fields()
+	if err != nil {
+		return nil, nil, fmt.Errorf("nslcm: record %s: %w", in.UUID, err)
+	}
 	raw := in.State
 	if len(raw) == 0 {
 		raw = mustJSON(plain(in, rec))
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("nslcm: the lifecycle state of %s: %w", in.UUID, err)
+	var state map[string]any
+	if err := json.Unmarshal(raw, &state); err != nil {
+		return nil, nil, fmt.Errorf("nslcm: the lifecycle state of %s: %w", in.UUID, err)
 	}
-	return m, nil
+	return view(mapping, rec, state), state, nil
 }
 
 // NSView renders an NS instance as OSM's routes show it: every NSR is
 // one, those a client wrote through /nsrs as their record says.
 func NSView(in models.Instance) (View, error) {
-	rec, err := in.Record.Fields()
-	if err != nil {
-		return nil, fmt.Errorf("nslcm: NS %s: %w", in.UUID, err)
-	}
-	state, err := viewState(in, rec, plainNS)
+	v, state, err := viewOf(in, nsMapping, plainNS)
 	if err != nil {
 		return nil, err
 	}
-	v := view(nsMapping, rec, state)
 	if state["currentOperationID"] != nil && state["nsState"] == nsNotInstantiated {
 		v["nsState"] = "BUILDING"
 	}
@@ -474,15 +474,10 @@ func adminView(v View, in models.Instance) {
 // VNFView renders a VNF instance as OSM's routes show it: every VNFR
 // is one, those a client wrote through /vnfrs as their record says.
 func VNFView(in models.Instance) (View, error) {
-	rec, err := in.Record.Fields()
-	if err != nil {
-		return nil, fmt.Errorf("nslcm: VNF %s: %w", in.UUID, err)
-	}
-	state, err := viewState(in, rec, plainVNF)
+	v, state, err := viewOf(in, vnfMapping, plainVNF)
 	if err != nil {
 		return nil, err
 	}
-	v := view(vnfMapping, rec, state)
 	v["ip-address"] = nil // the VNF's: its first replica's
 	units, _ := state["vdur"].([]any)
 	for _, u := range units {
