@@ -149,6 +149,8 @@ type env struct {
 	scope   models.Scope
 	mu      sync.Mutex
 	crashAt string // the step after which the runner "dies"
+	// onStep, when set, runs in the runner after each step is written.
+	onStep func(op, step string)
 }
 
 const ttl = 30 * time.Second
@@ -179,6 +181,9 @@ func envOn(t testing.TB, db repo.DB, clock *repotest.Clock) *env {
 		AfterStep: func(op, step string) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
+			if e.onStep != nil {
+				e.onStep(op, step)
+			}
 			if e.crashAt != "" && step == e.crashAt {
 				e.crashAt = ""
 				return fmt.Errorf("crash after %s", step)

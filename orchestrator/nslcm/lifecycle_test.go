@@ -334,6 +334,12 @@ func TestRefusals(t *testing.T) {
 			_, err := e.svc.Heal(ctx, e.scope, id, map[string]any{"healVnfData": []any{map[string]any{"vnfInstanceId": "nope"}}})
 			return err
 		}, models.CodeUnprocessable, "not a VNF instance of this NS"},
+		{"heal a unit the VNF has not", ready, func(id string) error {
+			vnf := vnfrs(e.ns(t, id))[0]
+			_, err := e.svc.Heal(ctx, e.scope, id, map[string]any{"healVnfData": []any{map[string]any{"vnfInstanceId": vnf,
+				"additionalParams": map[string]any{"vdu": []any{map[string]any{"vdu-id": "cirros_scale_vnfd-VM", "count-index": 7}}}}}})
+			return err
+		}, models.CodeUnprocessable, "names no unit"},
 		{"instantiate on an unknown VIM", idle, func(id string) error {
 			_, err := e.svc.Instantiate(ctx, e.scope, id, map[string]any{"vimAccountId": "4ca9eb68-ffaa-444e-ba46-912d532ee1da"})
 			return err
@@ -653,6 +659,38 @@ func TestCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.wantOp(t, op, "COMPLETED")
+}
+
+// TestCancelWhileRunning: a cancel asked while the runner works ends the
+// operation CANCELLED at its next step; the steps after it do not run.
+func TestCancelWhileRunning(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.onStep = func(op, step string) {
+		if step == "create VNF 2" {
+			if err := e.svc.Cancel(ctx, e.scope, op); err != nil {
+				t.Errorf("cancel: %v", err)
+			}
+		}
+	}
+	op, err := e.svc.Instantiate(ctx, e.scope, id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.wantOp(t, op, "CANCELLED")
+	if v["isCancelPending"] != false || !containsAll(fmt.Sprint(v["detailed-status"]), "cancelled on request", "deploy VNF 1") {
+		t.Fatalf("cancelled operation: %v", v)
+	}
+	if n := e.vnfm.placed.Load(); n != 0 {
+		t.Fatalf("%d units placed after the cancel, want none", n)
+	}
+	if ns := e.ns(t, id); ns["nsState"] != "BROKEN" || ns["currentOperationID"] != nil {
+		t.Fatalf("NS after a cancelled instantiation: %v", ns)
+	}
 }
 
 // TestVIMInUse: a VIM an NS uses cannot be deleted, unless forced.
