@@ -173,6 +173,20 @@ func TestLifecycle(t *testing.T) {
 			if e.vnfm.released.Load() != before+1 {
 				t.Fatalf("heal released %d units, want 1", e.vnfm.released.Load()-before)
 			}
+			// heal one named replica of VNF 2 (which has two): only it
+			before = e.vnfm.released.Load()
+			op, err = e.svc.Heal(ctx, e.scope, id, map[string]any{"healVnfData": []any{map[string]any{"vnfInstanceId": ids[1],
+				"additionalParams": map[string]any{"vdu": []any{map[string]any{"vdu-id": "cirros_scale_vnfd-VM", "count-index": 1}}}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.wantOp(t, op, "COMPLETED")
+			if got := e.vnfm.released.Load() - before; got != 1 {
+				t.Fatalf("healing one replica released %d units, want 1", got)
+			}
+			if n := len(units(t, e.record(t, models.KindVNFR, ids[1]))); n != 2 {
+				t.Fatalf("after healing one replica: %d units, want 2", n)
+			}
 
 			// terminate: the records stay, terminated
 			op, err = e.svc.Terminate(ctx, e.scope, id, nil)
@@ -212,8 +226,8 @@ func TestLifecycle(t *testing.T) {
 			}
 			f, _ = filter.Where(filter.Options{}, filter.Condition{Path: []string{"nsInstanceId"}, Op: filter.OpEq, Value: id})
 			ops, err := e.svc.ListOps(ctx, e.scope, filter.Query{Filter: f, Limit: 100})
-			if err != nil || len(ops.Items) != 7 {
-				t.Fatalf("want the 7 operations after delete, got %d (%v)", len(ops.Items), err)
+			if err != nil || len(ops.Items) != 8 {
+				t.Fatalf("want the 8 operations after delete, got %d (%v)", len(ops.Items), err)
 			}
 		})
 	}
