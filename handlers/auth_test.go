@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -843,4 +844,35 @@ func TestRevocationWithoutCache(t *testing.T) {
 	wantStatus(t, do(t, two, http.MethodGet, "/nsrs", nil, bearer(tok)...), http.StatusOK)
 	wantStatus(t, do(t, one, http.MethodDelete, "/osm/admin/v1/tokens", nil, bearer(tok)...), http.StatusNoContent)
 	wantError(t, do(t, two, http.MethodGet, "/nsrs", nil, bearer(tok)...), 401, "UNAUTHORIZED")
+}
+
+// TestSelfIsResolvedAsTheTarget: "your own account" is the account the
+// reference resolves to (an id first, then a name): a user whose name is
+// another user's id neither reads nor changes that user.
+func TestSelfIsResolvedAsTheTarget(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := basic("admin", testAdminPassword)
+	rec := e.as(t, adm, http.MethodGet, "/osm/admin/v1/users/admin", nil)
+	wantStatus(t, rec, http.StatusOK)
+	adminID := decodeObject(t, rec)["_id"].(string)
+	e.mkUser(t, adminID, "admin", "project_user")
+	mallory := basic(adminID, "pw-"+adminID)
+	wantError(t, e.as(t, mallory, http.MethodGet, "/osm/admin/v1/users/"+adminID, nil), http.StatusForbidden, "FORBIDDEN")
+	wantError(t, e.as(t, mallory, http.MethodPatch, "/osm/admin/v1/users/"+adminID, []byte(`{"password":"taken-over-1"}`)), http.StatusForbidden, "FORBIDDEN")
+	wantStatus(t, e.as(t, adm, http.MethodGet, "/osm/admin/v1/users/admin", nil), http.StatusOK) // the admin's password holds
+	// Their own account, by its id, they do change.
+	rec = e.as(t, adm, http.MethodGet, "/osm/admin/v1/users/"+url.PathEscape(adminID), nil)
+	wantStatus(t, rec, http.StatusOK)
+	rec = e.as(t, adm, http.MethodGet, "/osm/admin/v1/users?username="+url.QueryEscape(adminID), nil)
+	wantStatus(t, rec, http.StatusOK)
+	var ownID string
+	for _, u := range decodeList(t, rec) {
+		if u["username"] == adminID {
+			ownID = u["_id"].(string)
+		}
+	}
+	if ownID == "" {
+		t.Fatal("the user is not listed")
+	}
+	wantStatus(t, e.as(t, mallory, http.MethodPatch, "/osm/admin/v1/users/"+ownID, []byte(`{"password":"my-own-new-1"}`)), http.StatusNoContent)
 }

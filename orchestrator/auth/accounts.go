@@ -407,15 +407,15 @@ func (s *Service) User(ctx context.Context, ref string) (UserView, error) {
 	return s.userView(ctx, u)
 }
 
-// IsSelf reports whether ref names the caller's own user.
+// IsSelf reports whether ref names the caller's own user, resolved as
+// User and EditUser resolve it (an id first, then a name): a username
+// that is another user's id names that other user.
 func (s *Service) IsSelf(ctx context.Context, caller Identity, ref string) bool {
 	if caller.UserID == "" {
 		return false
 	}
-	if ref == caller.UserID || ref == caller.Username {
-		return true
-	}
-	return false
+	u, err := s.findUser(ctx, ref)
+	return err == nil && u.ID == caller.UserID
 }
 
 // Users are every user.
@@ -469,15 +469,28 @@ func (s *Service) EditUser(ctx context.Context, o Origin, caller Identity, ref s
 		return err
 	}
 	s.forget()
-	if e.Password != nil || e.Username != nil {
-		n, err := s.store.DeleteTokensOf(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		s.audit(ctx, o, "password changed", caller.Username, caller.ProjectName, "target", u.Username, "tokens_revoked", n)
+	event, attrs := "user changed", []any{"target", u.Username}
+	if e.Password != nil {
+		event = "password changed"
 	}
-	s.audit(ctx, o, "user changed", caller.Username, caller.ProjectName, "target", u.Username)
+	if e.Password != nil || e.Username != nil {
+		attrs = append(attrs, s.revokeTokens(ctx, u)...)
+	}
+	s.audit(ctx, o, event, caller.Username, caller.ProjectName, attrs...)
 	return nil
+}
+
+// revokeTokens deletes the tokens of a user whose credentials changed or
+// who was deleted, and says how many for the audit line. The change is
+// made already: a failure here is logged, not answered; the tokens stay
+// refused (CredentialsChanged, or the user gone), only not deleted.
+func (s *Service) revokeTokens(ctx context.Context, u User) []any {
+	n, err := s.store.DeleteTokensOf(ctx, u.ID)
+	if err != nil {
+		s.log.WarnContext(ctx, "tokens of a changed user not deleted; they are refused all the same", "user", u.Username, "error", err)
+		return []any{"tokens_revoked", "failed"}
+	}
+	return []any{"tokens_revoked", n}
 }
 
 // DeleteUser removes a user and revokes its tokens.
@@ -490,10 +503,7 @@ func (s *Service) DeleteUser(ctx context.Context, o Origin, caller Identity, ref
 		return err
 	}
 	s.forget()
-	if _, err := s.store.DeleteTokensOf(ctx, u.ID); err != nil {
-		return err
-	}
-	s.audit(ctx, o, "user deleted", caller.Username, caller.ProjectName, "target", u.Username)
+	s.audit(ctx, o, "user deleted", caller.Username, caller.ProjectName, append([]any{"target", u.Username}, s.revokeTokens(ctx, u)...)...)
 	return nil
 }
 
