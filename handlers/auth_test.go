@@ -672,6 +672,14 @@ func TestAccounts(t *testing.T) {
 	if rec := e.as(t, adm, http.MethodDelete, "/osm/admin/v1/projects/P4", nil); rec.Code != 409 || !strings.Contains(rec.Body.String(), "owns records") {
 		t.Errorf("delete a project owning records: %d %s", rec.Code, rec.Body.String())
 	}
+	// So does one that owns only a VIM account.
+	e.mkProject(t, "P5")
+	e.mkUser(t, "hank", "P5", "project_admin")
+	wantStatus(t, e.as(t, basic("hank", "pw-hank"), http.MethodPost, "/osm/admin/v1/vim_accounts", osmVIM("p5-site")), http.StatusAccepted)
+	wantStatus(t, e.as(t, adm, http.MethodDelete, "/osm/admin/v1/users/hank", nil), http.StatusNoContent)
+	if rec := e.as(t, adm, http.MethodDelete, "/osm/admin/v1/projects/P5", nil); rec.Code != 409 || !strings.Contains(rec.Body.String(), "VIM accounts") {
+		t.Errorf("delete a project owning a VIM account: %d %s", rec.Code, rec.Body.String())
+	}
 	// Roles: PATCH merges (null removes), PUT replaces.
 	e.mkRole(t, "r1", map[string]bool{"a": true, "b": false})
 	wantStatus(t, e.as(t, adm, http.MethodPatch, "/osm/admin/v1/roles/r1", []byte(`{"permissions":{"b":null,"c":true}}`)), http.StatusNoContent)

@@ -518,10 +518,21 @@ func (s *AuthStore) ClearLoginFailures(ctx context.Context, key string) error {
 	return tokenError(err)
 }
 
-// OwnsDocuments reports whether a record belongs to project.
-func (s *AuthStore) OwnsDocuments(ctx context.Context, project string) (bool, error) {
+// ownedSpecs are the collections whose documents projects own.
+func ownedSpecs() []CollectionSpec {
+	specs := []CollectionSpec{VIMSpec, OpOccSpec, UpdateRequestSpec, CatalogueSpec("vnfd"), CatalogueSpec("nsd")}
 	for _, kind := range models.Kinds() {
-		n, err := s.db.Collection(RecordSpec(kind)).Within(Readers{Projects: []string{project}}).Count(ctx, filter.Expr{})
+		specs = append(specs, RecordSpec(kind))
+	}
+	return specs
+}
+
+// OwnsDocuments reports whether a document of any kind projects own
+// (records, descriptors, VIM accounts, NS operations, update requests)
+// belongs to project.
+func (s *AuthStore) OwnsDocuments(ctx context.Context, project string) (bool, error) {
+	for _, spec := range ownedSpecs() {
+		n, err := s.db.Collection(spec).Within(Readers{Projects: []string{project}}).Count(ctx, filter.Expr{})
 		if err != nil {
 			return false, err
 		}

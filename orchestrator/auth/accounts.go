@@ -646,7 +646,7 @@ func (s *Service) DeleteProject(ctx context.Context, o Origin, caller Identity, 
 			return err
 		}
 		if owns {
-			return models.Errorf(models.CodeConflict, "project %s is in use: it owns records (FORCE=true deletes the project anyway, leaving them)", p.Name)
+			return models.Errorf(models.CodeConflict, "project %s is in use: it owns records, descriptors, VIM accounts or NS operations (FORCE=true deletes the project anyway, leaving them)", p.Name)
 		}
 	}
 	if err := s.store.DeleteProject(ctx, p.ID); err != nil {
