@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -290,16 +289,17 @@ func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error 
 		if err != nil {
 			return err
 		}
-		def, err := s.store.FindRole(ctx, defaultUserRole)
-		if err != nil {
-			return fmt.Errorf("the role %s of plain project lists: %w", defaultUserRole, err)
-		}
 		var next []Mapping
+		seen := map[string]bool{} // by id: a name and an id may name one project
 		for _, ref := range edited {
 			p, err := s.knownProject(ctx, ref)
 			if err != nil {
 				return err
 			}
+			if seen[p.ID] {
+				continue
+			}
+			seen[p.ID] = true
 			kept := false
 			for _, m := range u.Mappings {
 				if m.Project == p.ID {
@@ -308,6 +308,13 @@ func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error 
 				}
 			}
 			if !kept {
+				def, err := s.store.FindRole(ctx, defaultUserRole) // only when a project is added
+				if models.ErrorCodeOf(err) == models.CodeNotFound {
+					return models.Errorf(models.CodeConflict, "project %s cannot be added by name alone: the role %s it would get no longer exists (give project_role_mappings)", models.Quote(ref), defaultUserRole)
+				}
+				if err != nil {
+					return err
+				}
 				next = append(next, Mapping{Project: p.ID, Role: def.ID})
 			}
 		}

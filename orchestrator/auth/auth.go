@@ -380,10 +380,26 @@ func (s *Service) AuthenticateBasic(ctx context.Context, o Origin, username, pas
 const basicRemember = time.Minute
 
 func (s *Service) defaultIdentity(ctx context.Context, u User) (Identity, error) {
-	if len(u.Mappings) == 0 {
-		return Identity{}, unauthorized("the user holds no role in any project")
+	p, err := s.firstProject(ctx, u)
+	if err != nil {
+		return Identity{}, err
 	}
-	return s.identityOf(ctx, u, u.Mappings[0].Project)
+	return s.identityOf(ctx, u, p)
+}
+
+// firstProject is the user's first project that still exists (a mapping
+// to a deleted project may outlive it: dropped after, in another write).
+func (s *Service) firstProject(ctx context.Context, u User) (string, error) {
+	for _, m := range u.Mappings {
+		_, err := s.project(ctx, m.Project)
+		if err == nil {
+			return m.Project, nil
+		}
+		if models.ErrorCodeOf(err) != models.CodeNotFound {
+			return "", err
+		}
+	}
+	return "", unauthorized("the user holds no role in any project")
 }
 
 // Access is what a call may do: its scope, and whether it may force.

@@ -49,11 +49,12 @@ func (s *Service) Login(ctx context.Context, o Origin, req Login) (Issued, error
 	}
 	projectID := ""
 	if req.Project == "" {
-		if len(u.Mappings) == 0 {
-			s.audit(ctx, o, "login failed", u.Username, "", "reason", "no project")
-			return Issued{}, unauthorized("the user holds no role in any project")
+		if projectID, err = s.firstProject(ctx, u); err != nil {
+			if models.ErrorCodeOf(err) == models.CodeUnauthorized {
+				s.audit(ctx, o, "login failed", u.Username, "", "reason", "no project")
+			}
+			return Issued{}, err
 		}
-		projectID = u.Mappings[0].Project
 	} else {
 		p, err := s.findProject(ctx, req.Project)
 		if err != nil && models.ErrorCodeOf(err) != models.CodeNotFound {
