@@ -380,7 +380,9 @@ func run(ctx context.Context, cfg config, log *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		go certs.reloadOnHangup(ctx, log)
+		hup, stop := hangups()
+		defer stop()
+		go certs.reloadOnHangup(ctx, hup, log)
 		l = tls.NewListener(l, &tls.Config{GetCertificate: certs.get, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}

@@ -170,10 +170,15 @@ func (c *certificates) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 
 // reloadOnHangup reloads the files at each SIGHUP until ctx ends; a file
 // that does not load leaves the certificate in use as it is.
-func (c *certificates) reloadOnHangup(ctx context.Context, log *slog.Logger) {
+// hangups are the SIGHUPs the process gets from now on (a SIGHUP
+// before would kill it): subscribed before the server says it serves.
+func hangups() (<-chan os.Signal, func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	return hup, func() { signal.Stop(hup) }
+}
+
+func (c *certificates) reloadOnHangup(ctx context.Context, hup <-chan os.Signal, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():

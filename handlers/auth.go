@@ -316,23 +316,21 @@ func loginRequest(doc any) (auth.Login, error) {
 	if !ok {
 		return req, models.Errorf(models.CodeInvalid, "the body must be an object {username, password, project_id}")
 	}
-	for k, v := range obj {
-		var dst *string
-		switch k {
-		case "username":
-			dst = &req.Username
-		case "password":
-			dst = &req.Password
-		case "project_id", "project", "project_name":
-			dst = &req.Project
-		default:
+	// The project's three names in a fixed order: project_id wins over
+	// project, which wins over project_name.
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"username", &req.Username}, {"password", &req.Password}, {"project_name", &req.Project}, {"project", &req.Project}, {"project_id", &req.Project}} {
+		v, ok := obj[f.key]
+		if !ok {
 			continue
 		}
 		s, ok := v.(string)
 		if !ok {
-			return auth.Login{}, models.Errorf(models.CodeInvalid, "%s must be a string", k)
+			return auth.Login{}, models.Errorf(models.CodeInvalid, "%s must be a string", f.key)
 		}
-		*dst = s
+		*f.dst = s
 	}
 	return req, nil
 }
@@ -469,19 +467,26 @@ func done(c *gin.Context, err error) {
 	c.Status(http.StatusNoContent)
 }
 
-// renderAdminList renders items filtered by the query's SOL005 filter (the
-// lists are small: they are filtered here).
+// renderAdminList renders items as a list query selects them: the
+// query read as every list's is (a malformed one is a 400, never
+// ignored), its filter applied to each item's view (the lists are small:
+// they are filtered here), then offset and limit; these lists keep their
+// own order, so sort and markers are refused.
 func renderAdminList[T any](c *gin.Context, items []T) {
-	q := c.Request.URL.Query()
-	delete(q, "output")
-	f, err := filter.ParseQuery(q, filter.Options{YAMLValues: strings.EqualFold(c.GetHeader("Query-String-Format"), "yaml")})
+	req, err := parseListRequest(c, filter.Options{}, nil, nil)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
+	for _, k := range []string{"sort", markerKey} {
+		if _, ok := req.values[k]; ok {
+			writeError(c, models.Errorf(models.CodeInvalid, "query parameter %s: this list keeps its own order, so it is not sorted or continued by a marker", k))
+			return
+		}
+	}
 	out := make([]T, 0, len(items))
 	for _, it := range items {
-		if f.Empty() {
+		if req.filter.Empty() {
 			out = append(out, it)
 			continue
 		}
@@ -495,10 +500,19 @@ func renderAdminList[T any](c *gin.Context, items []T) {
 			writeError(c, err)
 			return
 		}
-		if f.Match(view) {
+		if req.filter.Match(view) {
 			out = append(out, it)
 		}
 	}
+	total := int64(len(out))
+	if req.count {
+		render(c, http.StatusOK, Count{Count: total})
+		return
+	}
+	if pagingAsked(req.values) {
+		out = out[min(req.paging.offset, total):min(req.paging.offset+req.paging.limit, total)]
+	}
+	c.Header("X-Total-Count", strconv.FormatInt(total, 10))
 	render(c, http.StatusOK, out)
 }
 

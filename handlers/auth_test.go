@@ -292,6 +292,9 @@ func TestRoleTable(t *testing.T) {
 		tok := e.login(t, "u-"+role, "pw-u-"+role, "admin")
 		for _, r := range routes {
 			rec := e.as(t, bearer(tok), r.method, r.target, r.body)
+			if rec.Code >= 500 {
+				t.Errorf("%s: %s %s answered %d: %s", role, r.method, r.target, rec.Code, rec.Body)
+			}
 			if got := rec.Code != http.StatusForbidden; got != r.allowed[i] {
 				t.Errorf("%s: %s %s answered %d, want allowed=%v", role, r.method, r.target, rec.Code, r.allowed[i])
 			}
@@ -883,4 +886,43 @@ func TestSelfIsResolvedAsTheTarget(t *testing.T) {
 		t.Fatal("the user is not listed")
 	}
 	wantStatus(t, e.as(t, mallory, http.MethodPatch, "/osm/admin/v1/users/"+ownID, []byte(`{"password":"my-own-new-1"}`)), http.StatusNoContent)
+}
+
+// TestAdminListQueries: the administration lists read their query as
+// every list does: a malformed or unsupported one is a 400, paging and
+// count apply.
+func TestAdminListQueries(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := basic("admin", testAdminPassword)
+	for _, name := range []string{"u1", "u2", "u3"} {
+		e.mkUser(t, name, "admin", "project_user")
+	}
+	for _, q := range []string{"page_size=abc", "limit=-1", "%zz", "sort=username", "nextpage_opaque_marker=x"} {
+		wantError(t, e.as(t, adm, http.MethodGet, "/osm/admin/v1/users?"+q, nil), http.StatusBadRequest, "BAD_REQUEST")
+	}
+	wantError(t, e.as(t, adm, http.MethodGet, "/osm/admin/v1/users", nil, "Query-String-Format", "xml"), http.StatusBadRequest, "BAD_REQUEST")
+	rec := e.as(t, adm, http.MethodGet, "/osm/admin/v1/users?offset=1&limit=2", nil)
+	wantStatus(t, rec, http.StatusOK)
+	if n := len(decodeList(t, rec)); n != 2 || rec.Header().Get("X-Total-Count") != "4" {
+		t.Fatalf("offset=1&limit=2 of 4 users: %d listed, X-Total-Count %q", n, rec.Header().Get("X-Total-Count"))
+	}
+	if got := decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/admin/v1/users?count&username.neq=admin", nil)); got["count"] != float64(3) {
+		t.Fatalf("count: %v", got)
+	}
+}
+
+// TestLoginProjectPrecedence: of the project's three names in a token
+// request, project_id wins, whatever the order of the members.
+func TestLoginProjectPrecedence(t *testing.T) {
+	e := newAuthEnv(t)
+	e.mkProject(t, "Q")
+	e.mkUser(t, "ann", "Q", "project_user")
+	body := []byte(`{"username": "ann", "password": "pw-ann", "project_name": "admin", "project": "admin", "project_id": "Q"}`)
+	for range 10 {
+		rec := do(t, e.h, http.MethodPost, "/osm/admin/v1/tokens", body)
+		wantStatus(t, rec, http.StatusOK)
+		if got := decodeObject(t, rec)["project_name"]; got != "Q" {
+			t.Fatalf("logged in to %v, want Q", got)
+		}
+	}
 }

@@ -43,6 +43,12 @@ func testAuth(t *testing.T, b Backend) {
 	if _, err := s.UpdateUser(ctx, "u1", func(u *models.User) error { u.Username = "bob"; return nil }); models.ErrorCodeOf(err) != models.CodeConflict {
 		t.Errorf("rename ann to bob: %v, want Conflict", err)
 	}
+	if a, err := s.FindUser(ctx, "ann"); err != nil || a.ID != "u1" {
+		t.Errorf("after a refused rename, ann is %+v (%v), want u1", a, err)
+	}
+	if b, err := s.FindUser(ctx, "bob"); err != nil || b.ID != "u2" {
+		t.Errorf("after a refused rename, bob is %+v (%v), want u2", b, err)
+	}
 	if _, err := s.UpdateUser(ctx, "u1", func(u *models.User) error { u.Username = "cat"; return nil }); err != nil {
 		t.Fatal(err)
 	}
