@@ -37,5 +37,8 @@ type PendingUpload struct {
 	MD5      string `json:"md5,omitempty"`
 	Total    int64  `json:"total"`
 	Received int64  `json:"received"`
-	Chunks   int    `json:"chunks"`
+	// Parts are the blobs of the chunks received, in order: each written
+	// under a name of its own, so that two sends of one chunk (a client
+	// retrying) never overwrite or delete the one kept.
+	Parts []string `json:"parts"`
 }

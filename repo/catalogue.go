@@ -349,21 +349,23 @@ func catalogueError(err error, kind, uuid string) error {
 // next chunk.
 var catalogueUploadSpec = CollectionSpec{Name: "catalogue_uploads", Envelope: Envelope{Created: "started"}}
 
-func chunkBlob(tx string, n int) string { return fmt.Sprintf("upload/%s/%d", tx, n) }
+// chunkBlob is a new name for a chunk of upload tx.
+func chunkBlob(tx string) string { return "upload/" + tx + "/" + uuid.NewString() }
 
 // StartUpload stores a new pending upload under the transaction id tx,
 // with its first chunk.
 func (s *EntryStore) StartUpload(ctx context.Context, tx string, u models.PendingUpload, chunk []byte) error {
-	if _, err := s.db.Blobs(catalogueBlobs).Put(ctx, chunkBlob(tx, 0), bytes.NewReader(chunk)); err != nil {
+	blob := chunkBlob(tx)
+	if _, err := s.db.Blobs(catalogueBlobs).Put(ctx, blob, bytes.NewReader(chunk)); err != nil {
 		return err
 	}
-	u.Received, u.Chunks = int64(len(chunk)), 1
+	u.Received, u.Parts = int64(len(chunk)), []string{blob}
 	body, err := json.Marshal(u)
 	if err != nil {
 		return Internal("encode upload", err)
 	}
 	if _, err := s.db.Collection(catalogueUploadSpec).Insert(ctx, Doc{ID: tx, Body: body}); err != nil {
-		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, chunkBlob(tx, 0))
+		_ = s.db.Blobs(catalogueBlobs).Delete(context.WithoutCancel(ctx), blob)
 		return catalogueError(err, "upload", tx)
 	}
 	return nil
@@ -389,7 +391,7 @@ func (s *EntryStore) AddChunk(ctx context.Context, tx, owner string, first int64
 	if first != u.Received {
 		return models.PendingUpload{}, models.Errorf(models.CodeConflict, "the upload stands at byte %d: the next chunk starts there, not at %d", u.Received, first)
 	}
-	blob := chunkBlob(tx, u.Chunks)
+	blob := chunkBlob(tx)
 	if _, err := s.db.Blobs(catalogueBlobs).Put(ctx, blob, bytes.NewReader(chunk)); err != nil {
 		return models.PendingUpload{}, err
 	}
@@ -399,18 +401,18 @@ func (s *EntryStore) AddChunk(ctx context.Context, tx, owner string, first int64
 		if err := json.Unmarshal(cur.Body, &c); err != nil {
 			return Doc{}, err
 		}
-		if c.Received != first || c.Chunks != u.Chunks {
+		if c.Received != first {
 			return Doc{}, models.Errorf(models.CodeConflict, "another chunk of the upload arrived meanwhile: it stands at byte %d", c.Received)
 		}
 		c.Received += int64(len(chunk))
-		c.Chunks++
+		c.Parts = append(c.Parts, blob)
 		after = c
 		body, err := json.Marshal(c)
 		cur.Body = body
 		return cur, err
 	})
 	if err != nil {
-		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, blob)
+		_ = s.db.Blobs(catalogueBlobs).Delete(context.WithoutCancel(ctx), blob) // this send's own: the kept one is another
 		return models.PendingUpload{}, catalogueError(err, "upload", tx)
 	}
 	return after, nil
@@ -430,8 +432,8 @@ func (s *EntryStore) TakeUpload(ctx context.Context, tx string) ([]byte, error) 
 	}
 	var all bytes.Buffer
 	all.Grow(int(u.Received))
-	for n := range u.Chunks {
-		rc, err := s.db.Blobs(catalogueBlobs).Open(ctx, chunkBlob(tx, n))
+	for _, part := range u.Parts {
+		rc, err := s.db.Blobs(catalogueBlobs).Open(ctx, part)
 		if err != nil {
 			return nil, catalogueError(err, "upload chunk", tx)
 		}
@@ -441,14 +443,15 @@ func (s *EntryStore) TakeUpload(ctx context.Context, tx string) ([]byte, error) 
 			return nil, Internal("read upload "+tx, err)
 		}
 	}
-	s.dropUpload(ctx, tx, u.Chunks)
+	s.dropUpload(ctx, tx, u.Parts)
 	return all.Bytes(), nil
 }
 
-func (s *EntryStore) dropUpload(ctx context.Context, tx string, chunks int) {
+func (s *EntryStore) dropUpload(ctx context.Context, tx string, parts []string) {
+	ctx = context.WithoutCancel(ctx) // what is taken is dropped, whoever went away
 	_ = s.db.Collection(catalogueUploadSpec).Delete(ctx, tx, nil)
-	for n := range chunks {
-		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, chunkBlob(tx, n))
+	for _, part := range parts {
+		_ = s.db.Blobs(catalogueBlobs).Delete(ctx, part)
 	}
 }
 
@@ -468,7 +471,7 @@ func (s *EntryStore) PruneUploads(ctx context.Context, age time.Duration) (int, 
 	for _, d := range p.Items {
 		var u models.PendingUpload
 		_ = json.Unmarshal(d.Body, &u)
-		s.dropUpload(ctx, d.ID, u.Chunks)
+		s.dropUpload(ctx, d.ID, u.Parts)
 	}
 	return len(p.Items), nil
 }

@@ -3,6 +3,7 @@ package repotest
 import (
 	"encoding/json"
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,4 +180,35 @@ func testCatalogue(t *testing.T, b Backend) {
 	if _, err := s.Upload(ctx, "tx2", "o"); models.ErrorCodeOf(err) != models.CodeNotFound {
 		t.Errorf("a pruned upload: %v", err)
 	}
+
+	// A chunk sent twice at once (a client retrying): one is kept, the
+	// other refused, and the upload is whole.
+	t.Run("RetriedChunk", func(t *testing.T) {
+		needAtomic(t, b)
+		if err := s.StartUpload(ctx, "tx3", models.PendingUpload{Owner: "o", Kind: "vnfd", Total: 42}, []byte("ab")); err != nil {
+			t.Fatal(err)
+		}
+		want := "ab"
+		for round := range 20 {
+			chunk := []byte{byte('c' + round%20), byte('C' + round%20)}
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i := range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = s.AddChunk(ctx, "tx3", "o", int64(len(want)), chunk)
+				}()
+			}
+			wg.Wait()
+			if (errs[0] == nil) == (errs[1] == nil) {
+				t.Fatalf("round %d: %v, %v: want one kept, one refused", round, errs[0], errs[1])
+			}
+			want += string(chunk)
+		}
+		whole, err := s.TakeUpload(ctx, "tx3")
+		if err != nil || string(whole) != want {
+			t.Fatalf("the upload after retried chunks: %q %v, want %q", whole, err, want)
+		}
+	})
 }
