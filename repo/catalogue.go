@@ -76,12 +76,16 @@ func (s *EntryStore) idKey(kind, project, descID string) string {
 // older than a minute, is taken over: an upload that died halfway).
 func (s *EntryStore) reserveID(ctx context.Context, kind string, projects []string, descID, uuid string) error {
 	keys := uniqueKeys{db: s.db, spec: catalogueIDSpec}
-	alive := func(holder string) (bool, error) {
-		_, err := s.coll(kind).Get(ctx, holder)
+	alive := func(holder string) (bool, error) { // the holder exists and still carries the id
+		d, err := s.coll(kind).Get(ctx, holder)
 		if errors.Is(err, ErrNotFound) {
 			return false, nil
 		}
-		return err == nil, err
+		if err != nil {
+			return false, err
+		}
+		key, err := s.bodyKey(d.Body)
+		return err == nil && key == descID, err
 	}
 	var done []string
 	for _, p := range projects {

@@ -93,6 +93,7 @@ func holderOf(d Doc) (string, error) {
 // release frees key when it points at holder (and nothing took it over
 // since it was read).
 func (k uniqueKeys) release(ctx context.Context, key, holder string) {
+	ctx = context.WithoutCancel(ctx) // a key left held is a name lost: release whoever went away
 	if d, err := k.coll().Get(ctx, key); err == nil {
 		if h, _ := holderOf(d); h == holder {
 			_ = k.coll().Delete(ctx, key, &models.Precondition{Versions: []int64{d.Version}})

@@ -1,6 +1,7 @@
 package repotest
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"sync"
@@ -209,6 +210,34 @@ func testCatalogue(t *testing.T, b Backend) {
 		whole, err := s.TakeUpload(ctx, "tx3")
 		if err != nil || string(whole) != want {
 			t.Fatalf("the upload after retried chunks: %q %v, want %q", whole, err, want)
+		}
+	})
+
+	// A rename that failed halfway (its new id reserved, the entry never
+	// written) leaves the id free once the key is stale: the entry it
+	// names still carries its old id.
+	t.Run("HalfRename", func(t *testing.T) {
+		if _, err := s.Create(ctx, pa, "nsd", "n1", entry("h1", "n1")); err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		gone, cancel := context.WithCancel(ctx) // the client goes away mid-rename
+		defer cancel()
+		_, err := s.Update(gone, pa, "nsd", "h1", func(cur models.Entry) (models.Entry, string, error) {
+			calls++
+			if calls > 1 {
+				cancel()
+				return cur, "", models.Errorf(models.CodeCanceled, "the client went away")
+			}
+			cur.Body = entry("h1", "n2").Body
+			return cur, "n2", nil
+		})
+		if err == nil {
+			t.Fatal("the failing rename succeeded")
+		}
+		clock.Advance(2 * time.Minute)
+		if _, err := s.Create(ctx, pa, "nsd", "n2", entry("h2", "n2")); err != nil {
+			t.Fatalf("n2 after a rename that never happened: %v", err)
 		}
 	})
 }
