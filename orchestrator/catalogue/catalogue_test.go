@@ -5,7 +5,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -272,6 +274,47 @@ func TestReadPackages(t *testing.T) {
 			}
 			if _, err := DescriptorOf(pkg, VNFD); models.ErrorCodeOf(err) != models.CodeUnprocessable || !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("%v, want a 422 saying %q", err, tc.says)
+			}
+		})
+	}
+}
+
+// TestParseResourceNumbers: a resource number that is no amount (NaN, an
+// infinity, beyond any machine, or overflowing when scaled) is taken for
+// none; a count past the bound is refused; the model always encodes.
+func TestParseResourceNumbers(t *testing.T) {
+	osm := func(flavor, count string) string {
+		return `{"vnfd-catalog": {"vnfd": [{"id": "v", "name": "v", "vdu": [{"id": "u", "image": "i", "count": ` + count + `, "vm-flavor": ` + flavor + `}]}]}}`
+	}
+	for _, tc := range []struct {
+		name, doc string
+		vcpus     int
+		memory    float64
+		refused   string
+	}{
+		{"NaN memory", osm(`{"vcpu-count": 2, "memory-mb": "NaN"}`, "1"), 2, 0, ""},
+		{"infinite vCPUs", osm(`{"vcpu-count": "Inf", "memory-mb": 512}`, "1"), 0, 512, ""},
+		{"1e308 memory", osm(`{"memory-mb": 1e308}`, "1"), 0, 0, ""},
+		{"SOL006 memory that overflows in MB", `{"vnfd": {"id": "v", "df": [{"id": "d"}], "vdu": [{"id": "u", "virtual-compute-desc": "c"}], "virtual-compute-desc": [{"id": "c", "virtual-memory": {"size": 1e308}}]}}`, 0, 0, ""},
+		{"a count past the bound", osm(`{}`, "9223372036854775807"), 0, 0, "from 0 to 10000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := Parse([]byte(tc.doc), VNFD, nil)
+			if tc.refused != "" {
+				var me *models.Error
+				if !errors.As(err, &me) || !strings.Contains(fmt.Sprint(me.Violations), tc.refused) {
+					t.Fatalf("got %v, want a refusal saying %q", err, tc.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := json.Marshal(d); err != nil {
+				t.Fatalf("the model cannot be stored: %v", err)
+			}
+			if d.VDUs[0].VCPUs != tc.vcpus || d.VDUs[0].MemoryMB != tc.memory {
+				t.Fatalf("VDU %+v, want %d vCPUs and %v MB", d.VDUs[0], tc.vcpus, tc.memory)
 			}
 		})
 	}

@@ -72,25 +72,27 @@ type VDU struct {
 // resource the lifecycle falls back on a default for, never a reason to
 // refuse a descriptor the formats' own schemas accept.
 func amount(obj map[string]any, path ...string) float64 {
-	var s string
+	var f float64
 	switch t := dig(obj, path...).(type) {
 	case json.Number:
-		s = string(t)
+		f, _ = strconv.ParseFloat(string(t), 64)
 	case string:
-		s = t
+		f, _ = strconv.ParseFloat(t, 64)
 	case float64:
-		return max(t, 0)
+		f = t
 	case int64:
-		return float64(max(t, 0))
-	default:
-		return 0
+		f = float64(t)
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
+	if !(f >= 0 && f <= maxAmount) { // NaN, an infinity, a number no resource is, fall back alike
 		return 0
 	}
 	return f
 }
+
+// maxAmount bounds a resource amount (a unit's vCPUs, MB, GB): past it,
+// a descriptor's number is taken for none, and scaling it to another unit
+// stays a finite number.
+const maxAmount = 1e12
 
 // dig is obj's value at path, nil when there is none.
 func dig(obj map[string]any, path ...string) any {
@@ -427,12 +429,16 @@ func (c *checker) count(obj map[string]any, ptr string, def int, keys ...string)
 		}
 	}
 	i, err := strconv.Atoi(string(n))
-	if !ok || err != nil || i < 0 {
-		c.fail(p, "must be a whole number, 0 or more")
+	if !ok || err != nil || i < 0 || i > maxCount {
+		c.fail(p, "must be a whole number from 0 to %d", maxCount)
 		return def
 	}
 	return i
 }
+
+// maxCount bounds the counts of a descriptor (a VDU's replicas, a
+// scaling group's steps): each is a VNFC instance the lifecycle keeps.
+const maxCount = 10000
 
 // unique reports ids given twice.
 func (c *checker) unique(ptr, what string, ids []string) {

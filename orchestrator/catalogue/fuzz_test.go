@@ -2,6 +2,7 @@ package catalogue
 
 import (
 	"archive/tar"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -54,6 +55,11 @@ func FuzzRead(f *testing.F) {
 			}
 			if err == nil && (d.Kind != kind || d.ID == "") {
 				t.Fatalf("parsed %+v", d)
+			}
+			if err == nil { // the model is stored as JSON beside the entry
+				if _, err := json.Marshal(d); err != nil {
+					t.Fatalf("the model of a descriptor accepted cannot be stored: %v", err)
+				}
 			}
 		}
 	})
