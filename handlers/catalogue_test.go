@@ -470,3 +470,25 @@ func TestCatalogueSOL005EveryExample(t *testing.T) {
 		t.Errorf("%d NS descriptors, want %d", n, len(nsdFiles)+1)
 	}
 }
+
+// TestCatalogueStorageFacts: an entry's _admin.storage says where the
+// descriptor lay: the package's folder, or no folder and no descriptor
+// name for a bare upload without Content-Filename.
+func TestCatalogueStorageFacts(t *testing.T) {
+	h, _ := newRouter(t)
+	storage := func(rec *httptest.ResponseRecorder) map[string]any {
+		t.Helper()
+		wantStatus(t, rec, http.StatusCreated)
+		got := do(t, h, http.MethodGet, "/osm/vnfpkgm/v1/vnf_packages/"+decodeObject(t, rec)["id"].(string), nil)
+		return decodeObject(t, got)["_admin"].(map[string]any)["storage"].(map[string]any)
+	}
+	pkg := osmTarGz(t, "cirros_vnf", map[string][]byte{"cirros_vnfd.yaml": descriptorFixture(t, "osm/cirros_vnfd.yaml")})
+	st := storage(do(t, h, http.MethodPost, vnfPkgs, pkg, "Content-Type", "application/gzip", "Content-Filename", "cirros.tar.gz"))
+	if st["pkg-dir"] != "cirros_vnf" || st["descriptor"] != "cirros_vnf/cirros_vnfd.yaml" {
+		t.Errorf("a tar.gz package: %v", st)
+	}
+	st = storage(do(t, h, http.MethodPost, vnfPkgs, descriptorFixture(t, "osm/osm_vnfd.yaml"), "Content-Type", "text/plain"))
+	if _, ok := st["pkg-dir"]; ok || st["descriptor"] == "." {
+		t.Errorf("a bare descriptor without a file name: %v", st)
+	}
+}

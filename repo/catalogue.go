@@ -143,6 +143,7 @@ func (s *EntryStore) DropContent(ctx context.Context, id string) {
 	if id == "" {
 		return
 	}
+	ctx = context.WithoutCancel(ctx) // content no entry names is dropped, whoever went away
 	blobs := s.db.Blobs(catalogueBlobs)
 	_ = blobs.Delete(ctx, id)
 	_ = blobs.Delete(ctx, id+descriptorBlob)

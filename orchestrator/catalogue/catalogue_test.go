@@ -223,6 +223,24 @@ func TestReadPackages(t *testing.T) {
 		}
 	}
 
+	// git archive's tarballs open with pax metadata of the whole archive.
+	var gitBuf bytes.Buffer
+	zw := gzip.NewWriter(&gitBuf)
+	tw := tar.NewWriter(zw)
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header", PAXRecords: map[string]string{"comment": "abc123"}}); err != nil {
+		t.Fatal(err)
+	}
+	tw.WriteHeader(&tar.Header{Name: "cirros_vnf/cirros_vnfd.yaml", Mode: 0o644, Size: int64(len(vnfd)), Typeflag: tar.TypeReg})
+	tw.Write(vnfd)
+	tw.Close()
+	zw.Close()
+	if git, err := Read(gitBuf.Bytes(), Limits{}); err != nil || len(git.Files) != 1 {
+		t.Errorf("a git archive tarball: %v", err)
+	}
+	if _, err := DescriptorOf(Package{Archive: Bare}, VNFD); models.ErrorCodeOf(err) != models.CodeUnprocessable {
+		t.Errorf("a bare package of no file: %v", err)
+	}
+
 	bare, _ := Read(vnfd, Limits{})
 	if bare.Archive != Bare || len(bare.Files) != 1 {
 		t.Errorf("bare descriptor read as %+v", bare.Archive)

@@ -141,6 +141,9 @@ type Primitive struct {
 func DescriptorOf(pkg Package, want Kind) (File, error) {
 	switch pkg.Archive {
 	case Bare:
+		if len(pkg.Files) != 1 {
+			return File{}, refused("the package holds no %s", strings.ToUpper(string(want)))
+		}
 		return pkg.Files[0], nil
 	case Zip:
 		return tangoDescriptor(pkg, want)

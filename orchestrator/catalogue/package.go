@@ -168,7 +168,9 @@ func readTarGz(raw []byte, lim Limits, keep func(string) bool) (Package, error) 
 				return Package{}, err
 			}
 			continue
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg:
+		case tar.TypeXGlobalHeader:
+			continue // pax metadata of the whole archive (git archive writes one): no file
 		case tar.TypeSymlink, tar.TypeLink:
 			return Package{}, refused("the archive holds a link, %s: links are not accepted", models.Quote(h.Name))
 		default:

@@ -227,10 +227,10 @@ func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up
 		return prepared{}, fmt.Errorf("catalogue: %w", err)
 	}
 	st := storage{Filename: up.Filename, Archive: pkg.Archive, Descriptor: file.Path, Size: len(up.Data), MD5: sumHex}
-	if pkg.Archive == TarGz {
-		st.Folder, _, _ = strings.Cut(file.Path, "/")
+	if dir := path.Dir(file.Path); pkg.Archive == TarGz && dir != "." {
+		st.Folder = dir
 	}
-	if st.Descriptor == "" {
+	if st.Descriptor == "" && up.Filename != "" {
 		st.Descriptor = path.Base(up.Filename)
 	}
 	if st.Content, err = s.store.PutContent(ctx, up.Data, file.Data); err != nil {
