@@ -61,7 +61,7 @@ type CatalogueService interface {
 	Delete(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, force bool) error
 	Content(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, descriptor bool) (models.Entry, []byte, error)
 	OpenPackage(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string) (catalogue.Download, error)
-	CreateEmpty(ctx context.Context, scope models.Scope, kind catalogue.Kind, userData map[string]any) (models.Entry, error)
+	CreateEmpty(ctx context.Context, scope models.Scope, kind catalogue.Kind, m catalogue.Modifications) (models.Entry, error)
 	Upload(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, up catalogue.Upload, force bool) (models.Entry, error)
 	Modify(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid string, m catalogue.Modifications) (models.Entry, error)
 	Artifact(ctx context.Context, scope models.Scope, kind catalogue.Kind, uuid, name string) ([]byte, error)
@@ -157,7 +157,7 @@ func (h kindHandlers) readUpload(c *gin.Context, entry string) (catalogue.Upload
 		}
 		up.Overrides[k] = vs[len(vs)-1]
 	}
-	if err := catalogue.CheckOverrides(up.Overrides); err != nil {
+	if err := catalogue.CheckOverrides(up.Overrides); err != nil { // the service's rule, before the package is read
 		writeError(c, err)
 		return up, false
 	}
@@ -310,11 +310,7 @@ func (h kindHandlers) createEmpty(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if m.OperationalState != "" {
-		writeError(c, models.Errorf(models.CodeUnprocessable, "a new package info has no content to enable: upload it first"))
-		return
-	}
-	e, err := h.svc.CreateEmpty(c.Request.Context(), scopeOf(c), h.kind, m.UserDefinedData)
+	e, err := h.svc.CreateEmpty(c.Request.Context(), scopeOf(c), h.kind, m)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -182,6 +182,9 @@ type prepared struct {
 // content is stored under p.storage.Content, which the caller drops if
 // what follows fails.
 func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up Upload, force bool) (prepared, error) {
+	if err := CheckOverrides(up.Overrides); err != nil {
+		return prepared{}, err
+	}
 	sum := md5.Sum(up.Data)
 	sumHex := hex.EncodeToString(sum[:])
 	if up.MD5 != "" && !strings.EqualFold(strings.TrimSpace(up.MD5), sumHex) {
@@ -203,9 +206,6 @@ func (s *Service) prepare(ctx context.Context, scope models.Scope, kind Kind, up
 		if err := s.checkConstituents(ctx, scope, d); err != nil {
 			return prepared{}, err
 		}
-	}
-	if err := CheckOverrides(up.Overrides); err != nil {
-		return prepared{}, err
 	}
 	for k, v := range up.Overrides {
 		switch k {
@@ -263,7 +263,11 @@ func (s *Service) Onboard(ctx context.Context, scope models.Scope, kind Kind, up
 
 // CreateEmpty creates an entry without a package (SOL005's POST of the
 // package info): CREATED, DISABLED, with the user-defined data given.
-func (s *Service) CreateEmpty(ctx context.Context, scope models.Scope, kind Kind, userData map[string]any) (models.Entry, error) {
+func (s *Service) CreateEmpty(ctx context.Context, scope models.Scope, kind Kind, m Modifications) (models.Entry, error) {
+	if m.OperationalState != "" {
+		return models.Entry{}, models.Errorf(models.CodeUnprocessable, "a new package info has no content to enable: upload it first")
+	}
+	userData := m.UserDefinedData
 	if userData == nil {
 		userData = map[string]any{}
 	}
