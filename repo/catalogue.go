@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"time"
 
@@ -166,11 +165,7 @@ func (s *EntryStore) OpenContent(ctx context.Context, id string, descriptor bool
 // empty, is its descriptor id, unique in each of those projects
 // (Conflict naming it otherwise). Nothing is left behind when it fails.
 func (s *EntryStore) Create(ctx context.Context, scope models.Scope, kind, descID string, e models.Entry) (models.Entry, error) {
-	owned, err := ownedAdmin(scope)
-	if err != nil {
-		return models.Entry{}, Internal("create "+kind, err)
-	}
-	admin, err := mergeAdmin(e.Admin, owned)
+	admin, err := ownedAdmin(e.Admin, scope)
 	if err != nil {
 		return models.Entry{}, Internal("create "+kind, err)
 	}
@@ -263,24 +258,6 @@ func (s *EntryStore) bodyKey(body json.RawMessage) (string, error) {
 	return k, nil
 }
 
-// mergeAdmin is base with the members of extra set on it.
-func mergeAdmin(base, extra json.RawMessage) (json.RawMessage, error) {
-	m := map[string]json.RawMessage{}
-	for _, raw := range []json.RawMessage{base, extra} {
-		if len(raw) == 0 {
-			continue
-		}
-		var part map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &part); err != nil {
-			return nil, err
-		}
-		for k, v := range part {
-			m[k] = v
-		}
-	}
-	return json.Marshal(m)
-}
-
 // Get reads an entry in scope.
 func (s *EntryStore) Get(ctx context.Context, scope models.Scope, kind, uuid string) (models.Entry, error) {
 	d, err := within(s.coll(kind), scope).Get(ctx, uuid)
@@ -321,9 +298,6 @@ func (s *EntryStore) Delete(ctx context.Context, scope models.Scope, kind, uuid 
 		return models.Entry{}, catalogueError(err, kind, uuid)
 	}
 	if err := deleteWithin(ctx, s.coll(kind), scope, uuid, &models.Precondition{Versions: []int64{cur.Version}}); err != nil {
-		if errors.Is(err, ErrVersion) {
-			return models.Entry{}, models.Errorf(models.CodeConflict, "%s %s changed meanwhile; retry", kind, uuid)
-		}
 		return models.Entry{}, catalogueError(err, kind, uuid)
 	}
 	descID, _ := s.bodyKey(cur.Body)
@@ -332,21 +306,7 @@ func (s *EntryStore) Delete(ctx context.Context, scope models.Scope, kind, uuid 
 	return entryOf(cur), nil
 }
 
-func catalogueError(err error, kind, uuid string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrNotFound):
-		return models.Errorf(models.CodeNotFound, "%s %s not found", kind, uuid)
-	case errors.Is(err, ErrExists):
-		return models.Errorf(models.CodeConflict, "%s %s exists", kind, uuid)
-	}
-	var me *models.Error
-	if errors.As(err, &me) {
-		return err
-	}
-	return Internal(fmt.Sprintf("%s %s", kind, uuid), err)
-}
+func catalogueError(err error, kind, uuid string) error { return storeError(err, kind, uuid, nil) }
 
 // Chunked uploads (Content-Range with Transaction-Id): each pending
 // upload is a document (what has arrived, who sends it) and its chunks

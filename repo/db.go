@@ -200,6 +200,30 @@ var (
 	ErrVersion  = errors.New("the document's version does not match")
 )
 
+// storeError says a backend outcome about document id, a what ("nsr",
+// "vnfd", "request"), in the domain's words: NotFound, Conflict for an
+// id taken, onVersion for a version that moved (nil: a Conflict to
+// retry), a *models.Error as it is, anything else Internal.
+func storeError(err error, what, id string, onVersion *models.Error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound):
+		return models.Errorf(models.CodeNotFound, "%s %s not found", what, id)
+	case errors.Is(err, ErrExists):
+		return models.Errorf(models.CodeConflict, "%s %s already exists", what, id)
+	case errors.Is(err, ErrVersion) && onVersion != nil:
+		return onVersion
+	case errors.Is(err, ErrVersion):
+		return models.Errorf(models.CodeConflict, "%s %s changed meanwhile; retry", what, id)
+	}
+	var me *models.Error
+	if errors.As(err, &me) {
+		return err
+	}
+	return Internal(fmt.Sprintf("%s %s", what, id), err)
+}
+
 // Clock is the time the store writes in envelopes and expires leases by.
 type Clock func() time.Time
 

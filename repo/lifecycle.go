@@ -72,7 +72,7 @@ func instanceOf(d Doc) (models.Instance, error) {
 // CreateInstance stores a new record with its lifecycle state, owned by
 // scope's projects: Conflict when its uuid is taken.
 func (s *LifecycleStore) CreateInstance(ctx context.Context, scope models.Scope, kind models.Kind, rec models.Record, state json.RawMessage) (models.Instance, error) {
-	admin, err := ownedAdmin(scope)
+	admin, err := ownedAdmin(nil, scope)
 	if err != nil {
 		return models.Instance{}, Internal(fmt.Sprintf("create %s %s", kind.Singular(), rec.UUID), err)
 	}
@@ -166,11 +166,7 @@ func (s *LifecycleStore) entries(spec CollectionSpec) Collection { return s.db.C
 // createEntry stores a new entry of spec owned by scope's projects, with
 // e.Admin's members beside the projects.
 func (s *LifecycleStore) createEntry(ctx context.Context, scope models.Scope, spec CollectionSpec, e models.Entry) (models.Entry, error) {
-	owned, err := ownedAdmin(scope)
-	if err != nil {
-		return models.Entry{}, Internal("create "+spec.Name, err)
-	}
-	admin, err := mergeAdmin(e.Admin, owned)
+	admin, err := ownedAdmin(e.Admin, scope)
 	if err != nil {
 		return models.Entry{}, Internal("create "+spec.Name, err)
 	}
@@ -261,28 +257,11 @@ func (s *LifecycleStore) OpHolder(ctx context.Context, id string) (string, error
 
 // entryError says a backend outcome in the words of spec's entries.
 func entryError(err error, spec CollectionSpec, id string) error {
-	what := spec.Name
-	switch spec.Name {
-	case OpOccSpec.Name:
-		what = "NS LCM operation occurrence"
-	case UpdateRequestSpec.Name:
-		what = "request"
+	what := map[string]string{OpOccSpec.Name: "NS LCM operation occurrence", UpdateRequestSpec.Name: "request"}[spec.Name]
+	if what == "" {
+		what = spec.Name
 	}
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrNotFound):
-		return models.Errorf(models.CodeNotFound, "%s %s not found", what, id)
-	case errors.Is(err, ErrExists):
-		return models.Errorf(models.CodeConflict, "%s %s exists", what, id)
-	case errors.Is(err, ErrVersion):
-		return models.Errorf(models.CodeConflict, "%s %s changed meanwhile; retry", what, id)
-	}
-	var me *models.Error
-	if errors.As(err, &me) {
-		return err
-	}
-	return Internal(fmt.Sprintf("%s %s", what, id), err)
+	return storeError(err, what, id, nil)
 }
 
 // The operation occurrences (OpOccSpec) and the update requests

@@ -2,7 +2,6 @@ package repo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/nfv-records/nfv-records/filter"
@@ -56,7 +55,7 @@ func recordOf(d Doc) models.Record {
 // Create stores a new record, owned by scope's projects: Conflict when
 // its uuid is taken (in any project: a uuid names one record).
 func (s *RecordStore) Create(ctx context.Context, scope models.Scope, kind models.Kind, rec models.Record) (models.Record, error) {
-	admin, err := ownedAdmin(scope)
+	admin, err := ownedAdmin(nil, scope)
 	if err != nil {
 		return models.Record{}, Internal(fmt.Sprintf("create %s %s", kind.Singular(), rec.UUID), err)
 	}
@@ -141,19 +140,6 @@ func (s *RecordStore) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
 // recordError says a backend outcome in the records' words.
 func recordError(err error, kind models.Kind, uuid string) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrNotFound):
-		return models.Errorf(models.CodeNotFound, "%s %s not found", kind.Singular(), uuid)
-	case errors.Is(err, ErrExists):
-		return models.Errorf(models.CodeConflict, "%s %s already exists", kind.Singular(), uuid)
-	case errors.Is(err, ErrVersion):
-		return models.Errorf(models.CodePreconditionFailed, "%s %s has changed: If-Match does not match its current ETag", kind.Singular(), uuid)
-	}
-	var me *models.Error
-	if errors.As(err, &me) {
-		return err
-	}
-	return Internal(fmt.Sprintf("%s %s", kind.Singular(), uuid), err)
+	return storeError(err, kind.Singular(), uuid,
+		models.Errorf(models.CodePreconditionFailed, "%s %s has changed: If-Match does not match its current ETag", kind.Singular(), uuid))
 }

@@ -45,9 +45,9 @@ func projectsOf(admin json.RawMessage) (projects, error) {
 	return p, nil
 }
 
-// ownedAdmin is the Admin of a document scope creates: its Own projects
-// read and write it.
-func ownedAdmin(s models.Scope) (json.RawMessage, error) {
+// ownedAdmin is admin (nil for none) as the Admin of a document scope
+// creates: its Own projects read and write it.
+func ownedAdmin(admin json.RawMessage, s models.Scope) (json.RawMessage, error) {
 	if len(s.Own) == 0 {
 		return nil, errors.New("a new document needs a project to belong to")
 	}
@@ -57,7 +57,7 @@ func ownedAdmin(s models.Scope) (json.RawMessage, error) {
 			own = append(own, j)
 		}
 	}
-	return withProjects(nil, projects{Read: own, Write: own})
+	return withProjects(admin, projects{Read: own, Write: own})
 }
 
 // withProjects is admin with both project lists set to p, every other
