@@ -243,11 +243,15 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, caller Identity, e U
 	if e.Username == nil || e.Password == nil {
 		return UserView{}, models.Errorf(models.CodeUnprocessable, "a new user needs username and password")
 	}
-	u := User{ID: uuid.NewString()}
-	if err := s.applyUserEdit(ctx, &u, e); err != nil {
+	hash, err := s.passwordHash(e)
+	if err != nil {
 		return UserView{}, err
 	}
-	u, err := s.store.CreateUser(ctx, u)
+	u := User{ID: uuid.NewString()}
+	if err := s.applyUserEdit(ctx, &u, e, hash); err != nil {
+		return UserView{}, err
+	}
+	u, err = s.store.CreateUser(ctx, u)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -255,8 +259,19 @@ func (s *Service) CreateUser(ctx context.Context, o Origin, caller Identity, e U
 	return s.userView(ctx, u)
 }
 
-// applyUserEdit changes u as e says (password hashed, names resolved).
-func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error {
+// passwordHash is the hash of an edit's new password ("" for none),
+// made once before the write: the write's function may run more than
+// once, and a bcrypt inside it would hold the database's writer.
+func (s *Service) passwordHash(e UserEdit) (string, error) {
+	if e.Password == nil {
+		return "", nil
+	}
+	return s.hashPassword(*e.Password)
+}
+
+// applyUserEdit changes u as e says (names resolved), its new password
+// hashed already (hash).
+func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit, hash string) error {
 	if e.Username != nil {
 		if err := checkName("username", *e.Username); err != nil {
 			return err
@@ -264,11 +279,7 @@ func (s *Service) applyUserEdit(ctx context.Context, u *User, e UserEdit) error 
 		u.Username = *e.Username
 	}
 	if e.Password != nil {
-		h, err := s.hashPassword(*e.Password)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash = h
+		u.PasswordHash = hash
 	}
 	if e.Password != nil || e.Username != nil {
 		u.CredentialsChanged = s.cfg.Now().UTC().Truncate(time.Millisecond)
@@ -471,7 +482,11 @@ func (s *Service) EditUser(ctx context.Context, o Origin, caller Identity, ref s
 	if err != nil {
 		return err
 	}
-	u, err := s.store.UpdateUser(ctx, cur.ID, func(u *User) error { return s.applyUserEdit(ctx, u, e) })
+	hash, err := s.passwordHash(e)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UpdateUser(ctx, cur.ID, func(u *User) error { return s.applyUserEdit(ctx, u, e, hash) })
 	if err != nil {
 		return err
 	}
