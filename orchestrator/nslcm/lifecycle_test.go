@@ -707,6 +707,35 @@ func TestCancelWhileRunning(t *testing.T) {
 	}
 }
 
+// TestLiveRunnerKeepsItsLease: steps that take most of a lease each
+// (the database's clock moved on between them) do not make a live
+// runner's operation FAILED_TEMP: its lease is renewed at each step.
+func TestLiveRunnerKeepsItsLease(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	e.onStep = func(string, string) {
+		e.clock.Advance(ttl - time.Second) // a slow step
+		n, err := e.svc.Recover(ctx)
+		if err != nil {
+			t.Errorf("recover: %v", err)
+		}
+		marked += n
+	}
+	op, err := e.svc.Instantiate(ctx, e.scope, id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	if marked != 0 {
+		t.Fatalf("recovery marked %d operations of a live runner", marked)
+	}
+}
+
 // TestVIMInUse: a VIM an NS uses cannot be deleted, unless forced.
 func TestVIMInUse(t *testing.T) {
 	e := newEnv(t, openSQLite)

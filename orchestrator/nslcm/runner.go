@@ -48,6 +48,11 @@ func (s *Service) run(id string) {
 		if o.OperationState != opProcessing || o.progress.Runner != s.owner {
 			return
 		}
+		// Renewed before each step too, not only by the heartbeat: the
+		// lease then runs from the step's start, by the database's clock.
+		if holder, err := s.store.TakeOp(ctx, id, s.owner, s.ttl); err != nil || holder != s.owner {
+			return
+		}
 		if o.IsCancelPending {
 			s.endFailed(ctx, o, opCancelled, "cancelled on request before "+stageOf(o.progress.Plan, o.progress.Next))
 			return
