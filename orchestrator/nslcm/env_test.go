@@ -122,6 +122,9 @@ func (c *counting) Place(ctx context.Context, vnf nslcm.VNF, units []nslcm.Unit)
 }
 
 func (c *counting) Release(ctx context.Context, vnf nslcm.VNF, units []nslcm.Unit) error {
+	if p := c.fail.Load(); p != nil && *p == "release" {
+		return fmt.Errorf("the VIM does not answer")
+	}
 	c.released.Add(int64(len(units)))
 	return c.BuiltIn.Release(ctx, vnf, units)
 }

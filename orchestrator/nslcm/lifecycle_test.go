@@ -262,6 +262,12 @@ func TestInstantiateOnAnotherVIM(t *testing.T) {
 			t.Fatalf("VNF %s on VIM %v (its VNFC on %v), want %s", vid, vv["vim-account-id"], vnfc["vim_id"], other)
 		}
 	}
+	if using, err := e.svc.UsingVIM(ctx, e.scope, other); err != nil || using != id {
+		t.Fatalf("the new VIM is used by %q (%v), want %s", using, err, id)
+	}
+	if using, err := e.svc.UsingVIM(ctx, e.scope, vim); err != nil || using != "" {
+		t.Fatalf("the old VIM is still used by %q (%v)", using, err)
+	}
 }
 
 // snapshot is what a refusal must leave as it was: the NS's record and
@@ -276,7 +282,20 @@ func snapshot(t testing.TB, e *env, id string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("%s v%d ops %d", r.Body, r.Admin.Version, n)
+	reqs, err := e.svc.CountRequests(ctx, e.scope, filter.Expr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fmt.Sprintf("%s v%d ops %d requests %d", r.Body, r.Admin.Version, n, reqs)
+	f, _ := filter.Where(filter.Options{}, filter.Condition{Path: []string{"parent_ns"}, Op: filter.OpEq, Value: id})
+	page, err := e.recs.List(ctx, e.scope, models.KindVNFR, filter.Query{Filter: f, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range page.Items {
+		out += fmt.Sprintf(" vnfr %s v%d %s", v.UUID, v.Admin.Version, v.Body)
+	}
+	return out
 }
 
 // TestRefusals: every refused request answers why and changes nothing.
@@ -581,8 +600,9 @@ func TestReplicasRace(t *testing.T) {
 	}
 }
 
-// TestFailures: a VNF manager that fails ends the operation FAILED (the
-// NS broken), and a scale it refuses ROLLED_BACK (nothing changed).
+// TestFailures: a VNF manager that fails ends the operation FAILED with
+// the reason: a failed instantiation leaves the NS BROKEN, a failed
+// action leaves it READY (TestRolledBack has the scale it refuses).
 func TestFailures(t *testing.T) {
 	e := newEnv(t, openSQLite)
 	nsd, vim := e.cirros(t)
@@ -733,6 +753,144 @@ func TestLiveRunnerKeepsItsLease(t *testing.T) {
 	e.wantOp(t, op, "COMPLETED")
 	if marked != 0 {
 		t.Fatalf("recovery marked %d operations of a live runner", marked)
+	}
+}
+
+// TestCancelFailedTemp: a FAILED_TEMP operation cancelled ends
+// CANCELLED at once and frees its NS.
+func TestCancelFailedTemp(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	e.crashAfter("run primitive 1")
+	op, err = e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "1", "primitive": "touch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Wait()
+	e.clock.Advance(ttl + time.Second)
+	if n, err := e.svc.Recover(ctx); err != nil || n != 1 {
+		t.Fatalf("recovery marked %d (%v)", n, err)
+	}
+	e.wantOp(t, op, "FAILED_TEMP")
+	if err := e.svc.Cancel(ctx, e.scope, op); err != nil {
+		t.Fatal(err)
+	}
+	if v := e.op(t, op); v["operationState"] != "CANCELLED" {
+		t.Fatalf("a FAILED_TEMP operation cancelled: %v", v["operationState"])
+	}
+	if ns := e.ns(t, id); ns["currentOperationID"] != nil || ns["nsState"] != "READY" {
+		t.Fatalf("NS after a cancelled action: %v", ns)
+	}
+	wantCode(t, e.svc.Retry(ctx, e.scope, op), models.CodeConflict, "only a FAILED_TEMP")
+}
+
+// TestRolledBack: a scale whose VNF manager refuses ends ROLLED_BACK, the
+// VNF as it was.
+func TestRolledBack(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	scale := func(kind string) string {
+		op, err := e.svc.Scale(ctx, e.scope, id, map[string]any{"scaleType": "SCALE_VNF", "scaleVnfData": map[string]any{"scaleVnfType": kind,
+			"scaleByStepData": map[string]any{"scaling-group-descriptor": "scale_cirros", "member-vnf-index": "1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op
+	}
+	e.wantOp(t, scale("SCALE_OUT"), "COMPLETED")
+	vnf := vnfrs(e.ns(t, id))[0]
+	before := e.record(t, models.KindVNFR, vnf)
+	release := "release"
+	e.vnfm.fail.Store(&release)
+	v := e.wantOp(t, scale("SCALE_IN"), "ROLLED_BACK")
+	if !containsAll(fmt.Sprint(v["errorMessage"]), "scale 1 failed", "does not answer") {
+		t.Fatalf("rolled back scale: %v", v["errorMessage"])
+	}
+	after := e.record(t, models.KindVNFR, vnf)
+	e.valid(t, models.KindVNFR, after)
+	if fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("a rolled back scale changed the VNFR:\n%v\n%v", before, after)
+	}
+}
+
+// TestForceDelete: an instantiated NS, and one running an operation, are
+// deleted with FORCE only; the NSR and its VNFRs go, the operations stay.
+func TestForceDelete(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	ids := vnfrs(e.ns(t, id))
+	e.crashAfter("run primitive 1")
+	running, err := e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "1", "primitive": "touch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Wait()
+	wantCode(t, e.svc.Delete(ctx, e.scope, id, false), models.CodeConflict, running)
+	if err := e.svc.Delete(ctx, e.scope, id, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		kind models.Kind
+		id   string
+	}{{models.KindNSR, id}, {models.KindVNFR, ids[0]}, {models.KindVNFR, ids[1]}} {
+		if _, err := e.recs.Get(ctx, e.scope, r.kind, r.id); models.ErrorCodeOf(err) != models.CodeNotFound {
+			t.Fatalf("%s %s after a forced delete: %v", r.kind, r.id, err)
+		}
+	}
+	if n, err := e.svc.CountOps(ctx, e.scope, filter.Expr{}); err != nil || n != 2 {
+		t.Fatalf("%d operations after a forced delete (%v), want 2", n, err)
+	}
+	// The runner of the action, resumed, finds its NS gone: FAILED, not stuck.
+	e.clock.Advance(ttl + time.Second)
+	if _, err := e.svc.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, e.svc.Retry(ctx, e.scope, running), models.CodeNotFound, "not found")
+}
+
+// TestGatekeeperUpdateFails: an update whose operation fails leaves its
+// request ERROR, with the reason.
+func TestGatekeeperUpdateFails(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	e.onboard(t, catalogue.VNFD, "osm/cirros_vnfd.yaml")
+	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	next := []byte("nsd-catalog:\n  nsd:\n  - id: cirros_scale_nsd\n    name: cirros_scale_ns\n    constituent-vnfd:\n    - member-vnf-index: 1\n      vnfd-id-ref: cirros_scale_vnfd\n    - member-vnf-index: 3\n      vnfd-id-ref: cirros_vnfd\n")
+	if _, err := e.cat.Upload(ctx, e.scope, catalogue.NSD, nsd, catalogue.Upload{Data: next, Filename: "nsd.yaml"}, false); err != nil {
+		t.Fatal(err)
+	}
+	place := "place"
+	e.vnfm.fail.Store(&place)
+	req, err := e.svc.RequestUpdate(ctx, e.scope, id, map[string]any{"nsd_id": nsd, "latest_nsd_id": nsd})
+	if err != nil || req["status"] != "NEW" {
+		t.Fatalf("update request: %v %v", req, err)
+	}
+	e.svc.Wait()
+	got, err := e.svc.GetRequest(ctx, e.scope, req["id"].(string))
+	if err != nil || got["status"] != "ERROR" || !containsAll(fmt.Sprint(got["error"]), "deploy VNF 3 failed", "no room") {
+		t.Fatalf("request after a failed update: %v %v", got, err)
+	}
+	if ns := e.ns(t, id); ns["nsState"] != "BROKEN" || ns["errorDescription"] == nil {
+		t.Fatalf("NS after a failed update: %v", ns)
 	}
 }
 
