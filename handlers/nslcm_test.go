@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nfv-records/nfv-records/document"
 	"github.com/nfv-records/nfv-records/orchestrator/nslcm"
 	"github.com/nfv-records/nfv-records/repo"
 )
@@ -388,4 +389,57 @@ func TestNSProjects(t *testing.T) {
 	e.lcm.Wait()
 	rec = e.as(t, member, http.MethodPost, "/osm/nslcm/v1/ns_instances/"+id+"/action", []byte(`{"member_vnf_index":"1","primitive":"touch"}`), osmHeaders...)
 	wantStatus(t, rec, http.StatusAccepted)
+}
+
+// TestNSRoutesForceYAMLAndOps: FORCE deletes an instantiated NS and a VIM
+// in use, for a role granted force only; YAML bodies and answers; cancel
+// and retry answer 409 for an operation that has ended.
+func TestNSRoutesForceYAMLAndOps(t *testing.T) {
+	e := newAuthEnv(t)
+	adm := basic("admin", testAdminPassword)
+	e.mkUser(t, "member", "admin", "project_user")
+	member := basic("member", "pw-member")
+	rec := e.as(t, adm, http.MethodPost, vnfPkgs, descriptorFixture(t, "osm/cirros_scale_vnfd.yaml"), "Content-Type", "text/plain")
+	wantStatus(t, rec, http.StatusCreated)
+	rec = e.as(t, adm, http.MethodPost, nsds, descriptorFixture(t, "osm/cirros_scale_nsd.yaml"), "Content-Type", "text/plain")
+	wantStatus(t, rec, http.StatusCreated)
+	nsd := decodeObject(t, rec)["id"].(string)
+	rec = e.as(t, adm, http.MethodPost, "/osm/admin/v1/vim_accounts", osmVIM("site-a"), osmHeaders...)
+	wantStatus(t, rec, http.StatusAccepted)
+	vim := decodeObject(t, rec)["id"].(string)
+
+	// A YAML body in, a YAML answer out.
+	rec = e.as(t, member, http.MethodPost, "/osm/nslcm/v1/ns_instances_content",
+		[]byte("nsName: ns-yaml\nnsdId: "+nsd+"\nvimAccountId: "+vim+"\n"), "Content-Type", "application/yaml")
+	wantStatus(t, rec, http.StatusCreated)
+	id := decodeObject(t, rec)["id"].(string)
+	op := decodeObject(t, rec)["nslcmop_id"].(string)
+	e.lcm.Wait()
+	rec = e.as(t, member, http.MethodGet, "/osm/nslcm/v1/ns_instances/"+id, nil, "Accept", "application/yaml")
+	wantStatus(t, rec, http.StatusOK)
+	doc, err := document.DecodeYAML(rec.Body.Bytes(), document.DefaultLimits())
+	if err != nil || doc.(map[string]any)["name"] != "ns-yaml" || doc.(map[string]any)["nsState"] != "READY" {
+		t.Fatalf("the NS as YAML: %v %s", err, rec.Body)
+	}
+
+	// An operation that has ended is neither cancelled nor retried.
+	wantError(t, e.as(t, member, http.MethodPost, "/osm/nslcm/v1/ns_lcm_op_occs/"+op+"/cancel", nil), http.StatusConflict, "CONFLICT")
+	wantError(t, e.as(t, member, http.MethodPost, "/osm/nslcm/v1/ns_lcm_op_occs/"+op+"/retry", nil), http.StatusConflict, "CONFLICT")
+
+	// FORCE is a permission: project_user has it not.
+	wantError(t, e.as(t, member, http.MethodDelete, "/osm/nslcm/v1/ns_instances/"+id+"?FORCE=true", nil), http.StatusForbidden, "FORBIDDEN")
+	wantError(t, e.as(t, adm, http.MethodDelete, "/osm/nslcm/v1/ns_instances/"+id, nil), http.StatusConflict, "CONFLICT")
+	vnfs := strs(decodeObject(t, e.as(t, adm, http.MethodGet, "/osm/nslcm/v1/ns_instances/"+id, nil))["constituent-vnfr-ref"])
+	wantError(t, e.as(t, adm, http.MethodDelete, "/osm/admin/v1/vim_accounts/"+vim, nil), http.StatusConflict, "CONFLICT")
+	wantStatus(t, e.as(t, adm, http.MethodDelete, "/osm/admin/v1/vim_accounts/"+vim+"?FORCE=true", nil), http.StatusAccepted)
+	wantError(t, e.as(t, adm, http.MethodGet, "/osm/admin/v1/vim_accounts/"+vim, nil), http.StatusNotFound, "NOT_FOUND")
+	wantStatus(t, e.as(t, adm, http.MethodDelete, "/osm/nslcm/v1/ns_instances/"+id+"?FORCE=true", nil), http.StatusNoContent)
+	wantError(t, e.as(t, adm, http.MethodGet, "/nsrs/"+id, nil), http.StatusNotFound, "NOT_FOUND")
+	for _, v := range vnfs {
+		wantError(t, e.as(t, adm, http.MethodGet, "/vnfrs/"+v, nil), http.StatusNotFound, "NOT_FOUND")
+	}
+	rec = e.as(t, adm, http.MethodGet, "/osm/nslcm/v1/ns_lcm_op_occs?nsInstanceId="+id, nil)
+	if n := len(decodeList(t, rec)); n != 1 {
+		t.Fatalf("%d operations after the forced delete, want the instantiation's", n)
+	}
 }
