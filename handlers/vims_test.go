@@ -71,20 +71,26 @@ func TestVIMAccounts(t *testing.T) {
 		t.Errorf("the account as listed: %v", v)
 	}
 	// Sealed in the store, bound to the account.
-	stored, err := repo.NewVIMStore(e.db).Get(t.Context(), testScope, "vim", id)
-	if err != nil {
-		t.Fatal(err)
+	sealed := func() string { // read afresh each time: a password dropped reads ""
+		t.Helper()
+		stored, err := repo.NewVIMStore(e.db).Get(t.Context(), testScope, "vim", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Secret struct {
+				Password string `json:"vim_password"`
+			} `json:"secret"`
+		}
+		if err := json.Unmarshal(stored.Admin, &st); err != nil {
+			t.Fatal(err)
+		}
+		return st.Secret.Password
 	}
-	var st struct {
-		Secret struct {
-			Password string `json:"vim_password"`
-		} `json:"secret"`
-	}
-	_ = json.Unmarshal(stored.Admin, &st)
-	if plain, err := testBox(t).Open(st.Secret.Password, id); err != nil || plain != "harness" {
+	if plain, err := testBox(t).Open(sealed(), id); err != nil || plain != "harness" {
 		t.Errorf("the sealed password opens as %q (%v)", plain, err)
 	}
-	if _, err := testBox(t).Open(st.Secret.Password, "another-id"); err == nil {
+	if _, err := testBox(t).Open(sealed(), "another-id"); err == nil {
 		t.Error("the sealed password opens for another account")
 	}
 
@@ -98,10 +104,13 @@ func TestVIMAccounts(t *testing.T) {
 	if got["description"] != "the lab" || got["vim_user"] != "harness" {
 		t.Errorf("after PATCH: %v", got)
 	}
-	stored, _ = repo.NewVIMStore(e.db).Get(t.Context(), testScope, "vim", id)
-	_ = json.Unmarshal(stored.Admin, &st)
-	if plain, _ := testBox(t).Open(st.Secret.Password, id); plain != "new-one" {
+	if plain, _ := testBox(t).Open(sealed(), id); plain != "new-one" {
 		t.Errorf("the new password opens as %q", plain)
+	}
+	for _, target := range []string{base, base + "/" + id} { // the new password is shown nowhere either
+		if body := e.as(t, adm, http.MethodGet, target, nil).Body.String(); strings.Contains(body, "new-one") {
+			t.Errorf("GET %s shows the password: %s", target, body)
+		}
 	}
 	wantStatus(t, e.as(t, adm, http.MethodPatch, base+"/"+id, []byte(`{"description":null,"config":null}`)), http.StatusAccepted)
 	if got := decodeObject(t, e.as(t, adm, http.MethodGet, base+"/"+id, nil)); got["description"] != nil {
@@ -112,9 +121,7 @@ func TestVIMAccounts(t *testing.T) {
 	if got["vim_type"] != "openstack" || got["description"] != nil {
 		t.Errorf("after PUT: %v", got)
 	}
-	stored, _ = repo.NewVIMStore(e.db).Get(t.Context(), testScope, "vim", id)
-	_ = json.Unmarshal(stored.Admin, &st)
-	if plain, _ := testBox(t).Open(st.Secret.Password, id); plain != "new-one" {
+	if plain, _ := testBox(t).Open(sealed(), id); plain != "new-one" {
 		t.Errorf("PUT without a password lost it: %q", plain)
 	}
 
