@@ -25,7 +25,8 @@ func osmVIM(name string) []byte {
 
 // TestUnstorableNamesRefused: names no database here can store, in what
 // is kept as sent (a VIM's config, a package's user-defined data, an NS's
-// parameters), are a 422 naming them, on every store alike.
+// parameters), are a 422 naming them, and nothing is stored (the same on
+// the MongoDB backend: orchestrator/nslcm's TestUnstorableNames).
 func TestUnstorableNamesRefused(t *testing.T) {
 	h, _ := newRouter(t)
 	for _, tc := range []struct{ target, body, pointer string }{
@@ -37,6 +38,9 @@ func TestUnstorableNamesRefused(t *testing.T) {
 		body := wantError(t, rec, http.StatusUnprocessableEntity, "UNPROCESSABLE_ENTITY")
 		if !strings.Contains(rec.Body.String(), `"pointer":"`+tc.pointer+`"`) {
 			t.Errorf("%s: %v does not name %s", tc.target, body, tc.pointer)
+		}
+		if list := decodeList(t, do(t, h, http.MethodGet, tc.target, nil)); len(list) != 0 {
+			t.Errorf("%s: a refused body stored %v", tc.target, list)
 		}
 	}
 }

@@ -1087,3 +1087,22 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// TestUnstorableNames: a parameter name no store keeps is refused alike
+// on every backend, and nothing is stored.
+func TestUnstorableNames(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			e := newEnv(t, b.open)
+			nsd, vim := e.cirros(t)
+			_, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim, "additionalParamsForNs": map[string]any{"$where": 1, "a.b": 2}})
+			wantCode(t, err, models.CodeUnprocessable, "member names")
+			if n, err := e.svc.CountNS(ctx, e.scope, filter.Expr{}); err != nil || n != 0 {
+				t.Fatalf("%d NS instances stored (%v)", n, err)
+			}
+			_, err = e.vims.Create(ctx, e.scope, nslcm.VIMEdit{"name": "v", "vim_type": "dummy", "vim_url": "http://x.example", "vim_user": "u",
+				"vim_password": "p", "vim_tenant_name": "t", "config": map[string]any{"x": map[string]any{"$y": 1}}})
+			wantCode(t, err, models.CodeUnprocessable, "")
+		})
+	}
+}
