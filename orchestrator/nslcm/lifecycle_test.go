@@ -1100,7 +1100,7 @@ func TestUnstorableNames(t *testing.T) {
 			if n, err := e.svc.CountNS(ctx, e.scope, filter.Expr{}); err != nil || n != 0 {
 				t.Fatalf("%d NS instances stored (%v)", n, err)
 			}
-			_, err = e.vims.Create(ctx, e.scope, nslcm.VIMEdit{"name": "v", "vim_type": "dummy", "vim_url": "http://x.example", "vim_user": "u",
+			_, _, err = e.vims.Create(ctx, e.scope, nslcm.VIMEdit{"name": "v", "vim_type": "dummy", "vim_url": "http://x.example", "vim_user": "u",
 				"vim_password": "p", "vim_tenant_name": "t", "config": map[string]any{"x": map[string]any{"$y": 1}}})
 			wantCode(t, err, models.CodeUnprocessable, "")
 		})
