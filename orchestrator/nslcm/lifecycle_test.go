@@ -1106,3 +1106,32 @@ func TestUnstorableNames(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryBounded: the NS keeps its last 20 state changes; every
+// operation keeps all of its own.
+func TestHistoryBounded(t *testing.T) {
+	e := newEnv(t, openSQLite)
+	nsd, vim := e.cirros(t)
+	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	var last string
+	for range 12 {
+		if last, err = e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "1", "primitive": "touch"}); err != nil {
+			t.Fatal(err)
+		}
+		e.wantOp(t, last, "COMPLETED")
+	}
+	hist := e.ns(t, id)["_admin"].(map[string]any)["history"].([]any)
+	if len(hist) != 20 || hist[19].(map[string]any)["operation"] != last {
+		t.Fatalf("the NS keeps %d changes, the last of %v; want 20, the last of %s", len(hist), hist[len(hist)-1], last)
+	}
+	if n, err := e.svc.CountOps(ctx, e.scope, filter.Expr{}); err != nil || n != 13 {
+		t.Fatalf("%d operations kept (%v), want 13", n, err)
+	}
+	if h := e.op(t, op)["_admin"].(map[string]any)["history"].([]any); len(h) != 2 {
+		t.Fatalf("the instantiation's own history: %v", h)
+	}
+}
