@@ -894,7 +894,7 @@ const docTemplate = `{
                         "BasicAuth": []
                     }
                 ],
-                "description": "409 while users hold roles in it or it owns records, unless FORCE=true; never the default project.",
+                "description": "409 while users hold roles in it or it owns documents (records, descriptors, VIM accounts, NS operations), unless FORCE=true; never the default project.",
                 "tags": [
                     "identity"
                 ],

@@ -734,7 +734,7 @@ func (h authHandlers) editProject(c *gin.Context) {
 // deleteProject removes a project.
 //
 //	@Summary		Remove a project
-//	@Description	409 while users hold roles in it or it owns records, unless FORCE=true; never the default project.
+//	@Description	409 while users hold roles in it or it owns documents (records, descriptors, VIM accounts, NS operations), unless FORCE=true; never the default project.
 //	@Tags			identity
 //	@Security		BearerAuth
 //	@Security		BasicAuth
