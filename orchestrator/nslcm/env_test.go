@@ -300,3 +300,27 @@ func wantCode(t testing.TB, err error, code models.ErrorCode, contains string) {
 		t.Fatalf("error %q does not say %q", me.Detail, contains)
 	}
 }
+
+// newNS is a new NS instance of the scaling cirros NSD, not instantiated:
+// its id, and the NSD's and the VIM's.
+func (e *env) newNS(t testing.TB) (id, nsd, vim string) {
+	t.Helper()
+	nsd, vim = e.cirros(t)
+	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, nsd, vim
+}
+
+// readyNS is newNS, instantiated (its operation COMPLETED).
+func (e *env) readyNS(t testing.TB) (id, nsd, vim string) {
+	t.Helper()
+	id, nsd, vim = e.newNS(t)
+	op, err := e.svc.Instantiate(ctx, e.scope, id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.wantOp(t, op, "COMPLETED")
+	return id, nsd, vim
+}

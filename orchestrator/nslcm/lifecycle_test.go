@@ -418,11 +418,7 @@ func TestRefusals(t *testing.T) {
 // naming the one it runs (OSM's rule).
 func TestOneOperationAtATime(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, _, _ := e.newNS(t)
 	e.crashAfter("create VNF 1") // the instantiation stops halfway and holds the NS
 	op, err := e.svc.Instantiate(ctx, e.scope, id, nil)
 	if err != nil {
@@ -605,11 +601,7 @@ func TestReplicasRace(t *testing.T) {
 // action leaves it READY (TestRolledBack has the scale it refuses).
 func TestFailures(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, nsd, vim := e.newNS(t)
 	op, err := e.svc.Instantiate(ctx, e.scope, id, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -665,11 +657,7 @@ func TestFailures(t *testing.T) {
 // the NS; a completed one cannot be cancelled.
 func TestCancel(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, _, _ := e.newNS(t)
 	e.crashAfter("create VNF 1")
 	op, err := e.svc.Instantiate(ctx, e.scope, id, nil)
 	if err != nil {
@@ -699,11 +687,7 @@ func TestCancel(t *testing.T) {
 // operation CANCELLED at its next step; the steps after it do not run.
 func TestCancelWhileRunning(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, _, _ := e.newNS(t)
 	e.onStep = func(op, step string) {
 		if step == "create VNF 2" {
 			if err := e.svc.Cancel(ctx, e.scope, op); err != nil {
@@ -732,11 +716,7 @@ func TestCancelWhileRunning(t *testing.T) {
 // runner's operation FAILED_TEMP: its lease is renewed at each step.
 func TestLiveRunnerKeepsItsLease(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, _, _ := e.newNS(t)
 	marked := 0
 	e.onStep = func(string, string) {
 		e.clock.Advance(ttl - time.Second) // a slow step
@@ -760,14 +740,9 @@ func TestLiveRunnerKeepsItsLease(t *testing.T) {
 // CANCELLED at once and frees its NS.
 func TestCancelFailedTemp(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.wantOp(t, op, "COMPLETED")
+	id, _, _ := e.readyNS(t)
 	e.crashAfter("run primitive 1")
-	op, err = e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "1", "primitive": "touch"})
+	op, err := e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "1", "primitive": "touch"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -793,12 +768,7 @@ func TestCancelFailedTemp(t *testing.T) {
 // VNF as it was.
 func TestRolledBack(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.wantOp(t, op, "COMPLETED")
+	id, _, _ := e.readyNS(t)
 	scale := func(kind string) string {
 		op, err := e.svc.Scale(ctx, e.scope, id, map[string]any{"scaleType": "SCALE_VNF", "scaleVnfData": map[string]any{"scaleVnfType": kind,
 			"scaleByStepData": map[string]any{"scaling-group-descriptor": "scale_cirros", "member-vnf-index": "1"}}})
@@ -827,12 +797,7 @@ func TestRolledBack(t *testing.T) {
 // deleted with FORCE only; the NSR and its VNFRs go, the operations stay.
 func TestForceDelete(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.wantOp(t, op, "COMPLETED")
+	id, _, _ := e.readyNS(t)
 	ids := vnfrs(e.ns(t, id))
 	e.crashAfter("run primitive 1")
 	running, err := e.svc.Action(ctx, e.scope, id, map[string]any{"member_vnf_index": "1", "primitive": "touch"})
@@ -1008,11 +973,7 @@ func TestGatekeeperUpdate(t *testing.T) {
 // the OSM view; view filters are rewritten to the stored paths.
 func TestViewMapping(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, err := e.svc.Create(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, _, _ := e.newNS(t)
 	fields := e.record(t, models.KindNSR, id)
 	fields["status"] = "degraded operation"
 	if _, err := e.recs.Replace(ctx, e.scope, models.KindNSR, id, fields, nil); err != nil {
@@ -1111,8 +1072,8 @@ func TestUnstorableNames(t *testing.T) {
 // operation keeps all of its own.
 func TestHistoryBounded(t *testing.T) {
 	e := newEnv(t, openSQLite)
-	nsd, vim := e.cirros(t)
-	id, op, err := e.svc.CreateAndInstantiate(ctx, e.scope, nslcm.NSRequest{"nsName": "a", "nsdId": nsd, "vimAccountId": vim})
+	id, _, _ := e.newNS(t)
+	op, err := e.svc.Instantiate(ctx, e.scope, id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
