@@ -187,15 +187,7 @@ func writeFixtures(t *testing.T) string {
 		"invalid/bad.json": `{"id": "bad", "vendor": "x"}`,
 		"README.md":        `# fixtures`,
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, dir, files)
 	return dir
 }
 
@@ -819,15 +811,7 @@ func writeDescriptorFixtures(t *testing.T) string {
 		"descriptors/packages/README.md":    "# packages",
 		"descriptors/elsewhere/z-vnfd.yaml": "virtual_deployment_units: []\n",
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, dir, files)
 	return dir
 }
 
@@ -1066,11 +1050,7 @@ version: "1.0"
 virtual_deployment_units: []
 `,
 	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(sonata, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, sonata, files)
 	srv := realService(t, false)
 	seedOnce := func(args ...string) (int, string, string) {
 		var stdout, stderr bytes.Buffer
@@ -1132,5 +1112,19 @@ virtual_deployment_units: []
 	got := catalogueList(t, srv, "/osm/nsd/v1/ns_descriptors")
 	if _, ok := got["org.example.foreign-ns"]; !ok || len(got) != 2 {
 		t.Errorf("NSDs stored: %v; want eu.5gtango.default-nsd and org.example.foreign-ns", slices.Sorted(maps.Keys(got)))
+	}
+}
+
+// writeTree writes files (path under dir: content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
